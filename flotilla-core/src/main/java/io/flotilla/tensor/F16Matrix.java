@@ -1,0 +1,28 @@
+package io.flotilla.tensor;
+
+import io.flotilla.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** IEEE half-precision rows. */
+final class F16Matrix extends WeightMatrix {
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    F16Matrix(MemorySegment data, int rows, int cols) {
+        super(data, rows, cols, GgmlType.F16);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int off) {
+        long base = row * rowBytes;
+        for (int i = 0; i < cols; i++) {
+            dst[off + i] = Float.float16ToFloat(data.get(I16, base + 2L * i));
+        }
+    }
+}
