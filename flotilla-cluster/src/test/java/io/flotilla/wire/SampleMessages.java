@@ -35,4 +35,23 @@ public final class SampleMessages {
                 new Message.Error(49L, ErrorCode.NOT_FOUND, "no tensor named blk.9.ffn_up.weight"),
                 new Message.Close("shutting down"));
     }
+
+    /** What {@code message} reads back as: floats rounded through their wire format. */
+    public static Message afterRoundTrip(Message message) {
+        return switch (message) {
+            case Message.Activation m -> new Message.Activation(m.requestId(), m.microBatchId(), m.sequenceIds(),
+                    m.positions(), m.width(), m.format(), rounded(m.values(), m.format()));
+            case Message.Logits m -> new Message.Logits(m.requestId(), m.microBatchId(), m.sequenceIds(),
+                    m.vocabSize(), m.format(), rounded(m.values(), m.format()));
+            default -> message;
+        };
+    }
+
+    private static float[] rounded(float[] values, FloatFormat format) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = format.roundTrip(values[i]);
+        }
+        return out;
+    }
 }
