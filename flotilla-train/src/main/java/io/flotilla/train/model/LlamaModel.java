@@ -44,6 +44,7 @@ public final class LlamaModel {
     private int[] lastTargets;
     private int lastBatch;
     private int lastSeq;
+    private double crossEntropy;
 
     public LlamaModel(ModelConfig config, int maxBatch) {
         this.config = config;
@@ -152,12 +153,17 @@ public final class LlamaModel {
         int last = config.layers();
         RmsNorm.forward(finalNormed, residual[last], finalInv, params, layout.outputNorm(), rows, d, config.normEps());
         Matmul.forward(logits, 0, finalNormed, 0, params, layout.output(), d, config.vocab(), 0, rows);
-        double loss = CrossEntropy.forward(logits, targets, rows, config.vocab());
+        crossEntropy = CrossEntropy.forward(logits, targets, rows, config.vocab());
         lastTokens = tokens;
         lastTargets = targets;
         lastBatch = batch;
         lastSeq = seq;
-        return loss + ffn.auxLoss();
+        return crossEntropy + ffn.auxLoss();
+    }
+
+    /** Cross-entropy alone (without the MoE auxiliary loss) of the last forward pass. */
+    public double crossEntropy() {
+        return crossEntropy;
     }
 
     /** The softmax probabilities of the last forward pass, {@code [rows][vocab]} (valid until backward). */
