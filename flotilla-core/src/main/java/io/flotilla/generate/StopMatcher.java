@@ -62,7 +62,7 @@ public final class StopMatcher {
         int best = 0;
         for (String s : stops) {
             for (int len = Math.min(s.length() - 1, pending.length()); len > best; len--) {
-                if (pending.regionMatches(pending.length() - len, s, 0, len)) {
+                if (pending.substring(pending.length() - len).equals(s.substring(0, len))) {
                     best = len;
                     break;
                 }
