@@ -6,15 +6,19 @@ import java.nio.charset.StandardCharsets;
  * SentencePiece-style encoding as llama.cpp's {@code llm_tokenizer_spm}: start from single
  * codepoints, repeatedly merge the adjacent pair whose concatenation is the vocabulary token with the
  * highest score (leftmost first on ties), then emit each symbol's token or, when the symbol is not a
- * token, its UTF-8 bytes as {@code <0xXX>} byte tokens.
+ * token, its UTF-8 bytes as {@code <0xXX>} byte tokens
+ * (the unknown token for a byte the vocabulary lacks).
  */
 final class SpmEncoder {
     private final Vocab vocab;
     private final int[] byteTokens;
+    private final int unknown;
 
-    SpmEncoder(Vocab vocab) {
+    /** @param unknown emitted for a byte without a byte token (llama.cpp aborts there), or -1 to throw */
+    SpmEncoder(Vocab vocab, int unknown) {
         this.vocab = vocab;
         this.byteTokens = byteTokens(vocab);
+        this.unknown = unknown;
     }
 
     /** Encodes text whose spaces are already escaped as '▁'. */
@@ -59,7 +63,7 @@ final class SpmEncoder {
             return;
         }
         for (byte b : symbol.getBytes(StandardCharsets.UTF_8)) {
-            int t = byteTokens[b & 0xFF];
+            int t = byteTokens[b & 0xFF] >= 0 ? byteTokens[b & 0xFF] : unknown;
             if (t < 0) {
                 throw new IllegalArgumentException("vocabulary has no byte token for 0x"
                         + Integer.toHexString(b & 0xFF).toUpperCase() + " (needed for '" + symbol + "')");

@@ -23,7 +23,7 @@ final class VocabTokenizer implements Tokenizer {
         this.spec = spec;
         this.vocab = new Vocab(spec.tokens(), spec.types(), spec.scores());
         this.specials = new SpecialTokens(vocab, spec.ids(), spec.rstripSpecial());
-        this.spm = spec.kind() == VocabKind.SPM ? new SpmEncoder(vocab) : null;
+        this.spm = spec.kind() == VocabKind.SPM ? new SpmEncoder(vocab, spec.ids().unk()) : null;
         this.bpe = spec.kind() == VocabKind.BPE
                 ? new BpeEncoder(vocab, spec.preTokenizer(), spec.merges(), spec.ignoreMerges(), spec.byteEncode())
                 : null;
