@@ -152,6 +152,11 @@ final class VocabTokenizer implements Tokenizer {
         return vocab.text(id);
     }
 
+    /** The SPM encoder, for tests; null for other vocabularies. */
+    SpmEncoder spmEncoder() {
+        return spm;
+    }
+
     @Override
     public String toString() {
         return "Tokenizer[" + spec.kind() + (spec.preTokenizer() == null ? "" : ", " + spec.preTokenizer())
