@@ -18,7 +18,7 @@ final class Bf16Matrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] dst, int off) {
         long base = row * rowBytes;
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = Float.intBitsToFloat((data.get(F16Matrix.I16, base + 2L * i) & 0xFFFF) << 16);
+            dst[off + i] = Float.intBitsToFloat((data.get(I16, base + 2L * i) & 0xFFFF) << 16);
         }
     }
 }

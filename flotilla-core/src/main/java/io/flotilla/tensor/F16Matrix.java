@@ -2,12 +2,9 @@ package io.flotilla.tensor;
 
 import io.flotilla.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /** IEEE half-precision rows. */
 final class F16Matrix extends WeightMatrix {
-    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     F16Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols, GgmlType.F16);

@@ -2,12 +2,9 @@ package io.flotilla.tensor;
 
 import io.flotilla.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /** Plain little-endian float32 rows. */
 final class F32Matrix extends WeightMatrix {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     F32Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols, GgmlType.F32);

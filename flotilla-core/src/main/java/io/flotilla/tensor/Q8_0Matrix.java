@@ -2,10 +2,11 @@ package io.flotilla.tensor;
 
 import io.flotilla.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
-/** Q8_0: blocks of 32 int8 values with one f16 scale (34 bytes). */
+/** Q8_0: blocks of 32 weights as {@code f16 d; int8 q[32]} (34 bytes); {@code w = d * q}. */
 final class Q8_0Matrix extends WeightMatrix {
+    static final int BLOCK_BYTES = 34;
+
     Q8_0Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols, GgmlType.Q8_0);
     }
@@ -19,10 +20,10 @@ final class Q8_0Matrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] dst, int off) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 32; b++) {
-            long blk = base + 34L * b;
-            float d = Float.float16ToFloat(data.get(F16Matrix.I16, blk));
+            long blk = base + (long) BLOCK_BYTES * b;
+            float d = f16(blk);
             for (int i = 0; i < 32; i++) {
-                dst[off + b * 32 + i] = d * data.get(ValueLayout.JAVA_BYTE, blk + 2 + i);
+                dst[off + b * 32 + i] = d * s8(blk + 2 + i);
             }
         }
     }

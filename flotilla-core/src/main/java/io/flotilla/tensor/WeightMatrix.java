@@ -4,6 +4,8 @@ import io.flotilla.gguf.GgmlType;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.gguf.GgufTensorInfo;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * A weight matrix of {@code rows} outputs by {@code cols} inputs, stored row-major in a GGUF
@@ -11,6 +13,10 @@ import java.lang.foreign.MemorySegment;
  * {@code y[r] = dot(row r, x)}. One subclass per storage type.
  */
 public abstract class WeightMatrix {
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     protected final MemorySegment data;
     protected final int rows;
     protected final int cols;
@@ -77,8 +83,30 @@ public abstract class WeightMatrix {
             case F16 -> new F16Matrix(data, rows, cols);
             case BF16 -> new Bf16Matrix(data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols);
-            default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported yet");
+            case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_1 -> new Q4_1Matrix(data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(data, rows, cols);
+            default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported");
         };
+    }
+
+    /** Signed byte at absolute offset {@code off} of {@link #data}. */
+    final byte s8(long off) {
+        return data.get(ValueLayout.JAVA_BYTE, off);
+    }
+
+    /** Unsigned byte at absolute offset {@code off} of {@link #data}. */
+    final int u8(long off) {
+        return data.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    /** Little-endian IEEE half at {@code off}, widened to float. */
+    final float f16(long off) {
+        return Float.float16ToFloat(data.get(I16, off));
     }
 
     /** A 2-D tensor of a GGUF file (or a 1-D one as a single row). */
