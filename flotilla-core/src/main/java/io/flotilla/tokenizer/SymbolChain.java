@@ -44,10 +44,6 @@ final class SymbolChain {
         return next[i];
     }
 
-    int prev(int i) {
-        return prev[i];
-    }
-
     /** Length in chars; 0 once merged into its left neighbour. */
     int length(int i) {
         return length[i];
