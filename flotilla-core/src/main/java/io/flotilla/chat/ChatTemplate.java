@@ -113,8 +113,19 @@ public final class ChatTemplate {
      * {@code date_string}).
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
+        return renderMessages(toMaps(messages), addGenerationPrompt, variables);
+    }
+
+    /**
+     * Renders messages shaped as OpenAI's and Hugging Face's (maps with {@code role},
+     * {@code content}, and where needed {@code tool_calls}, {@code tool_call_id},
+     * {@code reasoning_content} ...; a {@code null} content is allowed), with template
+     * variables such as {@code tools} (a list of maps).
+     */
+    public String renderMessages(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+                                 Map<String, ?> variables) {
         Map<String, Object> context = new HashMap<>(variables);
-        context.put("messages", toMaps(messages));
+        context.put("messages", messages);
         context.put("bos_token", bosToken);
         context.put("eos_token", eosToken);
         context.put("add_generation_prompt", addGenerationPrompt);
