@@ -220,6 +220,7 @@ public final class ChatTemplate {
                 "strftimeNow", String.class));
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new PySliceFilter());
+        jinjava.registerFilter(new DictSortFilter());
         jinjava.registerTag(new GenerationTag());
         jinjava.registerTag(new FilterBlockTag());
         return jinjava;

@@ -41,7 +41,11 @@ class PythonSyntaxTest {
                 Arguments.of("{% macro f(k) %}{% if k > 0 %}{{ k }}{{ f(k - 1) }}{% endif %}{% endmacro %}{{ f(3) }}", "321"),
                 Arguments.of("{% for i in [1,2,3] %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %}", "1"),
                 Arguments.of("{% filter upper %}ab{% endfilter %}{% generation %}c{% endgeneration %}", "ABc"),
-                Arguments.of("{{ strftime_now is defined }}", "true"));
+                Arguments.of("{{ strftime_now is defined }}", "true"),
+                Arguments.of("{% for k, v in {512: 1, 1024: 2, 0: 3} | dictsort %}{{ k }}={{ v }};{% endfor %}",
+                        "0=3;512=1;1024=2;"),
+                Arguments.of("{% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{% endfor %}", "Ab"),
+                Arguments.of("{% set n = -1 %}{% if not n == -1 %}a{% else %}b{% endif %}", "b"));
     }
 
     @ParameterizedTest(name = "{0}")
