@@ -221,6 +221,8 @@ public final class ChatTemplate {
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new PySliceFilter());
         jinjava.registerFilter(new DictSortFilter());
+        jinjava.registerFilter(new ItemsFilter());
+        jinjava.registerExpTest(new IterableTest());
         jinjava.registerTag(new GenerationTag());
         jinjava.registerTag(new FilterBlockTag());
         return jinjava;

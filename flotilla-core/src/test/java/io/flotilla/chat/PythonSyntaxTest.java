@@ -45,6 +45,8 @@ class PythonSyntaxTest {
                 Arguments.of("{% for k, v in {512: 1, 1024: 2, 0: 3} | dictsort %}{{ k }}={{ v }};{% endfor %}",
                         "0=3;512=1;1024=2;"),
                 Arguments.of("{% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{% endfor %}", "Ab"),
+                Arguments.of("{% for k, v in {'a': 1} | items %}{{ k }}{{ v }}{% endfor %}", "a1"),
+                Arguments.of("{{ 'ab' is iterable }}{{ [1] is iterable }}{{ 1 is iterable }}", "truetruefalse"),
                 Arguments.of("{% set n = -1 %}{% if not n == -1 %}a{% else %}b{% endif %}", "b"));
     }
 
