@@ -77,7 +77,7 @@ public final class ChatTemplate {
     /** A template from its Jinja source and the model's BOS/EOS token texts (empty if none). */
     public static ChatTemplate of(String jinjaSource, String bosToken, String eosToken) {
         Objects.requireNonNull(jinjaSource, "jinjaSource");
-        String source = PythonSyntax.rewrite(withoutTrailingNewline(jinjaSource));
+        String source = PythonSyntax.rewrite(LoopNeighbours.rewrite(withoutTrailingNewline(jinjaSource)));
         return new ChatTemplate(source, Objects.requireNonNullElse(bosToken, ""),
                 Objects.requireNonNullElse(eosToken, ""), Clock.systemDefaultZone(), parse(source));
     }

@@ -47,6 +47,10 @@ class PythonSyntaxTest {
                 Arguments.of("{% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{% endfor %}", "Ab"),
                 Arguments.of("{% for k, v in {'a': 1} | items %}{{ k }}{{ v }}{% endfor %}", "a1"),
                 Arguments.of("{{ 'ab' is iterable }}{{ [1] is iterable }}{{ 1 is iterable }}", "truetruefalse"),
+                Arguments.of("{% for i in [1, 2, 3] %}{{ loop.previtem }}<{{ i }}>{{ loop.nextitem }};{% endfor %}",
+                        "<1>2;1<2>3;2<3>;"),
+                Arguments.of("{% for i in [1, 2] %}{% for j in 'ab' %}{{ loop.previtem }}{{ j }}{% endfor %}"
+                        + "{{ loop.nextitem }}|{% endfor %}", "aab2|aab|"),
                 Arguments.of("{% set n = -1 %}{% if not n == -1 %}a{% else %}b{% endif %}", "b"));
     }
 
