@@ -222,6 +222,7 @@ public final class ChatTemplate {
         jinjava.registerFilter(new PySliceFilter());
         jinjava.registerFilter(new DictSortFilter());
         jinjava.registerFilter(new ItemsFilter());
+        jinjava.registerFilter(new PyStrFilter());
         jinjava.registerExpTest(new IterableTest());
         jinjava.registerTag(new GenerationTag());
         jinjava.registerTag(new FilterBlockTag());
