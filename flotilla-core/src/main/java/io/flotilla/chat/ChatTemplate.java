@@ -25,7 +25,13 @@ import jinjava.javax.el.CompositeELResolver;
  * with Jinjava configured the way {@code transformers}' {@code apply_chat_template} renders:
  * {@code trim_blocks} and {@code lstrip_blocks} on, {@code raise_exception} and
  * {@code strftime_now} as globals, Python's {@code json.dumps} as {@code tojson}, Python
- * string and dict methods, {@code {% generation %}} blocks.
+ * string and dict methods, {@code {% generation %}} and {@code {% filter %}} blocks,
+ * {@code loop.previtem}/{@code nextitem}, and the parsing differences {@link PythonSyntax}
+ * rewrites (slices, {@code not x is defined}, keyword arguments, Python printing).
+ * The template is parsed once, in {@link #of}; a syntax error fails there.
+ *
+ * <p>Known gaps: Jinjava cannot tell {@code None} from undefined (both print as nothing and
+ * are not {@code defined}); Python's {@code %} string formatting is not supported.
  *
  * <p>Immutable and safe to share between threads.
  */
@@ -133,32 +139,27 @@ public final class ChatTemplate {
         context.put(TemplateFunctions.CLOCK_VARIABLE, clock);
         // a fresh copy of the global context per render: Jinjava records resolved names up the
         // parent chain, so sharing one parent would grow it and race between threads
-        JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJAVA,
+        JinjavaInterpreter fresh = new JinjavaInterpreter(JINJAVA,
                 new Context(JINJAVA.getGlobalContextCopy(), context, CONFIG.getDisabled()), CONFIG);
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
+        try (var current = JinjavaInterpreter.closeablePushCurrent(fresh).get()) {
+            JinjavaInterpreter interpreter = current.value();
             String output = interpreter.render(tree);
             checkErrors(interpreter.getErrorsCopy());
             return output;
         } catch (InterpretException e) {
             throw new IllegalArgumentException("chat template failed: " + e.getMessage(), e);
-        } finally {
-            JinjavaInterpreter.popCurrent();
         }
     }
 
     /** Parses once; the tree holds no render state and is shared by all renders. */
     private static Node parse(String source) {
-        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
+        try (var current = JinjavaInterpreter.closeablePushCurrent(JINJAVA.newInterpreter()).get()) {
+            JinjavaInterpreter interpreter = current.value();
             Node tree = new TreeParser(interpreter, source).buildTree();
             checkErrors(interpreter.getErrorsCopy());
             return tree;
         } catch (InterpretException e) {
             throw new IllegalArgumentException("chat template does not parse: " + e.getMessage(), e);
-        } finally {
-            JinjavaInterpreter.popCurrent();
         }
     }
 
