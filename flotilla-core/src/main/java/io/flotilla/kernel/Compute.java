@@ -1,0 +1,204 @@
+package io.flotilla.kernel;
+
+import io.flotilla.tensor.WeightMatrix;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The compute context of one model instance: {@code threads} threads (the caller and
+ * {@code threads - 1} persistent workers, started on first use) that split the rows of each
+ * matrix product between them.
+ *
+ * <p>Hand-off: the caller publishes a task by bumping a generation counter and unparking the
+ * workers; a worker that finishes spins for at most {@link #SPIN_NANOS} waiting for the next
+ * generation (decode issues matrix products back to back) and then parks, so an idle context
+ * burns no core that another node on the same machine could use. No futures or lambdas are
+ * allocated per call; {@link #matMul} quantizes the activations once per call, on the caller,
+ * into buffers this object owns.
+ *
+ * <p>One caller at a time: a Compute is not for concurrent use, and a body run by
+ * {@link #parallelFor} must not call back into the same Compute.
+ */
+public final class Compute implements AutoCloseable {
+    /** Work on the half-open range [start, end). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int start, int end);
+    }
+
+    /** How long an idle thread spins for the next task before parking. */
+    static final long SPIN_NANOS = 50_000;
+
+    private final int threads;
+    private final boolean vector;
+    private final Activations activations = new Activations();
+    private final MatMulTask matMulTask = new MatMulTask();
+    private final AtomicInteger pending = new AtomicInteger();
+    private Thread[] workers;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+    private RangeBody body;
+    private int total;
+
+    /** As many threads as the machine has cores. */
+    public Compute() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public Compute(int threads) {
+        this(threads, Kernels.VECTOR);
+    }
+
+    /** {@code vector = false} runs the scalar twins of the kernels (for tests and comparison). */
+    Compute(int threads, boolean vector) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.vector = vector;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** {@code out[t][r] = W[r] · x[t]} for n tokens: x is n×cols, out is n×rows, both row-major. */
+    public void matMul(WeightMatrix w, float[] x, int n, float[] out) {
+        if ((long) n * w.rows() > out.length) {
+            throw new IllegalArgumentException("out has " + out.length + " floats, need n*rows = " + n + "*" + w.rows());
+        }
+        DotKernel k = Kernels.of(w.type());
+        activations.reset(x, n, w.cols());
+        if (k.quantized()) {
+            activations.quantize();
+        }
+        matMulTask.set(k, w, out);
+        try {
+            parallelFor(w.rows(), matMulTask);
+        } finally {
+            matMulTask.set(null, null, null);
+        }
+    }
+
+    /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */
+    public void parallelFor(int n, RangeBody body) {
+        if (closed) {
+            throw new IllegalStateException("compute context is closed");
+        }
+        if (threads == 1 || n < 2) {
+            body.run(0, n);
+            return;
+        }
+        startWorkers();
+        this.body = body;
+        this.total = n;
+        this.failure = null;
+        this.caller = Thread.currentThread();
+        pending.set(threads - 1);
+        generation++; // publishes body and total
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        try {
+            runShare(0);
+        } finally {
+            awaitWorkers();
+            this.body = null;
+        }
+        Throwable f = failure;
+        if (f instanceof RuntimeException re) {
+            throw re;
+        } else if (f instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private void runShare(int index) {
+        int s = (int) ((long) total * index / threads);
+        int e = (int) ((long) total * (index + 1) / threads);
+        if (s < e) {
+            body.run(s, e);
+        }
+    }
+
+    private void awaitWorkers() {
+        long start = System.nanoTime();
+        while (pending.get() != 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    private synchronized void startWorkers() {
+        if (workers != null) {
+            return;
+        }
+        workers = new Thread[threads - 1];
+        int seen = generation; // before the caller publishes the first task
+        for (int i = 0; i < workers.length; i++) {
+            int index = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("flotilla-compute-" + index)
+                    .unstarted(() -> work(index, seen));
+            workers[i].start();
+        }
+    }
+
+    private void work(int index, int seen) {
+        while (true) {
+            long start = System.nanoTime();
+            while (generation == seen && !closed) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                runShare(index);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (workers != null) {
+            for (Thread t : workers) {
+                LockSupport.unpark(t);
+            }
+            workers = null;
+        }
+    }
+
+    /** The row body of {@link #matMul}, reused so that a call allocates nothing. */
+    private final class MatMulTask implements RangeBody {
+        private DotKernel kernel;
+        private WeightMatrix w;
+        private float[] out;
+
+        void set(DotKernel kernel, WeightMatrix w, float[] out) {
+            this.kernel = kernel;
+            this.w = w;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            Kernels.rows(kernel, w, activations, out, start, end, vector);
+        }
+    }
+}
