@@ -18,7 +18,12 @@ class TrainerTest {
     static Path text;
 
     @BeforeAll
-    static void writeCorpus() throws Exception {
+    static void setUp() throws Exception {
+        text = writeCorpus(dir.resolve("corpus.txt"));
+    }
+
+    /** About 30 KB of sentences from a dozen words, seeded. */
+    static Path writeCorpus(Path file) throws Exception {
         String[] words = {"the", "cat", "dog", "sat", "ran", "on", "under", "a", "mat", "log", "and", "then"};
         Rng rng = new Rng(5);
         StringBuilder sb = new StringBuilder();
@@ -29,11 +34,14 @@ class TrainerTest {
             }
             sb.append(".\n");
         }
-        text = dir.resolve("corpus.txt");
-        Files.writeString(text, sb);
+        return Files.writeString(file, sb);
     }
 
     static TrainConfig tiny(Path out, int steps) {
+        return tiny(text, out, steps);
+    }
+
+    static TrainConfig tiny(Path text, Path out, int steps) {
         return TrainConfig.reference(text, out)
                 .withModel(2, 2, 1, 32, 16)
                 .withSchedule(4, steps, 3e-3f, 5, 3e-4f)
