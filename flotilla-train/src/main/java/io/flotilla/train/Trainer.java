@@ -6,6 +6,7 @@ import io.flotilla.train.data.ValidationSet;
 import io.flotilla.train.model.AdamW;
 import io.flotilla.train.model.LlamaModel;
 import io.flotilla.train.model.ModelConfig;
+import io.flotilla.train.model.Parallel;
 import io.flotilla.train.model.Rng;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,13 +49,22 @@ public final class Trainer {
         Files.createDirectories(config.outDir());
         corpus = Corpus.load(config.data(), config.tokenizer());
         ModelConfig shape = modelConfig(corpus.tokenizer().vocabSize());
-        model = new LlamaModel(shape, config.batch());
+        try (Parallel par = new Parallel(config.threads())) {
+            model = new LlamaModel(shape, config.batch(), par);
+            return train(stopStep, shape, checkpointFile());
+        }
+    }
+
+    private Path checkpointFile() {
+        return config.outDir().resolve(CHECKPOINT);
+    }
+
+    private TrainStats train(long stopStep, ModelConfig shape, Path checkpointFile) throws IOException {
         AdamW adam = new AdamW(model.layout(), BETA1, BETA2, ADAM_EPS, config.weightDecay());
         Rng rng = new Rng(config.seed());
         ShardLoader loader = new ShardLoader(corpus.train(), 0, 1, config.ctx(), config.seed());
         ValidationSet validation = new ValidationSet(corpus.validation(), config.ctx(), config.evalWindows(),
                 config.seed());
-        Path checkpointFile = config.outDir().resolve(CHECKPOINT);
         long step = 0;
         long tokens = 0;
         boolean resumed = config.resume() && Files.exists(checkpointFile);

@@ -6,6 +6,7 @@ import io.flotilla.train.model.Rng;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class TrainerTest {
         TrainStats stats = resumed.run();
 
         assertThat(stats.steps()).isEqualTo(20);
-        assertThat(resumed.model().params()).isEqualTo(straight.model().params());
+        assertThat(Arrays.equals(resumed.model().params(), straight.model().params())).isTrue();
         Checkpoint a = Checkpoint.read(dir.resolve("straight").resolve(Trainer.CHECKPOINT));
         Checkpoint b = Checkpoint.read(split.resolve(Trainer.CHECKPOINT));
         assertThat(b.m()).isEqualTo(a.m());
@@ -96,6 +97,16 @@ class TrainerTest {
         assertThat(b.tokens()).isEqualTo(a.tokens());
         assertThat(Files.readAllLines(split.resolve(Trainer.METRICS)))
                 .filteredOn(l -> !l.contains(",,,,,")).hasSize(1 + 20);
+    }
+
+    @Test
+    void twoThreadsGiveTheSameParametersAsOne() throws Exception {
+        Trainer one = new Trainer(tiny(dir.resolve("one"), 6), TrainListener.NONE);
+        one.run();
+        Trainer two = new Trainer(tiny(dir.resolve("two"), 6).withRun(1337L, 2, dir.resolve("two"), false),
+                TrainListener.NONE);
+        two.run();
+        assertThat(Arrays.equals(two.model().params(), one.model().params())).isTrue();
     }
 
     @Test
