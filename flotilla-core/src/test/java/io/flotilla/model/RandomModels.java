@@ -4,6 +4,7 @@ import io.flotilla.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Small random-weight GGUF models of every architecture, F32, written with GgufWriter (until the
@@ -26,7 +27,12 @@ final class RandomModels {
 
         /** Mixtral: a llama file with experts. */
         static Spec mixtral() {
-            return new Spec("llama", 32, 2, 4, 2, 8, 0, 96, 4, 2, 24, 0, false, false);
+            return new Spec("llama", 32, 2, 4, 2, 8, 24, 96, 4, 2, 24, 0, false, false); // Mixtral: feed_forward_length is the expert size
+        }
+
+        Spec withVocab(int v) {
+            return new Spec(arch, dim, layers, heads, kvHeads, headDim, ffn, v, experts, used, expertFfn,
+                    sharedFfn, tied, biases);
         }
 
         Spec withTied(boolean t) {
@@ -36,6 +42,11 @@ final class RandomModels {
     }
 
     static Path write(Spec s, Path target, long seed) throws IOException {
+        return write(s, target, seed, w -> { });
+    }
+
+    /** {@code extra} adds metadata (a tokenizer, for llama.cpp) before the tensors. */
+    static Path write(Spec s, Path target, long seed, Consumer<GgufWriter> extra) throws IOException {
         Random rnd = new Random(seed);
         String a = s.arch();
         int q = s.heads() * s.headDim();
@@ -61,6 +72,7 @@ final class RandomModels {
                 w.putUInt32(a + ".expert_shared_feed_forward_length", s.sharedFfn());
             }
         }
+        extra.accept(w);
         w.addTensor("token_embd.weight", new long[] {s.dim(), s.vocab()}, gaussian(rnd, s.dim() * s.vocab(), 1f));
         w.addTensor("output_norm.weight", new long[] {s.dim()}, norm(rnd, s.dim()));
         if (!s.tied()) {
