@@ -1,0 +1,103 @@
+package io.flotilla.model.synth;
+
+import io.flotilla.gguf.GgmlType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Draws a tensor's values chunk by chunk (whole rows, about {@link #CHUNK_ELEMENTS} values each) and
+ * encodes them in the tensor's type. Each chunk has its own seed, derived from the model seed, the
+ * tensor name and the chunk index, so the values do not depend on how chunks are scheduled.
+ */
+final class WeightChunks {
+    static final int CHUNK_ELEMENTS = 1 << 20;
+
+    private final SyntheticTensor tensor;
+    private final long tensorSeed;
+    private final int rowsPerChunk;
+    private final long rows;
+
+    WeightChunks(SyntheticTensor tensor, long modelSeed) {
+        this.tensor = tensor;
+        long h = modelSeed * 0x9E3779B97F4A7C15L;
+        for (byte b : tensor.name().getBytes(StandardCharsets.UTF_8)) {
+            h = mix(h ^ b);
+        }
+        this.tensorSeed = h;
+        long rowLength = tensor.ne()[0];
+        this.rowsPerChunk = (int) Math.max(1, CHUNK_ELEMENTS / rowLength);
+        this.rows = tensor.elements() / rowLength;
+    }
+
+    int count() {
+        return (int) ((rows + rowsPerChunk - 1) / rowsPerChunk);
+    }
+
+    /** Chunk {@code c} in the tensor's type. */
+    byte[] encode(int c) {
+        long first = (long) c * rowsPerChunk;
+        int n = (int) (Math.min(rowsPerChunk, rows - first) * tensor.ne()[0]);
+        float[] values = new float[n];
+        draw(mix(tensorSeed + c), values);
+        return encode(tensor.type(), values);
+    }
+
+    private void draw(long state, float[] dst) {
+        // approximately normal: the sum of four 16-bit uniforms (Irwin-Hall), rescaled to unit variance
+        final float scale = (float) (Math.sqrt(3.0) / 65536.0) * tensor.sigma();
+        final float mean = tensor.mean();
+        final boolean randomSign = tensor.randomSign();
+        long s = state;
+        for (int i = 0; i < dst.length; i++) {
+            s += 0x9E3779B97F4A7C15L;
+            long r = mix(s);
+            int sum = (int) (r & 0xFFFF) + (int) ((r >>> 16) & 0xFFFF) + (int) ((r >>> 32) & 0xFFFF) + (int) (r >>> 48);
+            float v = mean + (sum - 131070) * scale;
+            dst[i] = randomSign && (mix(s ^ 0x5DEECE66DL) & 1) != 0 ? -v : v;
+        }
+    }
+
+    /** SplitMix64's finalizer. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** {@code values} in {@code type}'s layout. */
+    static byte[] encode(GgmlType type, float[] values) {
+        return switch (type) {
+            case F32 -> {
+                ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(values);
+                yield b.array();
+            }
+            case F16 -> {
+                ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : values) {
+                    b.putShort(Float.floatToFloat16(v));
+                }
+                yield b.array();
+            }
+            case BF16 -> {
+                ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : values) {
+                    b.putShort(toBf16(v));
+                }
+                yield b.array();
+            }
+            default -> throw new UnsupportedOperationException("synthetic weights in " + type
+                    + " need io.flotilla.quant.Quantizer; F32, F16 and BF16 are available");
+        };
+    }
+
+    /** Rounds to the nearest bfloat16, ties to even (NaN stays NaN), as ggml does. */
+    static short toBf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((bits >>> 16) | 64);
+        }
+        return (short) ((bits + (0x7FFF + ((bits >>> 16) & 1))) >>> 16);
+    }
+}
