@@ -4,7 +4,6 @@ import io.flotilla.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.function.Consumer;
 
 /**
  * Small random-weight GGUF models of every architecture, F32, written with GgufWriter (until the
@@ -30,11 +29,6 @@ final class RandomModels {
             return new Spec("llama", 32, 2, 4, 2, 8, 24, 96, 4, 2, 24, 0, false, false); // Mixtral: feed_forward_length is the expert size
         }
 
-        Spec withVocab(int v) {
-            return new Spec(arch, dim, layers, heads, kvHeads, headDim, ffn, v, experts, used, expertFfn,
-                    sharedFfn, tied, biases);
-        }
-
         Spec withTied(boolean t) {
             return new Spec(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, experts, used, expertFfn,
                     sharedFfn, t, biases);
@@ -42,11 +36,6 @@ final class RandomModels {
     }
 
     static Path write(Spec s, Path target, long seed) throws IOException {
-        return write(s, target, seed, w -> { });
-    }
-
-    /** {@code extra} adds metadata (a tokenizer, for llama.cpp) before the tensors. */
-    static Path write(Spec s, Path target, long seed, Consumer<GgufWriter> extra) throws IOException {
         Random rnd = new Random(seed);
         String a = s.arch();
         int q = s.heads() * s.headDim();
@@ -72,7 +61,6 @@ final class RandomModels {
                 w.putUInt32(a + ".expert_shared_feed_forward_length", s.sharedFfn());
             }
         }
-        extra.accept(w);
         w.addTensor("token_embd.weight", new long[] {s.dim(), s.vocab()}, gaussian(rnd, s.dim() * s.vocab(), 1f));
         w.addTensor("output_norm.weight", new long[] {s.dim()}, norm(rnd, s.dim()));
         if (!s.tied()) {
