@@ -77,17 +77,13 @@ class LlamaCppParityTest {
 
     @Test
     void reportsAgreementOnTheQ8Original() throws Exception {
-        try (GgufFile file = GgufFile.open(TinyStories.q8()); GgufFile copy = GgufFile.open(f32);
-             Compute compute = new Compute(1)) {
+        try (GgufFile file = GgufFile.open(TinyStories.q8()); Compute compute = new Compute(1)) {
             Model model = Model.load(file, compute);
-            Model floatModel = Model.load(copy, compute);
             for (String prompt : PROMPTS) {
+                // how activations meet Q8_0 weights (quantized to Q8 or not) differs between kernels, so
+                // greedy text drifts apart after a while: reported, not asserted
                 String expected = oracleQ8.complete(greedyParams(prompt));
                 int[] ids = promptIds(oracleQ8, prompt);
-                // Flotilla keeps activations in float, so the Q8_0 file computes exactly like its float copy;
-                // llama.cpp quantizes activations to Q8 for Q8_0 weights, hence the divergence reported below
-                assertThat(model.forward(model.newState(ids.length), ids, 0, ids.length, true))
-                        .isEqualTo(floatModel.forward(floatModel.newState(ids.length), ids, 0, ids.length, true));
                 String text = oracleQ8.decode(TinyStories.greedy(model, ids, STEPS));
                 int same = 0;
                 while (same < Math.min(text.length(), expected.length()) && text.charAt(same) == expected.charAt(same)) {
