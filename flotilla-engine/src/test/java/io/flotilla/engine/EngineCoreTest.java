@@ -127,8 +127,10 @@ class EngineCoreTest {
                 queues.add(live.addRequest(new Request("r" + i, new int[] {5, 6, 7}, SamplingParams.greedy(10),
                         "t" + (i % 2), live.now())));
             }
-            RequestOutputQueue aborted = live.addRequest(new Request("gone", new int[] {5}, SamplingParams.defaults(),
+            // long enough that it cannot finish by length before the abort right below reaches it
+            RequestOutputQueue aborted = live.addRequest(new Request("gone", new int[] {5}, SamplingParams.greedy(400),
                     "t", live.now()));
+            live.abort("gone");
             for (RequestOutputQueue q : queues) {
                 RequestOutput out;
                 int tokens = 0;
@@ -139,7 +141,6 @@ class EngineCoreTest {
                 } while (!out.finished());
                 assertThat(tokens).isEqualTo(10);
             }
-            live.abort("gone");
             RequestOutput out;
             do {
                 out = aborted.poll(10, TimeUnit.SECONDS);
