@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.gguf.GgmlType;
+import io.flotilla.gguf.GgufFile;
 import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.model.synth.SyntheticModel;
 import io.flotilla.model.synth.SyntheticSpec;
@@ -40,6 +41,23 @@ class SyntheticModelLlamaCppTest {
         try (LlamaCppOracle o = LlamaCppOracle.open(model, 128, 1)) {
             int[] out = o.greedy(o.encode("Once upon a time", true), 48);
             assertThat(Arrays.stream(out).distinct().count()).as(Arrays.toString(out)).isGreaterThanOrEqualTo(12);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void everyWeightTypeLoadsAndGenerates(GgmlType type) throws IOException {
+        SyntheticSpec spec = new SyntheticSpec(SyntheticArch.LLAMA, 256, 2, 4, 2, 64, 512, 512, 256,
+                0, 0, 0, 0, 10000f, type, false, 7);
+        Path model = SyntheticModel.write(spec, dir.resolve(type + ".gguf")).path();
+        try (GgufFile f = GgufFile.open(model)) {
+            assertThat(f.requireTensor("blk.0.ffn_down.weight").type()).isEqualTo(type);
+        }
+        try (LlamaCppOracle o = LlamaCppOracle.open(model, 128, 1)) {
+            int[] prompt = o.encode("Once upon a time, the little dog", true);
+            int[] out = o.greedy(prompt, 32);
+            assertThat(Arrays.stream(out).distinct().count()).as(Arrays.toString(out)).isGreaterThanOrEqualTo(10);
+            assertWellConditioned(o, prompt);
         }
     }
 
