@@ -33,6 +33,19 @@ class SyntheticModelLlamaCppTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void anyTextEncodesWithTheSyntheticVocabularyAndDecodesBack() throws IOException {
+        Path model = SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withVocab(2048), dir.resolve("vocab.gguf")).path();
+        try (LlamaCppOracle o = LlamaCppOracle.open(model, 64, 1)) {
+            String text = "The cat sat.\n\tZürich, 東京 and 😀 {x: 42}";
+            int[] ids = o.encode(text, true);
+            assertThat(ids[0]).isEqualTo(o.bos());
+            assertThat(ids).doesNotContain(0); // no <unk>: bytes fall back to <0xNN>
+            assertThat(o.decode(Arrays.copyOfRange(ids, 1, ids.length))).isEqualTo(" " + text);
+            assertThat(o.encode("the", false)).hasSize(1); // "▁the" (space prefix added) is one piece
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = SyntheticArch.class, names = {"LLAMA", "QWEN2"})
     void tiedOutputLoadsAndGenerates(SyntheticArch arch) throws IOException {
