@@ -42,7 +42,8 @@ public final class Generator {
         state.reset();
         SamplerChain sampler = SamplerChain.of(params.sampler(), model.config().vocabSize());
         TokenHistory history = TokenHistory.of(prompt);
-        StreamingDetokenizer detokenizer = new StreamingDetokenizer(tokenizer);
+        StreamingDetokenizer detokenizer = StreamingDetokenizer.continuation(tokenizer);
+        StringBuilder text = new StringBuilder();
         StopMatcher stops = new StopMatcher(params.stop());
         int[] out = new int[Math.min(params.maxTokens(), context - prompt.length + 1)];
         int n = 0;
@@ -61,7 +62,7 @@ public final class Generator {
             }
             out[n++] = token;
             history.accept(token);
-            emit(onText, stops.accept(detokenizer.accept(token)));
+            emit(onText, text, stops.accept(detokenizer.accept(token)));
             if (stops.stopped()) {
                 finish = "stop";
                 break;
@@ -74,16 +75,17 @@ public final class Generator {
         }
         long decodeNanos = n > 1 ? System.nanoTime() - t1 : 0;
         if (!stops.stopped()) {
-            emit(onText, stops.accept(detokenizer.flush()));
-            emit(onText, stops.flush());
+            emit(onText, text, stops.accept(detokenizer.flush()));
+            emit(onText, text, stops.flush());
         }
         int[] tokens = Arrays.copyOf(out, n);
-        return new GenerationResult(tokenizer.decode(tokens), tokens, prompt.length, finish, prefillNanos,
+        return new GenerationResult(text.toString(), tokens, prompt.length, finish, prefillNanos,
                 decodeNanos);
     }
 
-    private static void emit(Consumer<String> onText, String text) {
+    private static void emit(Consumer<String> onText, StringBuilder all, String text) {
         if (!text.isEmpty()) {
+            all.append(text);
             onText.accept(text);
         }
     }

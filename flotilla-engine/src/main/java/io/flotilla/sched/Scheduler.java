@@ -146,6 +146,11 @@ public final class Scheduler {
         return !requests.isEmpty();
     }
 
+    /** Ids of the unfinished requests. */
+    public List<String> requestIds() {
+        return List.copyOf(requests.keySet());
+    }
+
     public int numRunning() {
         return running.size();
     }
