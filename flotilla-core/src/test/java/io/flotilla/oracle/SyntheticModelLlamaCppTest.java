@@ -46,6 +46,17 @@ class SyntheticModelLlamaCppTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void borrowsTheVocabularyOfARealModel() throws IOException {
+        Path real = io.flotilla.SharedData.tinyStoriesGguf();
+        Path model = SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.QWEN2), dir.resolve("borrowed.gguf"), real).path();
+        String text = "Once upon a time, Lily saw a big dog.";
+        try (LlamaCppOracle synthetic = LlamaCppOracle.open(model, 64, 1); LlamaCppOracle original = LlamaCppOracle.open(real, 64, 1)) {
+            assertThat(synthetic.vocabSize()).isEqualTo(original.vocabSize());
+            assertThat(synthetic.encode(text, true)).containsExactly(original.encode(text, true));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = SyntheticArch.class, names = {"LLAMA", "QWEN2"})
     void tiedOutputLoadsAndGenerates(SyntheticArch arch) throws IOException {
