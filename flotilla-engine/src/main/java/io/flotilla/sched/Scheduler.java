@@ -146,6 +146,11 @@ public final class Scheduler {
         return !requests.isEmpty();
     }
 
+    /** True when finished requests are still to be reported to the executor by the next plan. */
+    public boolean hasFinishedToReport() {
+        return !finishedSinceLastStep.isEmpty();
+    }
+
     /** Ids of the unfinished requests. */
     public List<String> requestIds() {
         return List.copyOf(requests.keySet());

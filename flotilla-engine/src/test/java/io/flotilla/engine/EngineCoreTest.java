@@ -10,6 +10,7 @@ import io.flotilla.sched.SchedulerOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -117,8 +118,20 @@ class EngineCoreTest {
 
     @Test
     void theLoopServesRequestsFromOtherThreads() throws Exception {
+        ScriptedExecutor scripted = new ScriptedExecutor();
+        CountDownLatch abortSent = new CountDownLatch(1);
+        io.flotilla.exec.Executor gated = step -> { // once "gone" runs alone, hold it until the test aborts it
+            if (!step.isEmpty() && step.sequences().stream().allMatch(q -> q.requestId().equals("gone"))) {
+                try {
+                    abortSent.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return scripted.execute(step);
+        };
         EngineCore live = new EngineCore(new EngineConfig(new SchedulerConfig(64, 8, 256, Set.of(EOS), false),
-                new KvCacheConfig(32, 16, true)), new ScriptedExecutor());
+                new KvCacheConfig(32, 16, true)), gated);
         engine = live;
         try (EngineLoop loop = new EngineLoop(live)) {
             loop.start();
@@ -140,6 +153,7 @@ class EngineCoreTest {
                 assertThat(tokens).isEqualTo(10);
             }
             live.abort("gone");
+            abortSent.countDown();
             RequestOutput out;
             do {
                 out = aborted.poll(10, TimeUnit.SECONDS);
