@@ -108,6 +108,36 @@ class EngineCoreTest {
     }
 
     @Test
+    void aMissingTokenOrAFailingListenerEndsOnlyThatRequest() {
+        engine = newEngine(step -> {
+            var outputs = new ArrayList<io.flotilla.exec.SequenceOutput>();
+            for (var seq : step.sequences()) {
+                if (seq.sample() && !seq.requestId().equals("forgotten")) {
+                    outputs.add(io.flotilla.exec.SequenceOutput.of(seq.requestId(), 1000 + seq.endPosition()));
+                }
+            }
+            return io.flotilla.exec.ModelRunnerOutput.of(outputs);
+        });
+        RequestOutputQueue forgotten = engine.addRequest(request("forgotten", 4, 3));
+        RequestOutputQueue fine = engine.addRequest(request("fine", 4, 3));
+        engine.addRequest(request("rude", 4, 3), out -> {
+            throw new IllegalStateException("listener bug");
+        });
+        runToCompletion();
+        assertThat(drain(forgotten)).singleElement().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.ERROR);
+        assertThat(drain(fine)).hasSize(3).last().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void aRequestAbortedBeforeItsFirstStepNeverRuns() {
+        RequestOutputQueue q = engine.addRequest(request("early", 4, 3));
+        engine.abort("early");
+        engine.step();
+        assertThat(drain(q)).singleElement().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.ABORT);
+        assertThat(executor.plans).allMatch(p -> p.sequences().isEmpty());
+    }
+
+    @Test
     void tenantWeightsAreValidatedAtOnce() {
         assertThatThrownBy(() -> engine.setTenantWeight("t", 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 0.0");
