@@ -9,6 +9,9 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Run and train language models on one machine or many.",
         subcommands = {
+            GenerateCommand.class,
+            ChatCommand.class,
+            TokenizeCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -4,9 +4,13 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TreeParser;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,15 +57,18 @@ public final class ChatTemplate {
             .withHandleBackslashInQuotesOnly(true)
             .build();
 
+    private static final JinjavaConfig CONFIG = newConfig();
     private static final Jinjava JINJAVA = newJinjava();
 
     private final String source;
     private final String bosToken;
     private final String eosToken;
     private final Clock clock;
+    private final Node tree;
 
-    private ChatTemplate(String source, String bosToken, String eosToken, Clock clock) {
+    private ChatTemplate(String source, String bosToken, String eosToken, Clock clock, Node tree) {
         this.source = source;
+        this.tree = tree;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.clock = clock;
@@ -70,8 +77,9 @@ public final class ChatTemplate {
     /** A template from its Jinja source and the model's BOS/EOS token texts (empty if none). */
     public static ChatTemplate of(String jinjaSource, String bosToken, String eosToken) {
         Objects.requireNonNull(jinjaSource, "jinjaSource");
-        return new ChatTemplate(PythonSyntax.rewrite(withoutTrailingNewline(jinjaSource)), Objects.requireNonNullElse(bosToken, ""),
-                Objects.requireNonNullElse(eosToken, ""), Clock.systemDefaultZone());
+        String source = PythonSyntax.rewrite(withoutTrailingNewline(jinjaSource));
+        return new ChatTemplate(source, Objects.requireNonNullElse(bosToken, ""),
+                Objects.requireNonNullElse(eosToken, ""), Clock.systemDefaultZone(), parse(source));
     }
 
     /** ChatML, for models without a template of their own; see {@link #FALLBACK_SOURCE}. */
@@ -81,7 +89,7 @@ public final class ChatTemplate {
 
     /** The same template reading the time for {@code strftime_now} from {@code clock}. */
     public ChatTemplate withClock(Clock clock) {
-        return new ChatTemplate(source, bosToken, eosToken, Objects.requireNonNull(clock, "clock"));
+        return new ChatTemplate(source, bosToken, eosToken, Objects.requireNonNull(clock, "clock"), tree);
     }
 
     public String source() {
@@ -112,9 +120,35 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         context.put("strftime_now", "strftime_now");
         context.put(TemplateFunctions.CLOCK_VARIABLE, clock);
-        RenderResult result = JINJAVA.renderForResult(source, context);
-        checkErrors(result.getErrors());
-        return result.getOutput();
+        // a fresh copy of the global context per render: Jinjava records resolved names up the
+        // parent chain, so sharing one parent would grow it and race between threads
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJAVA,
+                new Context(JINJAVA.getGlobalContextCopy(), context, CONFIG.getDisabled()), CONFIG);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            String output = interpreter.render(tree);
+            checkErrors(interpreter.getErrorsCopy());
+            return output;
+        } catch (InterpretException e) {
+            throw new IllegalArgumentException("chat template failed: " + e.getMessage(), e);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    /** Parses once; the tree holds no render state and is shared by all renders. */
+    private static Node parse(String source) {
+        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            Node tree = new TreeParser(interpreter, source).buildTree();
+            checkErrors(interpreter.getErrorsCopy());
+            return tree;
+        } catch (InterpretException e) {
+            throw new IllegalArgumentException("chat template does not parse: " + e.getMessage(), e);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
     }
 
     private static List<Map<String, Object>> toMaps(List<ChatMessage> messages) {
@@ -139,7 +173,7 @@ public final class ChatTemplate {
         for (TemplateError error : errors) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new IllegalArgumentException("chat template failed at line " + error.getLineno() + ": "
-                        + error.getMessage());
+                        + error.getMessage(), error.getException());
             }
         }
     }
@@ -151,11 +185,11 @@ public final class ChatTemplate {
         return source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
     }
 
-    private static Jinjava newJinjava() {
+    private static JinjavaConfig newConfig() {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethodResolver());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        JinjavaConfig config = JinjavaConfig.newBuilder()
+        return JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
@@ -165,7 +199,10 @@ public final class ChatTemplate {
                 .withMaxMacroRecursionDepth(64)
                 .withMaxOutputSize(64L << 20)
                 .build();
-        Jinjava jinjava = new Jinjava(config);
+    }
+
+    private static Jinjava newJinjava() {
+        Jinjava jinjava = new Jinjava(CONFIG);
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", Object.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class,

@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>slices {@code x[a:b:c]} (Jinjava accepts only simple bounds, no step) become
  *       {@code (x|py_slice(a, b, c))};</li>
- *   <li>{@code not x is defined} becomes {@code not (x is defined)}: Jinja2 binds the test
- *       tighter than {@code not}, Jinjava the other way;</li>
+ *   <li>{@code not x is defined} becomes {@code not (x is defined)}, {@code not n == -1}
+ *       {@code not (n == -1)}: Jinja2 binds tests and comparisons tighter than {@code not},
+ *       Jinjava the other way;</li>
  *   <li>{@code n+1} becomes {@code n + 1} and {@code }}} inside code {@code } }}, which
  *       Jinjava's scanner would misread;</li>
  *   <li>keyword arguments {@code f(k=a|length - 1)} become {@code f(k=(a|length - 1))}:
@@ -22,8 +23,10 @@ import java.util.regex.Pattern;
 final class PythonSyntax {
     private static final Pattern STRING = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"",
             Pattern.DOTALL);
-    private static final String CHAIN = "[A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*|\\[[^\\[\\]]*\\])*";
-    private static final Pattern NOT_IS = Pattern.compile("\\bnot\\s+(" + CHAIN + ")\\s+is\\s+(not\\s+)?([a-z_]+)\\b");
+    private static final Pattern NOT = Pattern.compile("\\bnot\\b");
+    private static final Pattern NOT_OPERAND_END = Pattern.compile("\\b(and|or|if|else)\\b");
+    private static final Pattern ENDS_WITH_IS = Pattern.compile("\\bis\\s*$");
+    private static final Pattern STARTS_WITH_IN = Pattern.compile("^\\s*in\\b");
     /** Jinjava's scanner fails on {@code n+1}; Jinja2 reads it as {@code n + 1}. */
     private static final Pattern TIGHT_OPERATOR = Pattern.compile("(?<=[\\w)\\]])([-+*/%])(?=[\\w(\\[])");
     private static final char MARK = '\u0001';
@@ -48,7 +51,11 @@ final class PythonSyntax {
             String code = source.substring(open + 2, close);
             String head = code.replaceFirst("^[-+]?\\s*", "");
             boolean verbatim = comment || head.startsWith("macro") || head.startsWith("raw");
-            out.append(verbatim ? code : rewriteCode(code)).append(closing);
+            int from = code.startsWith("-") || code.startsWith("+") ? 1 : 0;
+            int to = code.length() > from && (code.endsWith("-") || code.endsWith("+")) ? code.length() - 1 : code.length();
+            out.append(verbatim ? code
+                    : code.substring(0, from) + rewriteCode(code.substring(from, to)) + code.substring(to));
+            out.append(closing);
             i = close + 2;
         }
         return out.append(source.substring(i)).toString();
@@ -100,7 +107,7 @@ final class PythonSyntax {
             strings.add(sm.group());
         }
         sm.appendTail(masked);
-        String s = NOT_IS.matcher(masked.toString()).replaceAll("not ($1 is $2$3)");
+        String s = groupNot(masked.toString());
         s = TIGHT_OPERATOR.matcher(s).replaceAll(" $1 ").replace("}}", "} }");
         s = rewriteSlices(s);
         s = parenthesizeKeywordArguments(s);
@@ -108,6 +115,56 @@ final class PythonSyntax {
             s = s.replace(MARK + String.valueOf(i) + MARK, strings.get(i));
         }
         return s;
+    }
+
+    /** Wraps the operand of each unary {@code not} (up to and/or/if/else at its level) in parentheses. */
+    private static String groupNot(String s) {
+        List<Integer> nots = new ArrayList<>();
+        Matcher m = NOT.matcher(s);
+        while (m.find()) {
+            nots.add(m.start());
+        }
+        StringBuilder out = new StringBuilder(s);
+        for (int k = nots.size() - 1; k >= 0; k--) {
+            int start = nots.get(k) + 3;
+            if (ENDS_WITH_IS.matcher(out.substring(0, nots.get(k))).find()
+                    || STARTS_WITH_IN.matcher(out.substring(start)).find()) {
+                continue;
+            }
+            int end = notOperandEnd(out, start);
+            String operand = out.substring(start, end);
+            if (!operand.isBlank()) {
+                String trailing = operand.substring(operand.stripTrailing().length());
+                out.replace(start, end, " (" + operand.strip() + ")" + trailing);
+            }
+        }
+        return out.toString();
+    }
+
+    private static int notOperandEnd(CharSequence s, int from) {
+        int depth = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (depth-- == 0) {
+                    return i;
+                }
+            } else if (depth == 0 && c == ',') {
+                return i;
+            } else if (depth == 0 && Character.isLetter(c) && (i == 0 || !isWordChar(s.charAt(i - 1)))) {
+                Matcher stop = NOT_OPERAND_END.matcher(s).region(i, s.length());
+                if (stop.lookingAt()) {
+                    return i;
+                }
+            }
+        }
+        return s.length();
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '.';
     }
 
     private static String rewriteSlices(String s) {

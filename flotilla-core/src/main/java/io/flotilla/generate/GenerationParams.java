@@ -18,4 +18,8 @@ public record GenerationParams(int maxTokens, SamplerConfig sampler, boolean ign
     public static GenerationParams greedy(int maxTokens) {
         return new GenerationParams(maxTokens, SamplerConfig.greedy(), false, List.of());
     }
+
+    public GenerationParams withIgnoreEos(boolean ignore) {
+        return new GenerationParams(maxTokens, sampler, ignore, stop);
+    }
 }

@@ -1,17 +1,23 @@
 package io.flotilla.kernel;
 
 import io.flotilla.tensor.WeightMatrix;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The compute context of one model instance: a fixed number of threads that split the rows of
- * each matrix product between them. The calling thread takes a share itself, so
- * {@code threads = 1} runs everything on the caller.
+ * The compute context of one model instance: {@code threads} threads (the caller and
+ * {@code threads - 1} persistent workers, started on first use) that split the rows of each
+ * matrix product between them.
+ *
+ * <p>Hand-off: the caller publishes a task by bumping a generation counter and unparking the
+ * workers; a worker that finishes spins for at most {@link #SPIN_NANOS} waiting for the next
+ * generation (decode issues matrix products back to back) and then parks, so an idle context
+ * burns no core that another node on the same machine could use. No futures or lambdas are
+ * allocated per call; {@link #matMul} quantizes the activations once per call, on the caller,
+ * into buffers this object owns.
+ *
+ * <p>One caller at a time: a Compute is not for concurrent use, and a body run by
+ * {@link #parallelFor} must not call back into the same Compute.
  */
 public final class Compute implements AutoCloseable {
     /** Work on the half-open range [start, end). */
@@ -20,14 +26,38 @@ public final class Compute implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** How long an idle thread spins for the next task before parking. */
+    static final long SPIN_NANOS = 50_000;
+
     private final int threads;
-    private ExecutorService pool;
+    private final boolean vector;
+    private final Activations activations = new Activations();
+    private final MatMulTask matMulTask = new MatMulTask();
+    private final AtomicInteger pending = new AtomicInteger();
+    private Thread[] workers;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+    private RangeBody body;
+    private int total;
+
+    /** As many threads as the machine has cores. */
+    public Compute() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
 
     public Compute(int threads) {
+        this(threads, Kernels.VECTOR);
+    }
+
+    /** {@code vector = false} runs the scalar twins of the kernels (for tests and comparison). */
+    Compute(int threads, boolean vector) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        this.vector = vector;
     }
 
     public int threads() {
@@ -36,55 +66,139 @@ public final class Compute implements AutoCloseable {
 
     /** {@code out[t][r] = W[r] · x[t]} for n tokens: x is n×cols, out is n×rows, both row-major. */
     public void matMul(WeightMatrix w, float[] x, int n, float[] out) {
-        parallelFor(w.rows(), (r0, r1) -> w.matMul(x, n, out, r0, r1));
+        if ((long) n * w.rows() > out.length) {
+            throw new IllegalArgumentException("out has " + out.length + " floats, need n*rows = " + n + "*" + w.rows());
+        }
+        DotKernel k = Kernels.of(w.type());
+        activations.reset(x, n, w.cols());
+        if (k.quantized()) {
+            activations.quantize();
+        }
+        matMulTask.set(k, w, out);
+        try {
+            parallelFor(w.rows(), matMulTask);
+        } finally {
+            matMulTask.set(null, null, null);
+        }
     }
 
-    /** Splits [0, n) into at most {@code threads} contiguous ranges and runs them concurrently. */
+    /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */
     public void parallelFor(int n, RangeBody body) {
-        int parts = Math.min(threads, n);
-        if (parts <= 1) {
+        if (closed) {
+            throw new IllegalStateException("compute context is closed");
+        }
+        if (threads == 1 || n < 2) {
             body.run(0, n);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        ExecutorService p = pool();
-        for (int i = 1; i < parts; i++) {
-            int s = (int) ((long) n * i / parts);
-            int e = (int) ((long) n * (i + 1) / parts);
-            futures.add(p.submit(() -> body.run(s, e)));
+        startWorkers();
+        this.body = body;
+        this.total = n;
+        this.failure = null;
+        this.caller = Thread.currentThread();
+        pending.set(threads - 1);
+        generation++; // publishes body and total
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
         }
-        body.run(0, (int) ((long) n / parts));
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for compute threads", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("compute thread failed", e.getCause());
+        try {
+            runShare(0);
+        } finally {
+            awaitWorkers();
+            this.body = null;
+        }
+        Throwable f = failure;
+        if (f instanceof RuntimeException re) {
+            throw re;
+        } else if (f instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private void runShare(int index) {
+        int s = (int) ((long) total * index / threads);
+        int e = (int) ((long) total * (index + 1) / threads);
+        if (s < e) {
+            body.run(s, e);
+        }
+    }
+
+    private void awaitWorkers() {
+        long start = System.nanoTime();
+        while (pending.get() != 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
             }
         }
     }
 
-    private synchronized ExecutorService pool() {
-        if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads - 1, r -> {
-                Thread t = new Thread(r, "flotilla-compute");
-                t.setDaemon(true);
-                return t;
-            });
+    private synchronized void startWorkers() {
+        if (workers != null) {
+            return;
         }
-        return pool;
+        workers = new Thread[threads - 1];
+        int seen = generation; // before the caller publishes the first task
+        for (int i = 0; i < workers.length; i++) {
+            int index = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("flotilla-compute-" + index)
+                    .unstarted(() -> work(index, seen));
+            workers[i].start();
+        }
+    }
+
+    private void work(int index, int seen) {
+        while (true) {
+            long start = System.nanoTime();
+            while (generation == seen && !closed) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                runShare(index);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
     }
 
     @Override
     public synchronized void close() {
-        if (pool != null) {
-            pool.shutdownNow();
-            pool = null;
+        closed = true;
+        if (workers != null) {
+            for (Thread t : workers) {
+                LockSupport.unpark(t);
+            }
+            workers = null;
+        }
+    }
+
+    /** The row body of {@link #matMul}, reused so that a call allocates nothing. */
+    private final class MatMulTask implements RangeBody {
+        private DotKernel kernel;
+        private WeightMatrix w;
+        private float[] out;
+
+        void set(DotKernel kernel, WeightMatrix w, float[] out) {
+            this.kernel = kernel;
+            this.w = w;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            Kernels.rows(kernel, w, activations, out, start, end, vector);
         }
     }
 }

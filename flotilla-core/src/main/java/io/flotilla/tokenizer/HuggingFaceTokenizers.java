@@ -1,5 +1,6 @@
 package io.flotilla.tokenizer;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -18,7 +19,10 @@ import java.util.Map;
  * does; {@code tokenizer_config.json} next to the files supplies BOS/EOS.
  */
 final class HuggingFaceTokenizers {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Vocabularies are objects with 100k+ distinct keys: canonicalizing them costs more than it saves. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .build());
     private static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 

@@ -13,10 +13,24 @@ import java.util.Arrays;
 public final class StreamingDetokenizer {
     private final Tokenizer tokenizer;
     private byte[] pending = new byte[0];
-    private boolean first = true;
+    private boolean first;
 
+    /** Decodes a text from its start: the SPM leading space of the first token is removed. */
     public StreamingDetokenizer(Tokenizer tokenizer) {
+        this(tokenizer, true);
+    }
+
+    private StreamingDetokenizer(Tokenizer tokenizer, boolean stripFirstSpace) {
         this.tokenizer = tokenizer;
+        this.first = stripFirstSpace;
+    }
+
+    /**
+     * Decodes tokens that continue a prompt: every piece is kept as is, so a first generated
+     * "▁and" reads " and", as llama.cpp's completion text does.
+     */
+    public static StreamingDetokenizer continuation(Tokenizer tokenizer) {
+        return new StreamingDetokenizer(tokenizer, false);
     }
 
     /** The text that became complete with this token; often empty. */

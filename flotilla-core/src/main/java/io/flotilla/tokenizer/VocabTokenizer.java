@@ -23,7 +23,7 @@ final class VocabTokenizer implements Tokenizer {
         this.spec = spec;
         this.vocab = new Vocab(spec.tokens(), spec.types(), spec.scores());
         this.specials = new SpecialTokens(vocab, spec.ids(), spec.rstripSpecial());
-        this.spm = spec.kind() == VocabKind.SPM ? new SpmEncoder(vocab) : null;
+        this.spm = spec.kind() == VocabKind.SPM ? new SpmEncoder(vocab, spec.ids().unk()) : null;
         this.bpe = spec.kind() == VocabKind.BPE
                 ? new BpeEncoder(vocab, spec.preTokenizer(), spec.merges(), spec.ignoreMerges(), spec.byteEncode())
                 : null;
@@ -150,6 +150,11 @@ final class VocabTokenizer implements Tokenizer {
             throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + vocab.size());
         }
         return vocab.text(id);
+    }
+
+    /** The SPM encoder, for tests; null for other vocabularies. */
+    SpmEncoder spmEncoder() {
+        return spm;
     }
 
     @Override

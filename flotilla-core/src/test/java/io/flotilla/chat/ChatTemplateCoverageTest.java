@@ -34,9 +34,19 @@ class ChatTemplateCoverageTest {
         return dir;
     }
 
+    private static final Map<String, ChatTemplate> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A shared template, its clock fixed at 26 Jul 2024 (the date Llama 3.x templates default to). */
     static ChatTemplate load(String name, String bos, String eos) throws IOException {
-        Clock clock = Clock.fixed(Instant.parse("2024-07-26T12:00:00Z"), ZoneOffset.UTC);
-        return ChatTemplate.of(Files.readString(templates().resolve(name)), bos, eos).withClock(clock);
+        Path file = templates().resolve(name);
+        String key = name + "\u0000" + bos + "\u0000" + eos;
+        ChatTemplate cached = LOADED.get(key);
+        if (cached == null) {
+            Clock clock = Clock.fixed(Instant.parse("2024-07-26T12:00:00Z"), ZoneOffset.UTC);
+            cached = ChatTemplate.of(Files.readString(file), bos, eos).withClock(clock);
+            LOADED.put(key, cached);
+        }
+        return cached;
     }
 
     @Test

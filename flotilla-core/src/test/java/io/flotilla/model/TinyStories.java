@@ -7,8 +7,6 @@ import io.flotilla.gguf.GgufTensorInfo;
 import io.flotilla.gguf.GgufWriter;
 import io.flotilla.tensor.WeightMatrix;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /** The real TinyStories-656K model of ../shared, and its float copy for parity tests. */
@@ -34,21 +32,11 @@ final class TinyStories {
                 for (int r = 0; r < rows; r++) {
                     m.dequantizeRow(r, data, r * cols);
                 }
-                w.addTensor(t.name(), GgmlType.F32, t.ne(), f32Bytes(data));
+                w.addTensor(t.name(), t.ne(), data);
             }
             w.write(target);
         }
         return target;
-    }
-
-    /**
-     * Floats as a little-endian byte segment. (GgufWriter's own float[] overload wraps a float
-     * array, which FileChannel cannot write: asByteBuffer needs a byte array.)
-     */
-    static MemorySegment f32Bytes(float[] data) {
-        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 4]);
-        MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data.length);
-        return seg;
     }
 
     /** Greedy continuation of {@code prompt} for {@code steps} tokens. */

@@ -64,6 +64,18 @@ class LlamaCppVocabTest {
         }
     }
 
+    /** Qwen3 ships the Qwen2 vocabulary and regex in one tokenizer.json: the qwen2 vectors hold for it too. */
+    @org.junit.jupiter.api.Test
+    void qwen3TokenizerJsonMatchesQwen2Vectors() throws Exception {
+        Tokenizer qwen3 = Tokenizer.fromHuggingFace(VocabTestFiles.shared().resolve("tokenizers/qwen3/tokenizer.json"));
+        for (VocabTestFiles.Case c : VocabTestFiles.cases("qwen2")) {
+            assertThat(qwen3.encode(c.input(), false, false)).as("#%d '%s'", c.index(), c.input())
+                    .containsExactly(c.expected());
+        }
+        assertThat(qwen3.eos()).isEqualTo(151645);
+        assertThat(qwen3.addBos()).isFalse();
+    }
+
     private static Tokenizer tokenizerOrSkip(String name) {
         if (NO_VOCAB.contains(name)) {
             abort("no vocabulary for '" + name + "' in ../shared (only its test vectors)");

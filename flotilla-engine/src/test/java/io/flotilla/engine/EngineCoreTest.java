@@ -170,6 +170,7 @@ class EngineCoreTest {
                 queues.add(live.addRequest(new Request("r" + i, new int[] {5, 6, 7}, SamplingParams.greedy(10),
                         "t" + (i % 2), live.now())));
             }
+            // "gone" runs with the others, then is held by the gated executor until aborted while running
             RequestOutputQueue aborted = live.addRequest(new Request("gone", new int[] {5}, SamplingParams.defaults(),
                     "t", live.now()));
             for (RequestOutputQueue q : queues) {

@@ -14,13 +14,15 @@ import java.time.Duration;
 
 /**
  * Single-worker training: data → forward → backward → clip → AdamW, with periodic validation,
- * checkpoints ({@code checkpoint.bin}) and a metrics CSV in the output folder. The constructor
+ * checkpoints ({@code checkpoint.bin}), a metrics CSV and the model as GGUF ({@code model.gguf}) in the
+ * output folder. The constructor
  * does no I/O; {@link #run()} does it all and returns what it measured.
  */
 public final class Trainer {
 
     public static final String CHECKPOINT = "checkpoint.bin";
     public static final String METRICS = "metrics.csv";
+    public static final String MODEL = "model.gguf";
     static final float BETA1 = 0.9f;
     static final float BETA2 = 0.99f;
     static final float ADAM_EPS = 1e-8f;
@@ -107,6 +109,8 @@ public final class Trainer {
                 }
             }
             save(checkpointFile, step, tokens, rng, loader, adam);
+            GgufExport.write(model, corpus.tokenizer(), "flotilla " + config.data().getFileName(),
+                    config.outDir().resolve(MODEL));
             double val = evaluate(validation);
             metrics.eval(step, val);
             listener.onEval(step, val);

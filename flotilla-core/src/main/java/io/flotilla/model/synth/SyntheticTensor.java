@@ -7,9 +7,13 @@ import java.util.List;
 /**
  * One tensor of a synthetic model: name and shape as llama.cpp's loader expects them
  * ({@code ne[0]} is the row length), its type, and the distribution its values are drawn from:
- * {@code mean + sigma * N(0, 1)} (approximately normal).
+ * {@code mean + sigma * N(0, 1)} (approximately normal), times a random sign if {@code randomSign}.
  */
-record SyntheticTensor(String name, long[] ne, GgmlType type, float mean, float sigma) {
+record SyntheticTensor(String name, long[] ne, GgmlType type, float mean, float sigma, boolean randomSign) {
+
+    SyntheticTensor(String name, long[] ne, GgmlType type, float mean, float sigma) {
+        this(name, ne, type, mean, sigma, false);
+    }
 
     long elements() {
         long n = 1;
@@ -26,19 +30,25 @@ record SyntheticTensor(String name, long[] ne, GgmlType type, float mean, float 
     /**
      * Every tensor of {@code spec}, in the order llama.cpp's converter writes them. Scales keep the
      * activations near unit size through the layers: input projections {@code 1/sqrt(fan_in)}, output
-     * projections also divided by {@code sqrt(2 * layers)}, logits with a standard deviation of about 3.
+     * projections also divided by {@code sqrt(2 * layers)}, norms near 1.
      */
     static List<SyntheticTensor> plan(SyntheticSpec s) {
         List<SyntheticTensor> out = new ArrayList<>();
         Planner p = new Planner(s, out);
-        float logitScale = (float) (3.0 / Math.sqrt(s.dim()));
+        // logits with a standard deviation of 1.2 * sqrt(2 ln vocab): the argmax stands about one
+        // nat above the runner-up whatever the vocabulary size
+        float logitScale = (float) (1.2 * Math.sqrt(2 * Math.log(s.vocab())) / Math.sqrt(s.dim()));
         p.matrix("token_embd.weight", s.dim(), s.vocab(), logitScale);
         for (int i = 0; i < s.layers(); i++) {
             block(p, s, "blk." + i + ".");
         }
-        p.norm("output_norm.weight", s.dim());
         if (s.hasOutput()) {
+            p.norm("output_norm.weight", s.dim());
             p.matrix("output.weight", s.dim(), s.vocab(), logitScale);
+        } else {
+            // tied: the current token's embedding is part of the final hidden state, so E.h would favour
+            // it and greedy decoding would repeat it; gains of random sign make that self-term average out
+            p.out().add(new SyntheticTensor("output_norm.weight", new long[] {s.dim()}, GgmlType.F32, 1f, 0.05f, true));
         }
         return out;
     }

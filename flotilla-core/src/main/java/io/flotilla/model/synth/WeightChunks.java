@@ -47,12 +47,14 @@ final class WeightChunks {
         // approximately normal: the sum of four 16-bit uniforms (Irwin-Hall), rescaled to unit variance
         final float scale = (float) (Math.sqrt(3.0) / 65536.0) * tensor.sigma();
         final float mean = tensor.mean();
+        final boolean randomSign = tensor.randomSign();
         long s = state;
         for (int i = 0; i < dst.length; i++) {
             s += 0x9E3779B97F4A7C15L;
             long r = mix(s);
             int sum = (int) (r & 0xFFFF) + (int) ((r >>> 16) & 0xFFFF) + (int) ((r >>> 32) & 0xFFFF) + (int) (r >>> 48);
-            dst[i] = mean + (sum - 131070) * scale;
+            float v = mean + (sum - 131070) * scale;
+            dst[i] = randomSign && (mix(s ^ 0x5DEECE66DL) & 1) != 0 ? -v : v;
         }
     }
 

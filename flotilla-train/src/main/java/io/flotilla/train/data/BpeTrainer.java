@@ -44,8 +44,7 @@ public final class BpeTrainer {
         for (int i = 0; i < pieces.size(); i++) {
             scores.add(0f);
         }
-        int merges = vocabSize - base;
-        for (int m = 0; m < merges; m++) {
+        for (int m = 0; PieceTokenizer.FIRST_PIECE + pieces.size() < vocabSize; m++) {
             long best = bestPair(words, freq);
             if (best < 0) {
                 break;

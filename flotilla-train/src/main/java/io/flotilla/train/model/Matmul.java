@@ -1,7 +1,7 @@
 package io.flotilla.train.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,7 +15,32 @@ public final class Matmul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
+    /** Shuffles that swap lane blocks of size L/2, L/4, ..., 1: a fixed reduction tree. */
+    private static final VectorShuffle<Float>[] TREE = tree();
+
     private Matmul() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] tree() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] t = new VectorShuffle[steps];
+        for (int k = 0, half = L / 2; half >= 1; k++, half /= 2) {
+            int h = half;
+            t[k] = VectorShuffle.fromOp(S, i -> i ^ h);
+        }
+        return t;
+    }
+
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} may add in a different order when
+     * compiled than when interpreted, which would make a resumed run differ from an uninterrupted one.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> t : TREE) {
+            v = v.add(v.rearrange(t));
+        }
+        return v.lane(0);
+    }
 
     /** {@code out[r][o] = sum_i in[r][i] * w[o][i]} for rows {@code r in [r0, r1)}. */
     public static void forward(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff,
@@ -42,10 +67,10 @@ public final class Matmul {
                     a2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, a2);
                     a3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, a3);
                 }
-                float s0 = a0.reduceLanes(VectorOperators.ADD);
-                float s1 = a1.reduceLanes(VectorOperators.ADD);
-                float s2 = a2.reduceLanes(VectorOperators.ADD);
-                float s3 = a3.reduceLanes(VectorOperators.ADD);
+                float s0 = sum(a0);
+                float s1 = sum(a1);
+                float s2 = sum(a2);
+                float s3 = sum(a3);
                 for (; i < inDim; i++) {
                     float xi = in[x + i];
                     s0 += w[w0 + i] * xi;
@@ -158,7 +183,7 @@ public final class Matmul {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sum(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }

@@ -1,0 +1,86 @@
+package io.flotilla.kernel;
+
+/**
+ * The input of one matrix product, {@code n} tokens of {@code cols} floats, in the two forms the
+ * kernels read: the caller's floats (float weights) and, for quantized weights, 8-bit integers in
+ * blocks of 32 with one scale each (ggml's Q8_0 activation scheme: {@code d = amax / 127},
+ * rounded to f16, {@code q = roundf(x / d)}), widened to shorts so that kernels can multiply them
+ * with widened weights directly. Each block also keeps the sum of its integers, which turns the
+ * offsets of Q4_0/Q5_0 (-8, -16) and the mins of Q4_1/Q5_1/Q4_K/Q5_K into one multiply per block.
+ *
+ * <p>Quantization happens once per {@link Compute#matMul} call, on the calling thread, into
+ * buffers this object owns and only grows: no allocation per token or per call once warm.
+ */
+public final class Activations {
+    public static final int BLOCK = 32;
+
+    private float[] x;
+    private int n;
+    private int cols;
+    private boolean quantized;
+    short[] q = new short[0];
+    float[] d = new float[0];
+    float[] sum = new float[0];
+
+    /** Points at {@code x} (n × cols) without quantizing yet. */
+    void reset(float[] x, int n, int cols) {
+        if ((long) n * cols > x.length) {
+            throw new IllegalArgumentException("x has " + x.length + " floats, need n*cols = " + n + "*" + cols);
+        }
+        this.x = x;
+        this.n = n;
+        this.cols = cols;
+        this.quantized = false;
+    }
+
+    float[] x() {
+        return x;
+    }
+
+    int n() {
+        return n;
+    }
+
+    int cols() {
+        return cols;
+    }
+
+    /** Quantizes all tokens (idempotent until the next {@link #reset}); cols must be a multiple of 32. */
+    void quantize() {
+        if (quantized) {
+            return;
+        }
+        if (cols % BLOCK != 0) {
+            throw new IllegalArgumentException("quantized kernels need cols % 32 == 0, got " + cols);
+        }
+        int total = n * cols;
+        if (q.length < total) {
+            q = new short[total];
+            d = new float[total / BLOCK];
+            sum = new float[total / BLOCK];
+        }
+        for (int b = 0; b < total / BLOCK; b++) {
+            quantizeBlock(b);
+        }
+        quantized = true;
+    }
+
+    private void quantizeBlock(int b) {
+        int o = b * BLOCK;
+        float amax = 0f;
+        for (int j = 0; j < BLOCK; j++) {
+            amax = Math.max(amax, Math.abs(x[o + j]));
+        }
+        float scale = amax / 127;
+        float id = scale != 0 ? 1.0f / scale : 0.0f;
+        int s = 0;
+        for (int j = 0; j < BLOCK; j++) {
+            float v = x[o + j] * id;
+            int r = (int) (v + Math.copySign(0.5f, v)); // roundf, |v| <= 127
+            q[o + j] = (short) r;
+            s += r;
+        }
+        d[b] = Float.float16ToFloat(Float.floatToFloat16(scale));
+        sum[b] = s;
+    }
+}

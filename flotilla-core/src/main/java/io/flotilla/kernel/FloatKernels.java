@@ -1,0 +1,140 @@
+package io.flotilla.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Float weights against float activations: F32, F16 and BF16 rows, widened lane by lane and
+ * multiplied with fused multiply-add; vector body, scalar tail.
+ */
+final class FloatKernels {
+    private FloatKernels() {
+    }
+
+    static final class F32 extends DotKernel {
+        @Override
+        boolean quantized() {
+            return false;
+        }
+
+        @Override
+        float dot(MemorySegment w, long row, Activations a, int t) {
+            int cols = a.cols();
+            float[] x = a.x();
+            int xo = t * cols;
+            int step = Lanes.F.length();
+            int upper = cols - cols % step;
+            FloatVector acc = FloatVector.zero(Lanes.F);
+            int i = 0;
+            for (; i < upper; i += step) {
+                FloatVector v = FloatVector.fromMemorySegment(Lanes.F, w, row + 4L * i, ByteOrder.LITTLE_ENDIAN);
+                acc = v.fma(FloatVector.fromArray(Lanes.F, x, xo + i), acc);
+            }
+            float sum = Lanes.sum(acc);
+            for (; i < cols; i++) {
+                sum += w.get(Lanes.F32, row + 4L * i) * x[xo + i];
+            }
+            return sum;
+        }
+
+        @Override
+        float dotScalar(MemorySegment w, long row, Activations a, int t) {
+            float sum = 0f;
+            for (int i = 0; i < a.cols(); i++) {
+                sum += w.get(Lanes.F32, row + 4L * i) * a.x()[t * a.cols() + i];
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * Halves widen by moving exponent and mantissa into place ({@code bits << 13}) and scaling by
+     * 2^112, which also gets subnormals right; infinities and NaNs (never in weights) do not survive.
+     */
+    static final class F16 extends DotKernel {
+        @Override
+        boolean quantized() {
+            return false;
+        }
+
+        @Override
+        float dot(MemorySegment w, long row, Activations a, int t) {
+            int cols = a.cols();
+            float[] x = a.x();
+            int xo = t * cols;
+            int step = Lanes.F.length();
+            int upper = cols - cols % step;
+            FloatVector acc = FloatVector.zero(Lanes.F);
+            int i = 0;
+            for (; i < upper; i += step) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.SF, w, row + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, Lanes.F.withLanes(int.class), 0);
+                FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector v = mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .reinterpretAsFloats();
+                acc = v.fma(FloatVector.fromArray(Lanes.F, x, xo + i), acc);
+            }
+            float sum = Lanes.sum(acc);
+            for (; i < cols; i++) {
+                sum += Float.float16ToFloat(w.get(Lanes.I16, row + 2L * i)) * x[xo + i];
+            }
+            return sum;
+        }
+
+        @Override
+        float dotScalar(MemorySegment w, long row, Activations a, int t) {
+            float sum = 0f;
+            for (int i = 0; i < a.cols(); i++) {
+                sum += Float.float16ToFloat(w.get(Lanes.I16, row + 2L * i)) * a.x()[t * a.cols() + i];
+            }
+            return sum;
+        }
+    }
+
+    /** bfloat16 widens by a 16-bit left shift. */
+    static final class Bf16 extends DotKernel {
+        @Override
+        boolean quantized() {
+            return false;
+        }
+
+        @Override
+        float dot(MemorySegment w, long row, Activations a, int t) {
+            int cols = a.cols();
+            float[] x = a.x();
+            int xo = t * cols;
+            int step = Lanes.F.length();
+            int upper = cols - cols % step;
+            FloatVector acc = FloatVector.zero(Lanes.F);
+            int i = 0;
+            for (; i < upper; i += step) {
+                FloatVector v = ((IntVector) ShortVector.fromMemorySegment(Lanes.SF, w, row + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.F.withLanes(int.class), 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                acc = v.fma(FloatVector.fromArray(Lanes.F, x, xo + i), acc);
+            }
+            float sum = Lanes.sum(acc);
+            for (; i < cols; i++) {
+                sum += bf16(w, row + 2L * i) * x[xo + i];
+            }
+            return sum;
+        }
+
+        @Override
+        float dotScalar(MemorySegment w, long row, Activations a, int t) {
+            float sum = 0f;
+            for (int i = 0; i < a.cols(); i++) {
+                sum += bf16(w, row + 2L * i) * a.x()[t * a.cols() + i];
+            }
+            return sum;
+        }
+
+        private static float bf16(MemorySegment w, long off) {
+            return Float.intBitsToFloat((w.get(Lanes.I16, off) & 0xFFFF) << 16);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.flotilla.kernel;
+
+import static io.flotilla.kernel.Lanes.act;
+import static io.flotilla.kernel.Lanes.f16;
+import static io.flotilla.kernel.Lanes.madd;
+import static io.flotilla.kernel.Lanes.u8;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Q4_0 weights (18-byte blocks: f16 d, 16 bytes of nibbles) against Q8_0 activations. Nibbles are
+ * multiplied unsigned and the -8 offset is applied per block through the activation sum:
+ * {@code Σ (q-8)·qa = Σ q·qa - 8·Σ qa}.
+ */
+final class Q4_0Kernel extends DotKernel {
+    static final int BLOCK_BYTES = 18;
+
+    @Override
+    boolean quantized() {
+        return true;
+    }
+
+    @Override
+    float dot(MemorySegment w, long row, Activations a, int t) {
+        int cols = a.cols();
+        int qo = t * cols;
+        int bo = qo / 32;
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        float offset = 0f;
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            ShortVector q = u8(w, blk + 2);
+            ShortVector p = q.and((short) 0xF).mul(act(a.q, qo + 32 * b))
+                    .add(q.lanewise(jdk.incubator.vector.VectorOperators.LSHR, 4).mul(act(a.q, qo + 32 * b + 16)));
+            float scale = f16(w, blk) * a.d[bo + b];
+            acc = madd(p, scale, acc);
+            offset += scale * a.sum[bo + b];
+        }
+        return Lanes.sum(acc) - 8 * offset;
+    }
+
+    @Override
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+        int cols = a.cols();
+        int q0 = t * cols;
+        int b0 = q0 / 32;
+        int bpt = cols / 32;
+        FloatVector acc0 = FloatVector.zero(Lanes.F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        float off0 = 0f;
+        float off1 = 0f;
+        float off2 = 0f;
+        float off3 = 0f;
+        for (int b = 0; b < bpt; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            ShortVector q = u8(w, blk + 2);
+            ShortVector lo = q.and((short) 0xF);
+            ShortVector hi = q.lanewise(jdk.incubator.vector.VectorOperators.LSHR, 4);
+            float dw = f16(w, blk);
+            int qo = q0 + 32 * b;
+            int bi = b0 + b;
+            float s = dw * a.d[bi];
+            acc0 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc0);
+            off0 += s * a.sum[bi];
+            qo += cols;
+            bi += bpt;
+            s = dw * a.d[bi];
+            acc1 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc1);
+            off1 += s * a.sum[bi];
+            qo += cols;
+            bi += bpt;
+            s = dw * a.d[bi];
+            acc2 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc2);
+            off2 += s * a.sum[bi];
+            qo += cols;
+            bi += bpt;
+            s = dw * a.d[bi];
+            acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc3);
+            off3 += s * a.sum[bi];
+        }
+        out[o] = Lanes.sum(acc0) - 8 * off0;
+        out[o + stride] = Lanes.sum(acc1) - 8 * off1;
+        out[o + 2 * stride] = Lanes.sum(acc2) - 8 * off2;
+        out[o + 3 * stride] = Lanes.sum(acc3) - 8 * off3;
+    }
+
+    @Override
+    float dotScalar(MemorySegment w, long row, Activations a, int t) {
+        int cols = a.cols();
+        int qo = t * cols;
+        float sum = 0f;
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            int s = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = w.get(ValueLayout.JAVA_BYTE, blk + 2 + j) & 0xFF;
+                s += ((q & 0xF) - 8) * a.q[qo + 32 * b + j] + ((q >>> 4) - 8) * a.q[qo + 32 * b + 16 + j];
+            }
+            sum += s * (f16(w, blk) * a.d[qo / 32 + b]);
+        }
+        return sum;
+    }
+}

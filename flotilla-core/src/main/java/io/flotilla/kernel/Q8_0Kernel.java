@@ -1,0 +1,82 @@
+package io.flotilla.kernel;
+
+import static io.flotilla.kernel.Lanes.act;
+import static io.flotilla.kernel.Lanes.f16;
+import static io.flotilla.kernel.Lanes.madd;
+import static io.flotilla.kernel.Lanes.s8;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+
+/** Q8_0 weights (34-byte blocks: f16 d, 32 × int8) against Q8_0 activations: {@code Σ_b dw·da·Σ qw·qa}. */
+final class Q8_0Kernel extends DotKernel {
+    static final int BLOCK_BYTES = 34;
+
+    @Override
+    boolean quantized() {
+        return true;
+    }
+
+    @Override
+    float dot(MemorySegment w, long row, Activations a, int t) {
+        int cols = a.cols();
+        int qo = t * cols;
+        int bo = qo / 32;
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            ShortVector p = s8(w, blk + 2).mul(act(a.q, qo + 32 * b))
+                    .add(s8(w, blk + 18).mul(act(a.q, qo + 32 * b + 16)));
+            acc = madd(p, f16(w, blk) * a.d[bo + b], acc);
+        }
+        return Lanes.sum(acc);
+    }
+
+    @Override
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+        int cols = a.cols();
+        int q0 = t * cols;
+        int b0 = q0 / 32;
+        int bpt = cols / 32;
+        FloatVector acc0 = FloatVector.zero(Lanes.F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int b = 0; b < bpt; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            ShortVector lo = s8(w, blk + 2);
+            ShortVector hi = s8(w, blk + 18);
+            float dw = f16(w, blk);
+            int qo = q0 + 32 * b;
+            acc0 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + b], acc0);
+            qo += cols;
+            acc1 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + bpt + b], acc1);
+            qo += cols;
+            acc2 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + 2 * bpt + b], acc2);
+            qo += cols;
+            acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + 3 * bpt + b], acc3);
+        }
+        out[o] = Lanes.sum(acc0);
+        out[o + stride] = Lanes.sum(acc1);
+        out[o + 2 * stride] = Lanes.sum(acc2);
+        out[o + 3 * stride] = Lanes.sum(acc3);
+    }
+
+    @Override
+    float dotScalar(MemorySegment w, long row, Activations a, int t) {
+        int cols = a.cols();
+        int qo = t * cols;
+        float sum = 0f;
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            int s = 0;
+            for (int j = 0; j < 32; j++) {
+                s += w.get(ValueLayout.JAVA_BYTE, blk + 2 + j) * a.q[qo + 32 * b + j];
+            }
+            sum += s * (f16(w, blk) * a.d[qo / 32 + b]);
+        }
+        return sum;
+    }
+}
