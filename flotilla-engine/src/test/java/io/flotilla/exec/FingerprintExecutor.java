@@ -29,7 +29,7 @@ public final class FingerprintExecutor implements Executor {
 
     /** The chain value after {@code tokens}: what the sampled token is derived from. */
     public static int chain(int previous, int token) {
-        return (int) Math.floorMod(31L * previous + token + 7, MOD);
+        return Math.floorMod(31L * previous + token + 7, MOD);
     }
 
     /** The token sampled after a prefix whose chain value is c. */
