@@ -8,6 +8,12 @@ package io.flotilla.kernel;
  * with widened weights directly. Each block also keeps the sum of its integers, which turns the
  * offsets of Q4_0/Q5_0 (-8, -16) and the mins of Q4_1/Q5_1/Q4_K/Q5_K into one multiply per block.
  *
+ * <p>For K-quant weights the integers follow ggml's Q8_K scheme instead, as llama.cpp's CPU backend
+ * pairs them ({@code vec_dot_type} Q8_K): one float scale per 256 values, {@code iscale = -127 / max}
+ * where {@code max} is the value of largest magnitude, {@code q = min(127, rint(iscale * x))},
+ * {@code d = 1 / iscale}; the scale is copied to each of the eight 32-blocks, so the kernels read
+ * both schemes alike.
+ *
  * <p>Quantization happens once per {@link Compute#matMul} call, on the calling thread, into
  * buffers this object owns and only grows: no allocation per token or per call once warm.
  */
@@ -17,7 +23,10 @@ public final class Activations {
     private float[] x;
     private int n;
     private int cols;
+    public static final int SUPER_BLOCK = 256;
+
     private boolean quantized;
+    private boolean superBlocks;
     short[] q = new short[0];
     float[] d = new float[0];
     float[] sum = new float[0];
@@ -45,13 +54,22 @@ public final class Activations {
         return cols;
     }
 
-    /** Quantizes all tokens (idempotent until the next {@link #reset}); cols must be a multiple of 32. */
+    /** Quantizes all tokens in ggml's Q8_0 scheme (idempotent until the next {@link #reset}). */
     void quantize() {
-        if (quantized) {
+        quantize(false);
+    }
+
+    /**
+     * Quantizes all tokens: Q8_K (256-value blocks) when {@code superBlocks}, for K-quant weights,
+     * else Q8_0. Idempotent until the next {@link #reset} for the same scheme.
+     */
+    void quantize(boolean superBlocks) {
+        if (quantized && this.superBlocks == superBlocks) {
             return;
         }
-        if (cols % BLOCK != 0) {
-            throw new IllegalArgumentException("quantized kernels need cols % 32 == 0, got " + cols);
+        int block = superBlocks ? SUPER_BLOCK : BLOCK;
+        if (cols % block != 0) {
+            throw new IllegalArgumentException("quantized kernels need cols % " + block + " == 0, got " + cols);
         }
         int total = n * cols;
         if (q.length < total) {
@@ -59,10 +77,44 @@ public final class Activations {
             d = new float[total / BLOCK];
             sum = new float[total / BLOCK];
         }
-        for (int b = 0; b < total / BLOCK; b++) {
-            quantizeBlock(b);
+        if (superBlocks) {
+            for (int b = 0; b < total / SUPER_BLOCK; b++) {
+                quantizeSuperBlock(b);
+            }
+        } else {
+            for (int b = 0; b < total / BLOCK; b++) {
+                quantizeBlock(b);
+            }
         }
         quantized = true;
+        this.superBlocks = superBlocks;
+    }
+
+    /** ggml's quantize_row_q8_K_ref on one block of 256, written as eight blocks of 32. */
+    private void quantizeSuperBlock(int b) {
+        int o = b * SUPER_BLOCK;
+        float max = 0f;
+        float amax = 0f;
+        for (int j = 0; j < SUPER_BLOCK; j++) {
+            float ax = Math.abs(x[o + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[o + j];
+            }
+        }
+        float iscale = amax == 0f ? 0f : -127f / max;
+        float scale = amax == 0f ? 0f : 1f / iscale;
+        for (int sub = 0; sub < SUPER_BLOCK / BLOCK; sub++) {
+            int so = o + sub * BLOCK;
+            int s = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                int r = Math.min(127, (int) Math.rint(iscale * x[so + j]));
+                q[so + j] = (short) r;
+                s += r;
+            }
+            d[so / BLOCK] = scale;
+            sum[so / BLOCK] = s;
+        }
     }
 
     private void quantizeBlock(int b) {

@@ -72,7 +72,7 @@ public final class Compute implements AutoCloseable {
         DotKernel k = Kernels.of(w.type());
         activations.reset(x, n, w.cols());
         if (k.quantized()) {
-            activations.quantize();
+            activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
         }
         matMulTask.set(k, w, out);
         try {
