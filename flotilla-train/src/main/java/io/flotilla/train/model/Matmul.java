@@ -45,18 +45,30 @@ public final class Matmul {
     /** {@link #forward} over rows {@code [0, rows)}, split across {@code par}'s threads. */
     public static void forward(Parallel par, float[] out, int outOff, float[] in, int inOff, float[] w, int wOff,
                                int inDim, int outDim, int rows) {
+        if (par.threads() == 1) {
+            forward(out, outOff, in, inOff, w, wOff, inDim, outDim, 0, rows); // no lambda: nothing allocated
+            return;
+        }
         par.forRange(rows, (r0, r1) -> forward(out, outOff, in, inOff, w, wOff, inDim, outDim, r0, r1));
     }
 
     /** {@link #backwardInput} over rows {@code [0, rows)}, split across {@code par}'s threads. */
     public static void backwardInput(Parallel par, float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w,
                                      int wOff, int inDim, int outDim, int rows) {
+        if (par.threads() == 1) {
+            backwardInput(dIn, dInOff, dOut, dOutOff, w, wOff, inDim, outDim, 0, rows);
+            return;
+        }
         par.forRange(rows, (r0, r1) -> backwardInput(dIn, dInOff, dOut, dOutOff, w, wOff, inDim, outDim, r0, r1));
     }
 
     /** {@link #backwardWeight} for every output, the outputs split across {@code par}'s threads. */
     public static void backwardWeight(Parallel par, float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in,
                                       int inOff, int inDim, int outDim, int rows) {
+        if (par.threads() == 1) {
+            backwardWeight(dW, dWOff, dOut, dOutOff, in, inOff, inDim, outDim, rows, 0, outDim);
+            return;
+        }
         par.forRange(outDim, (o0, o1) -> backwardWeight(dW, dWOff, dOut, dOutOff, in, inOff, inDim, outDim, rows,
                 o0, o1));
     }

@@ -35,6 +35,34 @@ class MatmulTest {
         assertClose(dW, dWRef);
     }
 
+    @org.junit.jupiter.api.Test
+    void twoThreadsComputeExactlyWhatOneDoes() {
+        Rng rng = new Rng(11);
+        int rows = 37, inDim = 48, outDim = 29;
+        float[] in = random(rng, rows * inDim);
+        float[] w = random(rng, outDim * inDim);
+        float[] dOut = random(rng, rows * outDim);
+        try (Parallel two = new Parallel(2)) {
+            for (Parallel par : new Parallel[] {Parallel.SERIAL, two}) {
+                float[] out = new float[rows * outDim];
+                float[] dIn = new float[rows * inDim];
+                float[] dW = new float[outDim * inDim];
+                Matmul.forward(par, out, 0, in, 0, w, 0, inDim, outDim, rows);
+                Matmul.backwardInput(par, dIn, 0, dOut, 0, w, 0, inDim, outDim, rows);
+                Matmul.backwardWeight(par, dW, 0, dOut, 0, in, 0, inDim, outDim, rows);
+                float[] out1 = new float[rows * outDim];
+                float[] dIn1 = new float[rows * inDim];
+                float[] dW1 = new float[outDim * inDim];
+                Matmul.forward(out1, 0, in, 0, w, 0, inDim, outDim, 0, rows);
+                Matmul.backwardInput(dIn1, 0, dOut, 0, w, 0, inDim, outDim, 0, rows);
+                Matmul.backwardWeight(dW1, 0, dOut, 0, in, 0, inDim, outDim, rows, 0, outDim);
+                assertThat(java.util.Arrays.equals(out, out1)).isTrue();
+                assertThat(java.util.Arrays.equals(dIn, dIn1)).isTrue();
+                assertThat(java.util.Arrays.equals(dW, dW1)).isTrue();
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"1", "15", "16", "17", "100"})
     void dotAndAxpyMatchScalar(int n) {

@@ -1,0 +1,2 @@
+/** Single-worker training: configuration, the training loop, checkpoints and GGUF export. */
+package io.flotilla.train;
