@@ -29,7 +29,9 @@ final class PythonSyntax {
     private static final Pattern ENDS_WITH_IS = Pattern.compile("\\bis\\s*$");
     private static final Pattern STARTS_WITH_IN = Pattern.compile("^\\s*in\\b");
     /** Jinjava's scanner fails on {@code n+1}; Jinja2 reads it as {@code n + 1}. */
-    private static final Pattern TIGHT_OPERATOR = Pattern.compile("(?<=[\\w)\\]])([-+*/%])(?=[\\w(\\[])");
+    private static final Pattern TIGHT_OPERATOR =
+            Pattern.compile("(?<=[\\w)\\]\u0001])([-+*/%])(?=[\\w(\\[\u0001])");
+    private static final Pattern END_RAW = Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%\\}");
     private static final char MARK = '\u0001';
 
     private PythonSyntax() {}
@@ -61,6 +63,12 @@ final class PythonSyntax {
             out.append(verbatim ? code : code.substring(0, from) + inner + code.substring(to));
             out.append(closing);
             i = close + 2;
+            if (!comment && head.startsWith("raw")) {
+                Matcher end = END_RAW.matcher(source).region(i, source.length());
+                int stop = end.find() ? end.end() : source.length();
+                out.append(source, i, stop);
+                i = stop;
+            }
         }
         return out.append(source.substring(i)).toString();
     }

@@ -63,6 +63,37 @@ public final class Candidates {
         }
     }
 
+    /** Keeps, in their order, the candidates whose logit is at least {@code threshold} (at least the best one). */
+    void keepAtLeast(float threshold) {
+        int best = 0;
+        for (int i = 1; i < size; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            if (logits[i] >= threshold || i == best) {
+                ids[kept] = ids[i];
+                logits[kept] = logits[i];
+                kept++;
+            }
+        }
+        size = kept;
+    }
+
+    /** The largest logit among the candidates. */
+    float maxLogit() {
+        if (sorted) {
+            return logits[0];
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < size; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        return max;
+    }
+
     /** Keeps the first {@code n} candidates (at least one). */
     void truncate(int n) {
         size = Math.max(1, Math.min(size, n));

@@ -16,12 +16,7 @@ public final class MinPFilter implements SamplerStage {
         if (p <= 0f) {
             return;
         }
-        c.sort();
-        float threshold = c.logit(0) + (float) Math.log(p);
-        int keep = 1;
-        while (keep < c.size() && c.logit(keep) >= threshold) {
-            keep++;
-        }
-        c.truncate(keep);
+        // no sort needed: one pass for the max, one to compact
+        c.keepAtLeast(c.maxLogit() + (float) Math.log(p));
     }
 }

@@ -45,6 +45,7 @@ class PythonSyntaxTest {
                 Arguments.of("{% for k, v in {512: 1, 1024: 2, 0: 3} | dictsort %}{{ k }}={{ v }};{% endfor %}",
                         "0=3;512=1;1024=2;"),
                 Arguments.of("{% for k, v in {'b': 1, 'A': 2} | dictsort %}{{ k }}{% endfor %}", "Ab"),
+                Arguments.of("{% set x = 'a' %}{{ x+'b' }}{% raw %}{{ x }}{% endraw %}", "ab{{ x }}"),
                 Arguments.of("{{ none }}|{{ [true, none, 1.0] }}|{{ {'a': false} }}", "|[True, None, 1.0]|{'a': False}"),
                 Arguments.of("{% for k, v in {'a': 1} | items %}{{ k }}{{ v }}{% endfor %}", "a1"),
                 Arguments.of("{{ 'ab' is iterable }}{{ [1] is iterable }}{{ 1 is iterable }}", "TrueTrueFalse"),
