@@ -98,13 +98,13 @@ public final class EngineCore implements AutoCloseable {
     }
 
     /**
-     * Runs one step and returns the outputs it emitted (also delivered to the listeners). Returns
-     * an empty list without calling the executor when nothing is scheduled.
+     * Runs one step and returns the outputs it emitted (also delivered to the listeners). The
+     * executor is not called when there is nothing to compute and no finished request to report.
      */
     public List<RequestOutput> step() {
         List<RequestOutput> outputs = new ArrayList<>(drainInbox());
         SchedulerOutput plan = scheduler.schedule();
-        if (!plan.isEmpty()) {
+        if (!plan.isEmpty() || !plan.finishedRequestIds().isEmpty()) { // an empty plan still releases state
             ModelRunnerOutput result;
             try {
                 result = executor.execute(plan);
@@ -125,9 +125,9 @@ public final class EngineCore implements AutoCloseable {
         return scheduler.hasUnfinishedRequests();
     }
 
-    /** True when a step would have something to do. */
+    /** True when a step would have something to do (including telling the executor what finished). */
     public boolean hasWork() {
-        return scheduler.hasUnfinishedRequests() || !inbox.isEmpty();
+        return scheduler.hasUnfinishedRequests() || scheduler.hasFinishedToReport() || !inbox.isEmpty();
     }
 
     /** Engine thread: waits up to {@code timeout} for a command when idle; returns whether there is work. */

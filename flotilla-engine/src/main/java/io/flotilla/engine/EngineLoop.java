@@ -42,12 +42,17 @@ public final class EngineLoop implements AutoCloseable {
         }
     }
 
+    /** Stops the loop and waits for its thread; an interrupt while waiting is kept on the caller's thread. */
     @Override
-    public synchronized void close() throws InterruptedException {
+    public synchronized void close() {
         running = false;
         if (thread != null) {
-            thread.join();
-            thread = null;
+            try {
+                thread.join();
+                thread = null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -132,11 +132,14 @@ public final class Scheduler {
             kvCache.cacheComputedBlocks(r);
             if (seq.sample()) {
                 SequenceOutput sampled = result.get(seq.requestId());
-                if (sampled == null) {
-                    throw new IllegalStateException("executor returned no token for request " + seq.requestId()
-                            + " at position " + seq.endPosition() + " of step " + step.step());
+                if (sampled == null) { // an executor bug: end this request, keep serving the others
+                    LOG.error("executor returned no token for request {} at position {} of step {}",
+                            seq.requestId(), seq.endPosition(), step.step());
+                    release(r);
+                    outputs.add(emit(r, new int[0], List.of(), FinishReason.ERROR));
+                } else {
+                    outputs.add(appendSampled(r, sampled));
                 }
-                outputs.add(appendSampled(r, sampled));
             }
         }
         return outputs;
@@ -144,6 +147,11 @@ public final class Scheduler {
 
     public boolean hasUnfinishedRequests() {
         return !requests.isEmpty();
+    }
+
+    /** True when finished requests are still to be reported to the executor by the next plan. */
+    public boolean hasFinishedToReport() {
+        return !finishedSinceLastStep.isEmpty();
     }
 
     /** Ids of the unfinished requests. */

@@ -21,6 +21,10 @@ public record SchedulerConfig(
             throw new IllegalArgumentException("need tokenBudget > 0, maxRunningSequences > 0, maxModelLength > 1; got "
                     + tokenBudget + ", " + maxRunningSequences + ", " + maxModelLength);
         }
+        if (tokenBudget < maxRunningSequences) {
+            throw new IllegalArgumentException("tokenBudget " + tokenBudget + " must be >= maxRunningSequences "
+                    + maxRunningSequences + ", or some decoding sequences would get no token in a step");
+        }
         endOfGenerationIds = Set.copyOf(endOfGenerationIds);
     }
 

@@ -10,6 +10,7 @@ import io.flotilla.sched.SchedulerOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -107,6 +108,36 @@ class EngineCoreTest {
     }
 
     @Test
+    void aMissingTokenOrAFailingListenerEndsOnlyThatRequest() {
+        engine = newEngine(step -> {
+            var outputs = new ArrayList<io.flotilla.exec.SequenceOutput>();
+            for (var seq : step.sequences()) {
+                if (seq.sample() && !seq.requestId().equals("forgotten")) {
+                    outputs.add(io.flotilla.exec.SequenceOutput.of(seq.requestId(), 1000 + seq.endPosition()));
+                }
+            }
+            return io.flotilla.exec.ModelRunnerOutput.of(outputs);
+        });
+        RequestOutputQueue forgotten = engine.addRequest(request("forgotten", 4, 3));
+        RequestOutputQueue fine = engine.addRequest(request("fine", 4, 3));
+        engine.addRequest(request("rude", 4, 3), out -> {
+            throw new IllegalStateException("listener bug");
+        });
+        runToCompletion();
+        assertThat(drain(forgotten)).singleElement().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.ERROR);
+        assertThat(drain(fine)).hasSize(3).last().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void aRequestAbortedBeforeItsFirstStepNeverRuns() {
+        RequestOutputQueue q = engine.addRequest(request("early", 4, 3));
+        engine.abort("early");
+        engine.step();
+        assertThat(drain(q)).singleElement().extracting(RequestOutput::finishReason).isEqualTo(FinishReason.ABORT);
+        assertThat(executor.plans).allMatch(p -> p.sequences().isEmpty());
+    }
+
+    @Test
     void tenantWeightsAreValidatedAtOnce() {
         assertThatThrownBy(() -> engine.setTenantWeight("t", 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 0.0");
@@ -117,8 +148,20 @@ class EngineCoreTest {
 
     @Test
     void theLoopServesRequestsFromOtherThreads() throws Exception {
+        ScriptedExecutor scripted = new ScriptedExecutor();
+        CountDownLatch abortSent = new CountDownLatch(1);
+        io.flotilla.exec.Executor gated = step -> { // once "gone" runs alone, hold it until the test aborts it
+            if (!step.isEmpty() && step.sequences().stream().allMatch(q -> q.requestId().equals("gone"))) {
+                try {
+                    abortSent.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return scripted.execute(step);
+        };
         EngineCore live = new EngineCore(new EngineConfig(new SchedulerConfig(64, 8, 256, Set.of(EOS), false),
-                new KvCacheConfig(32, 16, true)), new ScriptedExecutor());
+                new KvCacheConfig(32, 16, true)), gated);
         engine = live;
         try (EngineLoop loop = new EngineLoop(live)) {
             loop.start();
@@ -127,6 +170,7 @@ class EngineCoreTest {
                 queues.add(live.addRequest(new Request("r" + i, new int[] {5, 6, 7}, SamplingParams.greedy(10),
                         "t" + (i % 2), live.now())));
             }
+            // "gone" runs with the others, then is held by the gated executor until aborted while running
             RequestOutputQueue aborted = live.addRequest(new Request("gone", new int[] {5}, SamplingParams.defaults(),
                     "t", live.now()));
             for (RequestOutputQueue q : queues) {
@@ -140,6 +184,7 @@ class EngineCoreTest {
                 assertThat(tokens).isEqualTo(10);
             }
             live.abort("gone");
+            abortSent.countDown();
             RequestOutput out;
             do {
                 out = aborted.poll(10, TimeUnit.SECONDS);
