@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Writes GGUF files of a given {@link SyntheticSpec} with seeded random weights, laid out as
@@ -73,7 +74,7 @@ public final class SyntheticModel {
         }
     }
 
-    private static SyntheticModelStats write(SyntheticSpec spec, Path target, java.util.function.Consumer<GgufWriter> tokenizer)
+    private static SyntheticModelStats write(SyntheticSpec spec, Path target, Consumer<GgufWriter> tokenizer)
             throws IOException {
         long start = System.nanoTime();
         List<SyntheticTensor> tensors = SyntheticTensor.plan(spec);
