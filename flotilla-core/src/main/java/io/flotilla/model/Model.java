@@ -97,13 +97,14 @@ public final class Model {
             throw new IllegalArgumentException("forward needs at least one token, got " + n);
         }
         s.checkRoom(n);
+        checkTokens(tokens, offset, n); // before any chunk changes the state
         Activations a = s.activations();
         int vocab = config.vocabSize();
         float[] result = allLogits ? new float[n * vocab] : s.logits();
         float[] chunkLogits = allLogits && n > a.batch ? new float[a.batch * vocab] : result;
         for (int c0 = 0; c0 < n; c0 += a.batch) {
             int m = Math.min(a.batch, n - c0);
-            embed(tokens, offset + c0, m, a.x, 0);
+            embed(tokens, offset + c0, m, a.x);
             runLayers(s, m);
             if (allLogits) {
                 headRows(a, m, chunkLogits);
@@ -117,15 +118,24 @@ public final class Model {
         return result;
     }
 
-    /** Embedding rows of {@code n} tokens into {@code x[xRow × dim ...]}. */
-    void embed(int[] tokens, int offset, int n, float[] x, int xRow) {
+    /** Embedding rows of {@code n} tokens into {@code x[n × dim]}. */
+    void embed(int[] tokens, int offset, int n, float[] x) {
+        checkTokens(tokens, offset, n);
         for (int t = 0; t < n; t++) {
-            int id = tokens[offset + t];
-            if (id < 0 || id >= tokenEmbedding.rows()) {
-                throw new IllegalArgumentException("token id " + id + " at index " + (offset + t)
+            tokenEmbedding.dequantizeRow(tokens[offset + t], x, t * config.dim());
+        }
+    }
+
+    private void checkTokens(int[] tokens, int offset, int n) {
+        if (offset < 0 || offset + n > tokens.length) {
+            throw new IllegalArgumentException("tokens [" + offset + ", " + (offset + n) + ") are outside an array of "
+                    + tokens.length);
+        }
+        for (int t = offset; t < offset + n; t++) {
+            if (tokens[t] < 0 || tokens[t] >= tokenEmbedding.rows()) {
+                throw new IllegalArgumentException("token id " + tokens[t] + " at index " + t
                         + " is outside the vocabulary [0, " + tokenEmbedding.rows() + ")");
             }
-            tokenEmbedding.dequantizeRow(id, x, (xRow + t) * config.dim());
         }
     }
 

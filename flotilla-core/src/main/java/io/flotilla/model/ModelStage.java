@@ -56,7 +56,7 @@ public final class ModelStage {
 
     /** {@code hidden[t × dim ...] = embedding of tokens[offset + t]} for t in [0, n). */
     public void embed(int[] tokens, int offset, int n, float[] hidden) {
-        model.embed(tokens, offset, n, hidden, 0);
+        model.embed(tokens, offset, n, hidden);
     }
 
     /**

@@ -120,6 +120,9 @@ class ArchitecturesTest {
             InferenceState s = model.newState(8);
             assertThatThrownBy(() -> model.forward(s, new int[12], 0, 12, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("12").hasMessageContaining("8");
+            assertThatThrownBy(() -> model.forward(s, new int[] {1, 2, 96}, 0, 3, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id 96");
+            assertThat(s.position()).isZero();
             model.forward(s, new int[6], 0, 6, false);
             assertThatThrownBy(() -> model.forward(s, new int[3], 0, 3, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("position 6");

@@ -1,0 +1,42 @@
+package io.flotilla.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flotilla.SharedData;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.kernel.Compute;
+import io.flotilla.oracle.LlamaCppOracle;
+import io.flotilla.oracle.LlamaCppPerplexity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.assertj.core.data.Percentage;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Perplexity of the real TinyStories model (Q8_0 and its float copy) against llama.cpp's, on the same token ids. */
+class PerplexityParityTest {
+    private static final Logger LOG = LoggerFactory.getLogger(PerplexityParityTest.class);
+
+    @TempDir
+    static Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void matchesLlamaCpp(boolean floatCopy) throws Exception {
+        Path p = floatCopy ? TinyStories.writeF32Copy(TinyStories.q8(), tmp.resolve("f32.gguf")) : TinyStories.q8();
+        String text = Files.readString(SharedData.file("corpora/tinystories-200k.txt")).substring(0, 3_000);
+        try (LlamaCppOracle oracle = LlamaCppOracle.open(p, 128, 1); GgufFile f = GgufFile.open(p);
+             Compute compute = new Compute(1)) {
+            int[] tokens = oracle.encode(text, true);
+            LlamaCppPerplexity expected = oracle.perplexity(tokens, 128);
+            Perplexity.Stats ours = Perplexity.measure(Model.load(f, compute), tokens, 128, oracle.bos());
+            LOG.info("{}: perplexity {} (llama.cpp {}) over {} tokens", p.getFileName(), ours.perplexity(),
+                    expected.perplexity(), ours.scoredTokens());
+            assertThat(ours.scoredTokens()).isEqualTo(expected.scored());
+            assertThat(ours.perplexity()).isCloseTo(expected.perplexity(), Percentage.withPercentage(0.1));
+        }
+    }
+}
