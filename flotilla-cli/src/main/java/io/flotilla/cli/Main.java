@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ChatCommand.class,
             TokenizeCommand.class,
+            PerplexityCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -22,10 +23,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+    /** Inbound handshakes in flight at once; more connections are dropped until some finish. */
+    static final int MAX_PENDING_HANDSHAKES = 64;
 
     private final TransportConfig config;
     private final BlockingQueue<Object> accepted = new LinkedBlockingQueue<>();
     private final Object closedMarker = new Object();
+    private final Semaphore handshakes = new Semaphore(MAX_PENDING_HANDSHAKES);
     private volatile ServerSocket server;
     private volatile boolean closed;
 
@@ -72,7 +76,19 @@ public final class TcpTransport implements Transport {
                 }
                 break;
             }
-            Thread.ofVirtual().name("flotilla-handshake").start(() -> handshakeInbound(socket));
+            if (!handshakes.tryAcquire()) {
+                LOG.warn("node {} dropped inbound connection from {}: {} handshakes already pending",
+                        config.nodeId(), socket.getRemoteSocketAddress(), MAX_PENDING_HANDSHAKES);
+                closeQuietly(socket);
+                continue;
+            }
+            Thread.ofVirtual().name("flotilla-handshake").start(() -> {
+                try {
+                    handshakeInbound(socket);
+                } finally {
+                    handshakes.release();
+                }
+            });
         }
         accepted.add(closedMarker);
     }

@@ -25,7 +25,13 @@ import jinjava.javax.el.CompositeELResolver;
  * with Jinjava configured the way {@code transformers}' {@code apply_chat_template} renders:
  * {@code trim_blocks} and {@code lstrip_blocks} on, {@code raise_exception} and
  * {@code strftime_now} as globals, Python's {@code json.dumps} as {@code tojson}, Python
- * string and dict methods, {@code {% generation %}} blocks.
+ * string and dict methods, {@code {% generation %}} and {@code {% filter %}} blocks,
+ * {@code loop.previtem}/{@code nextitem}, and the parsing differences {@link PythonSyntax}
+ * rewrites (slices, {@code not x is defined}, keyword arguments, Python printing).
+ * The template is parsed once, in {@link #of}; a syntax error fails there.
+ *
+ * <p>Known gaps: Jinjava cannot tell {@code None} from undefined (both print as nothing and
+ * are not {@code defined}); Python's {@code %} string formatting is not supported.
  *
  * <p>Immutable and safe to share between threads.
  */
@@ -77,7 +83,7 @@ public final class ChatTemplate {
     /** A template from its Jinja source and the model's BOS/EOS token texts (empty if none). */
     public static ChatTemplate of(String jinjaSource, String bosToken, String eosToken) {
         Objects.requireNonNull(jinjaSource, "jinjaSource");
-        String source = PythonSyntax.rewrite(withoutTrailingNewline(jinjaSource));
+        String source = PythonSyntax.rewrite(LoopNeighbours.rewrite(withoutTrailingNewline(jinjaSource)));
         return new ChatTemplate(source, Objects.requireNonNullElse(bosToken, ""),
                 Objects.requireNonNullElse(eosToken, ""), Clock.systemDefaultZone(), parse(source));
     }
@@ -113,8 +119,19 @@ public final class ChatTemplate {
      * {@code date_string}).
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
+        return renderMessages(toMaps(messages), addGenerationPrompt, variables);
+    }
+
+    /**
+     * Renders messages shaped as OpenAI's and Hugging Face's (maps with {@code role},
+     * {@code content}, and where needed {@code tool_calls}, {@code tool_call_id},
+     * {@code reasoning_content} ...; a {@code null} content is allowed), with template
+     * variables such as {@code tools} (a list of maps).
+     */
+    public String renderMessages(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+                                 Map<String, ?> variables) {
         Map<String, Object> context = new HashMap<>(variables);
-        context.put("messages", toMaps(messages));
+        context.put("messages", messages);
         context.put("bos_token", bosToken);
         context.put("eos_token", eosToken);
         context.put("add_generation_prompt", addGenerationPrompt);
@@ -122,32 +139,27 @@ public final class ChatTemplate {
         context.put(TemplateFunctions.CLOCK_VARIABLE, clock);
         // a fresh copy of the global context per render: Jinjava records resolved names up the
         // parent chain, so sharing one parent would grow it and race between threads
-        JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJAVA,
+        JinjavaInterpreter fresh = new JinjavaInterpreter(JINJAVA,
                 new Context(JINJAVA.getGlobalContextCopy(), context, CONFIG.getDisabled()), CONFIG);
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
+        try (var current = JinjavaInterpreter.closeablePushCurrent(fresh).get()) {
+            JinjavaInterpreter interpreter = current.value();
             String output = interpreter.render(tree);
             checkErrors(interpreter.getErrorsCopy());
             return output;
         } catch (InterpretException e) {
             throw new IllegalArgumentException("chat template failed: " + e.getMessage(), e);
-        } finally {
-            JinjavaInterpreter.popCurrent();
         }
     }
 
     /** Parses once; the tree holds no render state and is shared by all renders. */
     private static Node parse(String source) {
-        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
+        try (var current = JinjavaInterpreter.closeablePushCurrent(JINJAVA.newInterpreter()).get()) {
+            JinjavaInterpreter interpreter = current.value();
             Node tree = new TreeParser(interpreter, source).buildTree();
             checkErrors(interpreter.getErrorsCopy());
             return tree;
         } catch (InterpretException e) {
             throw new IllegalArgumentException("chat template does not parse: " + e.getMessage(), e);
-        } finally {
-            JinjavaInterpreter.popCurrent();
         }
     }
 
@@ -209,6 +221,10 @@ public final class ChatTemplate {
                 "strftimeNow", String.class));
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new PySliceFilter());
+        jinjava.registerFilter(new DictSortFilter());
+        jinjava.registerFilter(new ItemsFilter());
+        jinjava.registerFilter(new PyStrFilter());
+        jinjava.registerExpTest(new IterableTest());
         jinjava.registerTag(new GenerationTag());
         jinjava.registerTag(new FilterBlockTag());
         return jinjava;

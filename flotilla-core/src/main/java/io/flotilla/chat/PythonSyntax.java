@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  *       Jinjava the other way;</li>
  *   <li>{@code n+1} becomes {@code n + 1} and {@code }}} inside code {@code } }}, which
  *       Jinjava's scanner would misread;</li>
+ *   <li>every printed {@code {{ x }}} becomes {@code {{ (x)|py_str }}}: Python's {@code str};</li>
  *   <li>keyword arguments {@code f(k=a|length - 1)} become {@code f(k=(a|length - 1))}:
  *       Jinjava would bind the {@code =} tighter than the arithmetic.</li>
  * </ul>
@@ -53,8 +54,11 @@ final class PythonSyntax {
             boolean verbatim = comment || head.startsWith("macro") || head.startsWith("raw");
             int from = code.startsWith("-") || code.startsWith("+") ? 1 : 0;
             int to = code.length() > from && (code.endsWith("-") || code.endsWith("+")) ? code.length() - 1 : code.length();
-            out.append(verbatim ? code
-                    : code.substring(0, from) + rewriteCode(code.substring(from, to)) + code.substring(to));
+            String inner = verbatim ? null : rewriteCode(code.substring(from, to));
+            if (inner != null && closing.equals("}}") && !inner.isBlank()) {
+                inner = " (" + inner.strip() + ")|py_str ";
+            }
+            out.append(verbatim ? code : code.substring(0, from) + inner + code.substring(to));
             out.append(closing);
             i = close + 2;
         }

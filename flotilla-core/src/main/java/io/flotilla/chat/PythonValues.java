@@ -31,6 +31,7 @@ final class PythonValues {
                 m.forEach((k, v) -> items.add(repr(k) + ": " + repr(v)));
                 yield "{" + String.join(", ", items) + "}";
             }
+            case Map.Entry<?, ?> e -> "(" + repr(e.getKey()) + ", " + repr(e.getValue()) + ")";
             case Collection<?> c -> "[" + String.join(", ", c.stream().map(PythonValues::repr).toList()) + "]";
             default -> o.toString();
         };
@@ -71,6 +72,7 @@ final class PythonValues {
                 case Float f -> out.append(floatRepr(f.doubleValue()));
                 case Number n -> out.append(n);
                 case Map<?, ?> m -> map(m, depth);
+                case Map.Entry<?, ?> e -> list(java.util.Arrays.asList(e.getKey(), e.getValue()), depth);
                 case Collection<?> c -> list(c, depth);
                 case Object[] a -> list(List.of(a), depth);
                 default -> string(o.toString());

@@ -26,6 +26,7 @@ public final class Model {
     private final WeightMatrix output;         // [vocab × dim], token_embd when tied
     private final float[] ropeFactors;         // [ropeDims / 2] Llama 3 frequency divisors, or null
     private final ModelStage all;
+    private RopeTable rope;                    // the longest table built so far, shared by all states
 
     private Model(GgufFile f, ModelConfig c, Compute compute) {
         this.compute = compute;
@@ -174,8 +175,15 @@ public final class Model {
     }
 
     InferenceState newState(int first, int last, int context, int batch, boolean head) {
-        RopeTable rope = new RopeTable(config.rope(), ropeFactors, context);
-        return new InferenceState(config, first, last, context, Math.min(batch, context), compute.threads(), rope,
-                head);
+        return new InferenceState(config, first, last, context, Math.min(batch, context), compute.threads(),
+                rope(context), head);
+    }
+
+    /** A rotary table covering at least {@code positions} positions (immutable, so states share it). */
+    private synchronized RopeTable rope(int positions) {
+        if (rope == null || rope.positions() < positions) {
+            rope = new RopeTable(config.rope(), ropeFactors, positions);
+        }
+        return rope;
     }
 }

@@ -63,37 +63,14 @@ final class BpeEncoder {
             }
         }
         SymbolChain chain = new SymbolChain(word);
-        BigramQueue queue = new BigramQueue();
-        for (int i = 1; i < chain.count(); i++) {
-            tryAdd(chain, queue, i - 1, i);
-        }
-        while (!queue.isEmpty()) {
-            int l = queue.topLeft();
-            int r = queue.topRight();
-            int len = queue.topLength();
-            queue.pop();
-            if (chain.length(l) == 0 || chain.length(r) == 0 || chain.length(l) + chain.length(r) != len) {
-                continue;
-            }
-            chain.merge(l, r);
-            tryAdd(chain, queue, chain.prev(l), l);
-            tryAdd(chain, queue, l, chain.next(l));
-        }
+        chain.mergeAll((c, l, r) -> {
+            Integer rank = ranks.get(c.text(l) + ' ' + c.text(r));
+            return rank == null ? Double.NaN : rank;
+        });
         for (int i = chain.first(); i != -1; i = chain.next(i)) {
             emit(chain.text(i), out);
         }
         return out.toArray();
-    }
-
-    private void tryAdd(SymbolChain chain, BigramQueue queue, int l, int r) {
-        if (l < 0 || r < 0) {
-            return;
-        }
-        String key = chain.text(l) + ' ' + chain.text(r);
-        Integer rank = ranks.get(key);
-        if (rank != null) {
-            queue.push(rank, l, r, chain.length(l) + chain.length(r));
-        }
     }
 
     /** The symbol's token, else its bytes' tokens (bytes without a token are dropped, as in llama.cpp). */

@@ -47,14 +47,6 @@ final class Codepoints {
         };
     }
 
-    static boolean isLetter(int cp) {
-        return category(cp) == LETTER;
-    }
-
-    static boolean isNumber(int cp) {
-        return category(cp) == NUMBER;
-    }
-
     /** The Unicode White_Space property. */
     static boolean isWhitespace(int cp) {
         return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680

@@ -70,10 +70,6 @@ enum PreTokenizer {
         this.regexes = List.of(regexes);
     }
 
-    List<String> regexes() {
-        return regexes;
-    }
-
     /** Splits {@code text} into pre-tokens (plain text, not yet byte-mapped). */
     List<String> split(String text) {
         int[] cps = text.codePoints().toArray();

@@ -37,9 +37,7 @@ final class SpecialTokens {
         for (int id = 0; id < vocab.size(); id++) {
             if (EOG_TEXTS.contains(vocab.text(id))) {
                 endOfGeneration.add(id);
-                if (vocab.type(id) != TokenType.CONTROL && vocab.type(id) != TokenType.USER_DEFINED) {
-                    vocab.setType(id, TokenType.CONTROL);
-                }
+                vocab.setType(id, TokenType.CONTROL); // llama.cpp forces the control attribute on these
             }
         }
         for (int id : new int[] {ids.eos(), ids.eot(), ids.eom()}) {

@@ -80,35 +80,12 @@ final class SpmEncoder {
     /** The whole text as one merge problem, without cuts or cache (to check that cutting changes nothing). */
     void encodeSegment(String text, IntList out) {
         SymbolChain chain = new SymbolChain(text);
-        BigramQueue queue = new BigramQueue();
-        for (int i = 1; i < chain.count(); i++) {
-            tryAdd(chain, queue, i - 1, i);
-        }
-        while (!queue.isEmpty()) {
-            int l = queue.topLeft();
-            int r = queue.topRight();
-            int len = queue.topLength();
-            queue.pop();
-            if (chain.length(l) == 0 || chain.length(r) == 0 || chain.length(l) + chain.length(r) != len) {
-                continue; // stale: one side was merged since
-            }
-            chain.merge(l, r);
-            tryAdd(chain, queue, chain.prev(l), l);
-            tryAdd(chain, queue, l, chain.next(l));
-        }
+        chain.mergeAll((c, l, r) -> {
+            int id = vocab.id(c.pairText(l, r));
+            return id < 0 ? Double.NaN : -(double) vocab.score(id);
+        });
         for (int i = chain.first(); i != -1; i = chain.next(i)) {
             emit(chain.text(i), out);
-        }
-    }
-
-    private void tryAdd(SymbolChain chain, BigramQueue queue, int l, int r) {
-        if (l < 0 || r < 0) {
-            return;
-        }
-        String pair = chain.pairText(l, r);
-        int id = vocab.id(pair);
-        if (id >= 0) {
-            queue.push(-(double) vocab.score(id), l, r, pair.length());
         }
     }
 

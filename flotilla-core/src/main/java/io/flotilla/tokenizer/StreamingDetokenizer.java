@@ -6,9 +6,10 @@ import java.util.Arrays;
 
 /**
  * Turns generated token ids into text as they arrive. A token can end in the middle of a UTF-8
- * character; such bytes wait until the character is complete. Fed all tokens, it produces exactly
- * {@link Tokenizer#decode} of them (including the SPM rule that the very first token loses one
- * leading space). Not thread-safe: one per generation stream.
+ * character; such bytes wait until the character is complete. Fed all tokens, a detokenizer made
+ * with the constructor produces exactly {@link Tokenizer#decode} of them (including the SPM rule
+ * that the very first token loses one leading space); {@link #continuation} keeps that space.
+ * Not thread-safe: one per generation stream.
  */
 public final class StreamingDetokenizer {
     private final Tokenizer tokenizer;

@@ -44,10 +44,6 @@ final class SymbolChain {
         return next[i];
     }
 
-    int prev(int i) {
-        return prev[i];
-    }
-
     /** Length in chars; 0 once merged into its left neighbour. */
     int length(int i) {
         return length[i];
@@ -62,12 +58,51 @@ final class SymbolChain {
         return text.substring(start[l], start[l] + length[l] + length[r]);
     }
 
-    void merge(int l, int r) {
+    private void merge(int l, int r) {
         length[l] += length[r];
         length[r] = 0;
         next[l] = next[r];
         if (next[r] >= 0) {
             prev[next[r]] = l;
+        }
+    }
+
+    /** Priority of merging two neighbours, lower first; NaN when they may not merge. */
+    @FunctionalInterface
+    interface PairPriority {
+        double of(SymbolChain chain, int left, int right);
+    }
+
+    /**
+     * Merges neighbours, best priority first (leftmost on ties), until no allowed pair is left.
+     * Queued pairs that went stale because a side merged meanwhile are skipped.
+     */
+    void mergeAll(PairPriority priority) {
+        BigramQueue queue = new BigramQueue();
+        for (int i = 1; i < count; i++) {
+            offer(queue, priority, i - 1, i);
+        }
+        while (!queue.isEmpty()) {
+            int l = queue.topLeft();
+            int r = queue.topRight();
+            int len = queue.topLength();
+            queue.pop();
+            if (length[l] == 0 || length[r] == 0 || length[l] + length[r] != len) {
+                continue;
+            }
+            merge(l, r);
+            offer(queue, priority, prev[l], l);
+            offer(queue, priority, l, next[l]);
+        }
+    }
+
+    private void offer(BigramQueue queue, PairPriority priority, int l, int r) {
+        if (l < 0 || r < 0) {
+            return;
+        }
+        double p = priority.of(this, l, r);
+        if (!Double.isNaN(p)) {
+            queue.push(p, l, r, length[l] + length[r]);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -195,6 +196,50 @@ class ChatTemplateTest {
                 + "<|start_of_role|>assistant<|end_of_role|>Hi there<|end_of_text|>\n"
                 + "<|start_of_role|>user<|end_of_role|>Who are you<|end_of_text|>\n"
                 + "<|start_of_role|>assistant<|end_of_role|>");
+    }
+
+    @Test
+    void qwen25WithToolsAndAToolCall() throws IOException {
+        Map<String, Object> city = new LinkedHashMap<>();
+        city.put("type", "string");
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("type", "object");
+        parameters.put("properties", Map.of("city", city));
+        parameters.put("required", List.of("city"));
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", "get_weather");
+        function.put("description", "Get weather");
+        function.put("parameters", parameters);
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", function);
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("type", "function");
+        call.put("function", Map.of("name", "get_weather", "arguments", Map.of("city", "Paris")));
+        Map<String, Object> assistant = new LinkedHashMap<>();
+        assistant.put("role", "assistant");
+        assistant.put("content", null);
+        assistant.put("tool_calls", List.of(call));
+        List<Map<String, Object>> messages = List.of(
+                Map.of("role", "user", "content", "Weather in Paris?"),
+                assistant,
+                Map.of("role", "tool", "content", "{\"temp\": 20}"));
+        String out = load("Qwen-Qwen2.5-7B-Instruct.jinja", "", "<|im_end|>")
+                .renderMessages(messages, true, Map.of("tools", List.of(tool)));
+        assertThat(out).isEqualTo("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+                + "assistant.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                + "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": "
+                + "\"Get weather\", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": "
+                + "{\"type\": \"string\"}}, \"required\": [\"city\"]}}}\n</tools>\n\n"
+                + "For each function call, return a json object with function name and arguments within "
+                + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
+                + "<args-json-object>}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\nWeather in Paris?<|im_end|>\n"
+                + "<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": "
+                + "{\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\n<tool_response>\n{\"temp\": 20}\n</tool_response><|im_end|>\n"
+                + "<|im_start|>assistant\n");
     }
 
     @Test

@@ -80,8 +80,11 @@ class LlamaCppParityTest {
         try (GgufFile file = GgufFile.open(TinyStories.q8()); Compute compute = new Compute(1)) {
             Model model = Model.load(file, compute);
             for (String prompt : PROMPTS) {
+                // how activations meet Q8_0 weights (quantized to Q8 or not) differs between kernels, so
+                // greedy text drifts apart after a while: reported, not asserted
                 String expected = oracleQ8.complete(greedyParams(prompt));
-                String text = oracleQ8.decode(TinyStories.greedy(model, promptIds(oracleQ8, prompt), STEPS));
+                int[] ids = promptIds(oracleQ8, prompt);
+                String text = oracleQ8.decode(TinyStories.greedy(model, ids, STEPS));
                 int same = 0;
                 while (same < Math.min(text.length(), expected.length()) && text.charAt(same) == expected.charAt(same)) {
                     same++;

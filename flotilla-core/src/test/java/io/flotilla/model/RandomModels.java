@@ -26,7 +26,7 @@ final class RandomModels {
 
         /** Mixtral: a llama file with experts. */
         static Spec mixtral() {
-            return new Spec("llama", 32, 2, 4, 2, 8, 0, 96, 4, 2, 24, 0, false, false);
+            return new Spec("llama", 32, 2, 4, 2, 8, 24, 96, 4, 2, 24, 0, false, false); // Mixtral: feed_forward_length is the expert size
         }
 
         Spec withTied(boolean t) {

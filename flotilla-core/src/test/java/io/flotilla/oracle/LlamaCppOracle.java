@@ -195,6 +195,11 @@ public final class LlamaCppOracle implements AutoCloseable {
         return new LlamaCppPerplexity(Math.exp(nll / count), nll / count, count, chunks);
     }
 
+    /** {@link #perplexity(int[], int)} of {@code text}, tokenized once with BOS as llama-perplexity does. */
+    public LlamaCppPerplexity perplexity(String text, int chunkCtx) {
+        return perplexity(encode(text, true), chunkCtx);
+    }
+
     static double logSoftmax(float[] logits, int target) {
         float max = Float.NEGATIVE_INFINITY;
         for (float l : logits) {

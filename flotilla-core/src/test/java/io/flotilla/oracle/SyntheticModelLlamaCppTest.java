@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.gguf.GgmlType;
+import io.flotilla.gguf.GgufFile;
 import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.model.synth.SyntheticModel;
 import io.flotilla.model.synth.SyntheticSpec;
@@ -32,6 +33,30 @@ class SyntheticModelLlamaCppTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void anyTextEncodesWithTheSyntheticVocabularyAndDecodesBack() throws IOException {
+        Path model = SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withVocab(2048), dir.resolve("vocab.gguf")).path();
+        try (LlamaCppOracle o = LlamaCppOracle.open(model, 64, 1)) {
+            String text = "The cat sat.\n\tZürich, 東京 and 😀 {x: 42}";
+            int[] ids = o.encode(text, true);
+            assertThat(ids[0]).isEqualTo(o.bos());
+            assertThat(ids).doesNotContain(0); // no <unk>: bytes fall back to <0xNN>
+            assertThat(o.decode(Arrays.copyOfRange(ids, 1, ids.length))).isEqualTo(" " + text);
+            assertThat(o.encode("the", false)).hasSize(1); // "▁the" (space prefix added) is one piece
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void borrowsTheVocabularyOfARealModel() throws IOException {
+        Path real = io.flotilla.SharedData.tinyStoriesGguf();
+        Path model = SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.QWEN2), dir.resolve("borrowed.gguf"), real).path();
+        String text = "Once upon a time, Lily saw a big dog.";
+        try (LlamaCppOracle synthetic = LlamaCppOracle.open(model, 64, 1); LlamaCppOracle original = LlamaCppOracle.open(real, 64, 1)) {
+            assertThat(synthetic.vocabSize()).isEqualTo(original.vocabSize());
+            assertThat(synthetic.encode(text, true)).containsExactly(original.encode(text, true));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = SyntheticArch.class, names = {"LLAMA", "QWEN2"})
     void tiedOutputLoadsAndGenerates(SyntheticArch arch) throws IOException {
@@ -40,6 +65,23 @@ class SyntheticModelLlamaCppTest {
         try (LlamaCppOracle o = LlamaCppOracle.open(model, 128, 1)) {
             int[] out = o.greedy(o.encode("Once upon a time", true), 48);
             assertThat(Arrays.stream(out).distinct().count()).as(Arrays.toString(out)).isGreaterThanOrEqualTo(12);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void everyWeightTypeLoadsAndGenerates(GgmlType type) throws IOException {
+        SyntheticSpec spec = new SyntheticSpec(SyntheticArch.LLAMA, 256, 2, 4, 2, 64, 512, 512, 256,
+                0, 0, 0, 0, 10000f, type, false, 7);
+        Path model = SyntheticModel.write(spec, dir.resolve(type + ".gguf")).path();
+        try (GgufFile f = GgufFile.open(model)) {
+            assertThat(f.requireTensor("blk.0.ffn_down.weight").type()).isEqualTo(type);
+        }
+        try (LlamaCppOracle o = LlamaCppOracle.open(model, 128, 1)) {
+            int[] prompt = o.encode("Once upon a time, the little dog", true);
+            int[] out = o.greedy(prompt, 32);
+            assertThat(Arrays.stream(out).distinct().count()).as(Arrays.toString(out)).isGreaterThanOrEqualTo(10);
+            assertWellConditioned(o, prompt);
         }
     }
 

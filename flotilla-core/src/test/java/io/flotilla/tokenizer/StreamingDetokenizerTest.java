@@ -33,6 +33,17 @@ class StreamingDetokenizerTest {
     }
 
     @Test
+    void continuationKeepsTheFirstSpace() {
+        Tokenizer t = VocabTestFiles.tokenizer("llama-spm");
+        StreamingDetokenizer d = StreamingDetokenizer.continuation(t);
+        StringBuilder out = new StringBuilder();
+        for (int id : t.encode("and then", false, false)) {
+            out.append(d.accept(id));
+        }
+        assertThat(out.append(d.flush()).toString()).isEqualTo(" and then");
+    }
+
+    @Test
     void completePrefixStopsBeforeAnUnfinishedSequence() {
         byte[] euro = "x€".getBytes(StandardCharsets.UTF_8); // 'x' E2 82 AC
         assertThat(StreamingDetokenizer.completePrefix(euro)).isEqualTo(4);

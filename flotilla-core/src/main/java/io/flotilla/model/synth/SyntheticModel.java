@@ -36,6 +36,16 @@ public final class SyntheticModel {
 
     private SyntheticModel() {}
 
+    /** The parameter count of {@code spec}, without writing anything. */
+    public static long parameters(SyntheticSpec spec) {
+        return SyntheticTensor.plan(spec).stream().mapToLong(SyntheticTensor::elements).sum();
+    }
+
+    /** The bytes of tensor data {@code spec} takes (the file adds metadata and padding). */
+    public static long tensorBytes(SyntheticSpec spec) {
+        return SyntheticTensor.plan(spec).stream().mapToLong(SyntheticTensor::byteSize).sum();
+    }
+
     /** Writes {@code spec} to {@code target} with a generated vocabulary of {@code spec.vocab()} tokens. */
     public static SyntheticModelStats write(SyntheticSpec spec, Path target) throws IOException {
         SyntheticVocab vocab = SyntheticVocab.generate(spec.vocab());

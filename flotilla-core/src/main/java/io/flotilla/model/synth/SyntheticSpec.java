@@ -111,6 +111,28 @@ public record SyntheticSpec(
 
     // ---- presets of real shapes ----
 
+    /** Names accepted by {@link #preset}. */
+    public static final java.util.List<String> PRESETS = java.util.List.of(
+            "llama-3.2-1b", "smollm2-135m", "mixtral-style", "qwen3-moe-style",
+            "tiny-llama", "tiny-llama-moe", "tiny-qwen2", "tiny-qwen2-moe", "tiny-qwen3", "tiny-qwen3-moe");
+
+    /** The preset called {@code name} (one of {@link #PRESETS}) with its large matrices in {@code type}. */
+    public static SyntheticSpec preset(String name, GgmlType type) {
+        return switch (name) {
+            case "llama-3.2-1b" -> llama32_1b(type);
+            case "smollm2-135m" -> smolLm2_135m(type);
+            case "mixtral-style" -> mixtralStyle(type);
+            case "qwen3-moe-style" -> qwen3MoeStyle(type);
+            case "tiny-llama" -> tiny(SyntheticArch.LLAMA).withType(type);
+            case "tiny-llama-moe" -> tiny(SyntheticArch.LLAMA_MOE).withType(type);
+            case "tiny-qwen2" -> tiny(SyntheticArch.QWEN2).withType(type);
+            case "tiny-qwen2-moe" -> tiny(SyntheticArch.QWEN2_MOE).withType(type);
+            case "tiny-qwen3" -> tiny(SyntheticArch.QWEN3).withType(type);
+            case "tiny-qwen3-moe" -> tiny(SyntheticArch.QWEN3_MOE).withType(type);
+            default -> throw new IllegalArgumentException("no synthetic preset '" + name + "'; known: " + PRESETS);
+        };
+    }
+
     /** Llama-3.2-1B's shape (vocabulary cut to 32000): 2048 wide, 16 layers, 32/8 heads, FFN 8192, tied output. */
     public static SyntheticSpec llama32_1b(GgmlType type) {
         return new SyntheticSpec(SyntheticArch.LLAMA, 2048, 16, 32, 8, 64, 8192, 32000, 4096,

@@ -1,8 +1,6 @@
 package io.flotilla.model.synth;
 
-import io.flotilla.gguf.GgmlType;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.flotilla.quant.Quantizer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -40,7 +38,7 @@ final class WeightChunks {
         int n = (int) (Math.min(rowsPerChunk, rows - first) * tensor.ne()[0]);
         float[] values = new float[n];
         draw(mix(tensorSeed + c), values);
-        return encode(tensor.type(), values);
+        return Quantizer.quantize(tensor.type(), values);
     }
 
     private void draw(long state, float[] dst) {
@@ -63,41 +61,5 @@ final class WeightChunks {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    /** {@code values} in {@code type}'s layout. */
-    static byte[] encode(GgmlType type, float[] values) {
-        return switch (type) {
-            case F32 -> {
-                ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(values);
-                yield b.array();
-            }
-            case F16 -> {
-                ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : values) {
-                    b.putShort(Float.floatToFloat16(v));
-                }
-                yield b.array();
-            }
-            case BF16 -> {
-                ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : values) {
-                    b.putShort(toBf16(v));
-                }
-                yield b.array();
-            }
-            default -> throw new UnsupportedOperationException("synthetic weights in " + type
-                    + " need io.flotilla.quant.Quantizer; F32, F16 and BF16 are available");
-        };
-    }
-
-    /** Rounds to the nearest bfloat16, ties to even (NaN stays NaN), as ggml does. */
-    static short toBf16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
-            return (short) ((bits >>> 16) | 64);
-        }
-        return (short) ((bits + (0x7FFF + ((bits >>> 16) & 1))) >>> 16);
     }
 }

@@ -104,6 +104,16 @@ class SyntheticModelTest {
     }
 
     @Test
+    void rowsThatAKQuantCannotSplitFallBackAsLlamaCppQuantizeDoes() {
+        assertThat(SyntheticTensor.typeFor(GgmlType.Q4_K, 512)).isEqualTo(GgmlType.Q4_K);
+        assertThat(SyntheticTensor.typeFor(GgmlType.Q4_K, 576)).isEqualTo(GgmlType.Q5_0);
+        assertThat(SyntheticTensor.typeFor(GgmlType.Q5_K, 576)).isEqualTo(GgmlType.Q5_1);
+        assertThat(SyntheticTensor.typeFor(GgmlType.Q6_K, 576)).isEqualTo(GgmlType.Q8_0);
+        assertThat(SyntheticTensor.typeFor(GgmlType.Q4_0, 48)).isEqualTo(GgmlType.F16);
+        assertThat(SyntheticTensor.typeFor(GgmlType.BF16, 7)).isEqualTo(GgmlType.BF16);
+    }
+
+    @Test
     void tiedOutputLeavesOutOutputWeight() throws Exception {
         SyntheticSpec s = SyntheticSpec.tiny(SyntheticArch.LLAMA).withTiedOutput(true);
         try (GgufFile f = GgufFile.open(SyntheticModel.write(s, dir.resolve("t.gguf")).path())) {

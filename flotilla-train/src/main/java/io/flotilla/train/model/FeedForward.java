@@ -14,8 +14,8 @@ public sealed interface FeedForward permits SwiGluFeedForward, MoeFeedForward {
     /** Weighted auxiliary loss of the last forward pass over all layers (0 for a dense model). */
     double auxLoss();
 
-    static FeedForward create(ModelConfig config, ParameterLayout layout, int maxRows) {
-        return config.moe() ? new MoeFeedForward(config, layout, maxRows)
-                : new SwiGluFeedForward(config, layout, maxRows);
+    static FeedForward create(ModelConfig config, ParameterLayout layout, int maxRows, Parallel par) {
+        return config.moe() ? new MoeFeedForward(config, layout, maxRows, par)
+                : new SwiGluFeedForward(config, layout, maxRows, par);
     }
 }

@@ -16,6 +16,7 @@ public final class LlamaModel {
     private final float[] grads;
     private final Rope rope;
     private final FeedForward ffn;
+    private final Parallel par;
     private final int maxRows;
     // saved activations, [layer][rows * width]; rows are b * seq + t
     private final float[][] residual;   // [layers + 1]: input of each block, then the final stream
@@ -47,13 +48,19 @@ public final class LlamaModel {
     private double crossEntropy;
 
     public LlamaModel(ModelConfig config, int maxBatch) {
+        this(config, maxBatch, Parallel.SERIAL);
+    }
+
+    /** A model whose matmuls split across {@code par}'s threads (results do not depend on the count). */
+    public LlamaModel(ModelConfig config, int maxBatch, Parallel par) {
         this.config = config;
+        this.par = par;
         this.layout = new ParameterLayout(config);
         this.params = new float[layout.size()];
         this.grads = new float[layout.size()];
         this.rope = new Rope(config.context(), config.headDim(), config.ropeBase());
         this.maxRows = maxBatch * config.context();
-        this.ffn = FeedForward.create(config, layout, maxRows);
+        this.ffn = FeedForward.create(config, layout, maxRows, par);
         int layers = config.layers();
         int d = config.dim();
         int n = maxRows;
@@ -136,13 +143,13 @@ public final class LlamaModel {
             ParameterLayout.Block p = layout.block(l);
             // attention: x -> norm -> q, k, v [rows][heads*hd | kv] -> rope -> causal softmax -> wo
             RmsNorm.forward(attnNormed[l], residual[l], attnInv[l], params, p.attnNorm(), rows, d, config.normEps());
-            Matmul.forward(q[l], 0, attnNormed[l], 0, params, p.wq(), d, d, 0, rows);
-            Matmul.forward(k[l], 0, attnNormed[l], 0, params, p.wk(), d, kv, 0, rows);
-            Matmul.forward(v[l], 0, attnNormed[l], 0, params, p.wv(), d, kv, 0, rows);
+            Matmul.forward(par, q[l], 0, attnNormed[l], 0, params, p.wq(), d, d, rows);
+            Matmul.forward(par, k[l], 0, attnNormed[l], 0, params, p.wk(), d, kv, rows);
+            Matmul.forward(par, v[l], 0, attnNormed[l], 0, params, p.wv(), d, kv, rows);
             rope.forward(q[l], rows, seq, config.heads());
             rope.forward(k[l], rows, seq, config.kvHeads());
             Attention.forward(attnOut[l], att[l], q[l], k[l], v[l], batch, seq, config.heads(), config.kvHeads(), hd);
-            Matmul.forward(mid[l], 0, attnOut[l], 0, params, p.wo(), d, d, 0, rows);
+            Matmul.forward(par, mid[l], 0, attnOut[l], 0, params, p.wo(), d, d, rows);
             add(mid[l], residual[l], rows * d);
             // feed-forward: mid -> norm -> ffn -> + mid
             RmsNorm.forward(ffnNormed[l], mid[l], ffnInv[l], params, p.ffnNorm(), rows, d, config.normEps());
@@ -152,7 +159,7 @@ public final class LlamaModel {
         // head: final norm -> output projection [rows][vocab] -> softmax cross-entropy
         int last = config.layers();
         RmsNorm.forward(finalNormed, residual[last], finalInv, params, layout.outputNorm(), rows, d, config.normEps());
-        Matmul.forward(logits, 0, finalNormed, 0, params, layout.output(), d, config.vocab(), 0, rows);
+        Matmul.forward(par, logits, 0, finalNormed, 0, params, layout.output(), d, config.vocab(), rows);
         crossEntropy = CrossEntropy.forward(logits, targets, rows, config.vocab());
         lastTokens = tokens;
         lastTargets = targets;
@@ -183,8 +190,8 @@ public final class LlamaModel {
         // head backward
         CrossEntropy.backward(logits, lastTargets, rows, vocab);
         Arrays.fill(dNormed, 0, rows * d, 0f);
-        Matmul.backwardInput(dNormed, 0, logits, 0, params, layout.output(), d, vocab, 0, rows);
-        Matmul.backwardWeight(grads, layout.output(), logits, 0, finalNormed, 0, d, vocab, rows, 0, vocab);
+        Matmul.backwardInput(par, dNormed, 0, logits, 0, params, layout.output(), d, vocab, rows);
+        Matmul.backwardWeight(par, grads, layout.output(), logits, 0, finalNormed, 0, d, vocab, rows);
         Arrays.fill(dResidual, 0, rows * d, 0f);
         RmsNorm.backward(dResidual, grads, layout.outputNorm(), dNormed, residual[config.layers()], finalInv,
                 params, rows, d);
@@ -196,8 +203,8 @@ public final class LlamaModel {
             RmsNorm.backward(dResidual, grads, p.ffnNorm(), dNormed, mid[l], ffnInv[l], params, rows, d);
             // attention branch: dResidual (now d mid) flows to residual[l] and through wo, attention, rope, qkv, norm
             Arrays.fill(dOut, 0, rows * d, 0f);
-            Matmul.backwardInput(dOut, 0, dResidual, 0, params, p.wo(), d, d, 0, rows);
-            Matmul.backwardWeight(grads, p.wo(), dResidual, 0, attnOut[l], 0, d, d, rows, 0, d);
+            Matmul.backwardInput(par, dOut, 0, dResidual, 0, params, p.wo(), d, d, rows);
+            Matmul.backwardWeight(par, grads, p.wo(), dResidual, 0, attnOut[l], 0, d, d, rows);
             Arrays.fill(dq, 0, rows * d, 0f);
             Arrays.fill(dk, 0, rows * kv, 0f);
             Arrays.fill(dv, 0, rows * kv, 0f);
@@ -206,12 +213,12 @@ public final class LlamaModel {
             rope.backward(dq, rows, seq, config.heads());
             rope.backward(dk, rows, seq, config.kvHeads());
             Arrays.fill(dNormed, 0, rows * d, 0f);
-            Matmul.backwardInput(dNormed, 0, dq, 0, params, p.wq(), d, d, 0, rows);
-            Matmul.backwardInput(dNormed, 0, dk, 0, params, p.wk(), d, kv, 0, rows);
-            Matmul.backwardInput(dNormed, 0, dv, 0, params, p.wv(), d, kv, 0, rows);
-            Matmul.backwardWeight(grads, p.wq(), dq, 0, attnNormed[l], 0, d, d, rows, 0, d);
-            Matmul.backwardWeight(grads, p.wk(), dk, 0, attnNormed[l], 0, d, kv, rows, 0, kv);
-            Matmul.backwardWeight(grads, p.wv(), dv, 0, attnNormed[l], 0, d, kv, rows, 0, kv);
+            Matmul.backwardInput(par, dNormed, 0, dq, 0, params, p.wq(), d, d, rows);
+            Matmul.backwardInput(par, dNormed, 0, dk, 0, params, p.wk(), d, kv, rows);
+            Matmul.backwardInput(par, dNormed, 0, dv, 0, params, p.wv(), d, kv, rows);
+            Matmul.backwardWeight(par, grads, p.wq(), dq, 0, attnNormed[l], 0, d, d, rows);
+            Matmul.backwardWeight(par, grads, p.wk(), dk, 0, attnNormed[l], 0, d, kv, rows);
+            Matmul.backwardWeight(par, grads, p.wv(), dv, 0, attnNormed[l], 0, d, kv, rows);
             RmsNorm.backward(dResidual, grads, p.attnNorm(), dNormed, residual[l], attnInv[l], params, rows, d);
         }
         // token embedding

@@ -42,6 +42,25 @@ public final class Matmul {
         return v.lane(0);
     }
 
+    /** {@link #forward} over rows {@code [0, rows)}, split across {@code par}'s threads. */
+    public static void forward(Parallel par, float[] out, int outOff, float[] in, int inOff, float[] w, int wOff,
+                               int inDim, int outDim, int rows) {
+        par.forRange(rows, (r0, r1) -> forward(out, outOff, in, inOff, w, wOff, inDim, outDim, r0, r1));
+    }
+
+    /** {@link #backwardInput} over rows {@code [0, rows)}, split across {@code par}'s threads. */
+    public static void backwardInput(Parallel par, float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w,
+                                     int wOff, int inDim, int outDim, int rows) {
+        par.forRange(rows, (r0, r1) -> backwardInput(dIn, dInOff, dOut, dOutOff, w, wOff, inDim, outDim, r0, r1));
+    }
+
+    /** {@link #backwardWeight} for every output, the outputs split across {@code par}'s threads. */
+    public static void backwardWeight(Parallel par, float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in,
+                                      int inOff, int inDim, int outDim, int rows) {
+        par.forRange(outDim, (o0, o1) -> backwardWeight(dW, dWOff, dOut, dOutOff, in, inOff, inDim, outDim, rows,
+                o0, o1));
+    }
+
     /** {@code out[r][o] = sum_i in[r][i] * w[o][i]} for rows {@code r in [r0, r1)}. */
     public static void forward(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff,
                                int inDim, int outDim, int r0, int r1) {

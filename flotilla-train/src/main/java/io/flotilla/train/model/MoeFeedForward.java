@@ -13,6 +13,7 @@ public final class MoeFeedForward implements FeedForward {
 
     private final ModelConfig config;
     private final ParameterLayout layout;
+    private final Parallel par;
     private final int k;
     private final int experts;
     private final float[][] probs;      // [layer][rows * E] router softmax
@@ -36,8 +37,9 @@ public final class MoeFeedForward implements FeedForward {
     private final int[] fillCount;      // scratch [E]
     private final float[] dWeight;      // scratch [k]
 
-    MoeFeedForward(ModelConfig config, ParameterLayout layout, int maxRows) {
+    MoeFeedForward(ModelConfig config, ParameterLayout layout, int maxRows, Parallel par) {
         this.config = config;
+        this.par = par;
         this.layout = layout;
         this.k = config.expertsUsed();
         this.experts = config.experts();
@@ -72,7 +74,7 @@ public final class MoeFeedForward implements FeedForward {
         int f = config.ffnHidden();
         float[] pr = probs[layer];
         // 1. router logits [rows][E] and their softmax
-        Matmul.forward(pr, 0, x, 0, params, p.router(), d, experts, 0, rows);
+        Matmul.forward(par, pr, 0, x, 0, params, p.router(), d, experts, rows);
         for (int r = 0; r < rows; r++) {
             softmax(pr, r * experts, experts);
         }
@@ -91,10 +93,10 @@ public final class MoeFeedForward implements FeedForward {
             int eg = p.gate() + e * f * d;
             int eu = p.up() + e * f * d;
             int ed = p.down() + e * d * f;
-            Matmul.forward(gate[layer], s * f, gathered, s * d, params, eg, d, f, 0, c);
-            Matmul.forward(up[layer], s * f, gathered, s * d, params, eu, d, f, 0, c);
+            Matmul.forward(par, gate[layer], s * f, gathered, s * d, params, eg, d, f, c);
+            Matmul.forward(par, up[layer], s * f, gathered, s * d, params, eu, d, f, c);
             SwiGlu.forward(hidden[layer], s * f, gate[layer], up[layer], s * f, c * f);
-            Matmul.forward(expertOut[layer], s * d, hidden[layer], s * f, params, ed, f, d, 0, c);
+            Matmul.forward(par, expertOut[layer], s * d, hidden[layer], s * f, params, ed, f, d, c);
         }
         // 4. mix: out[r] = sum_j weight[r, j] * expertOut[position(r, j)]
         Arrays.fill(out, 0, rows * d, 0f);
@@ -192,8 +194,8 @@ public final class MoeFeedForward implements FeedForward {
         int f = config.ffnHidden();
         // 1. through the mix: d expertOut and d weight of every slot; then into the router
         routerBackward(layer, dOut, rows);
-        Matmul.backwardInput(dx, 0, dLogits, 0, params, p.router(), d, experts, 0, rows);
-        Matmul.backwardWeight(grads, p.router(), dLogits, 0, x, 0, d, experts, rows, 0, experts);
+        Matmul.backwardInput(par, dx, 0, dLogits, 0, params, p.router(), d, experts, rows);
+        Matmul.backwardWeight(par, grads, p.router(), dLogits, 0, x, 0, d, experts, rows);
         // 2. each expert's SwiGLU backward, scattered back onto its tokens
         int[] st = start[layer];
         for (int e = 0; e < experts; e++) {
@@ -207,14 +209,14 @@ public final class MoeFeedForward implements FeedForward {
             int eu = p.up() + e * f * d;
             int ed = p.down() + e * d * f;
             Arrays.fill(dHidden, s * f, (s + c) * f, 0f);
-            Matmul.backwardInput(dHidden, s * f, dExpertOut, s * d, params, ed, f, d, 0, c);
-            Matmul.backwardWeight(grads, ed, dExpertOut, s * d, hidden[layer], s * f, f, d, c, 0, d);
+            Matmul.backwardInput(par, dHidden, s * f, dExpertOut, s * d, params, ed, f, d, c);
+            Matmul.backwardWeight(par, grads, ed, dExpertOut, s * d, hidden[layer], s * f, f, d, c);
             SwiGlu.backward(dGate, dUp, dHidden, gate[layer], up[layer], s * f, s * f, c * f);
             Arrays.fill(dGathered, s * d, (s + c) * d, 0f);
-            Matmul.backwardInput(dGathered, s * d, dGate, s * f, params, eg, d, f, 0, c);
-            Matmul.backwardInput(dGathered, s * d, dUp, s * f, params, eu, d, f, 0, c);
-            Matmul.backwardWeight(grads, eg, dGate, s * f, gathered, s * d, d, f, c, 0, f);
-            Matmul.backwardWeight(grads, eu, dUp, s * f, gathered, s * d, d, f, c, 0, f);
+            Matmul.backwardInput(par, dGathered, s * d, dGate, s * f, params, eg, d, f, c);
+            Matmul.backwardInput(par, dGathered, s * d, dUp, s * f, params, eu, d, f, c);
+            Matmul.backwardWeight(par, grads, eg, dGate, s * f, gathered, s * d, d, f, c);
+            Matmul.backwardWeight(par, grads, eu, dUp, s * f, gathered, s * d, d, f, c);
             for (int i = s; i < s + c; i++) {
                 Matmul.axpy(1f, dGathered, i * d, dx, rowOf[layer][i] * d, d);
             }

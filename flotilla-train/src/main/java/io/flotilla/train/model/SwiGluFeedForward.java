@@ -7,6 +7,7 @@ public final class SwiGluFeedForward implements FeedForward {
 
     private final ModelConfig config;
     private final ParameterLayout layout;
+    private final Parallel par;
     private final float[][] gate;   // [layer][rows * ffn], before the activation
     private final float[][] up;     // [layer][rows * ffn]
     private final float[][] hidden; // [layer][rows * ffn], silu(gate) * up
@@ -14,8 +15,9 @@ public final class SwiGluFeedForward implements FeedForward {
     private final float[] dGate;
     private final float[] dUp;
 
-    SwiGluFeedForward(ModelConfig config, ParameterLayout layout, int maxRows) {
+    SwiGluFeedForward(ModelConfig config, ParameterLayout layout, int maxRows, Parallel par) {
         this.config = config;
+        this.par = par;
         this.layout = layout;
         int n = maxRows * config.ffnHidden();
         gate = new float[config.layers()][n];
@@ -31,10 +33,10 @@ public final class SwiGluFeedForward implements FeedForward {
         ParameterLayout.Block p = layout.block(layer);
         int d = config.dim();
         int f = config.ffnHidden();
-        Matmul.forward(gate[layer], 0, x, 0, params, p.gate(), d, f, 0, rows);
-        Matmul.forward(up[layer], 0, x, 0, params, p.up(), d, f, 0, rows);
+        Matmul.forward(par, gate[layer], 0, x, 0, params, p.gate(), d, f, rows);
+        Matmul.forward(par, up[layer], 0, x, 0, params, p.up(), d, f, rows);
         SwiGlu.forward(hidden[layer], 0, gate[layer], up[layer], 0, rows * f);
-        Matmul.forward(out, 0, hidden[layer], 0, params, p.down(), f, d, 0, rows);
+        Matmul.forward(par, out, 0, hidden[layer], 0, params, p.down(), f, d, rows);
     }
 
     @Override
@@ -43,13 +45,13 @@ public final class SwiGluFeedForward implements FeedForward {
         int d = config.dim();
         int f = config.ffnHidden();
         Arrays.fill(dHidden, 0, rows * f, 0f);
-        Matmul.backwardInput(dHidden, 0, dOut, 0, params, p.down(), f, d, 0, rows);
-        Matmul.backwardWeight(grads, p.down(), dOut, 0, hidden[layer], 0, f, d, rows, 0, d);
+        Matmul.backwardInput(par, dHidden, 0, dOut, 0, params, p.down(), f, d, rows);
+        Matmul.backwardWeight(par, grads, p.down(), dOut, 0, hidden[layer], 0, f, d, rows);
         SwiGlu.backward(dGate, dUp, dHidden, gate[layer], up[layer], 0, 0, rows * f);
-        Matmul.backwardInput(dx, 0, dGate, 0, params, p.gate(), d, f, 0, rows);
-        Matmul.backwardInput(dx, 0, dUp, 0, params, p.up(), d, f, 0, rows);
-        Matmul.backwardWeight(grads, p.gate(), dGate, 0, x, 0, d, f, rows, 0, f);
-        Matmul.backwardWeight(grads, p.up(), dUp, 0, x, 0, d, f, rows, 0, f);
+        Matmul.backwardInput(par, dx, 0, dGate, 0, params, p.gate(), d, f, rows);
+        Matmul.backwardInput(par, dx, 0, dUp, 0, params, p.up(), d, f, rows);
+        Matmul.backwardWeight(par, grads, p.gate(), dGate, 0, x, 0, d, f, rows);
+        Matmul.backwardWeight(par, grads, p.up(), dUp, 0, x, 0, d, f, rows);
     }
 
     @Override
