@@ -108,7 +108,7 @@ public final class Scheduler {
                 break;
             }
             if (r.status == RequestState.Status.RUNNING) {
-                int n = Math.min(r.numTokens() - r.numComputedTokens, step.budget);
+                int n = Math.min(Math.min(r.numTokens() - r.numComputedTokens, step.budget), config.maxPrefillChunk());
                 if (allocateOrPreempt(r, n, step)) {
                     step.add(r, n);
                 }
@@ -236,7 +236,7 @@ public final class Scheduler {
                 break;
             }
             KvCachedPrefix prefix = kvCache.findCachedPrefix(r);
-            int n = Math.min(r.numTokens() - prefix.numTokens(), step.budget);
+            int n = Math.min(Math.min(r.numTokens() - prefix.numTokens(), step.budget), config.maxPrefillChunk());
             if (kvCache.allocate(r, n, prefix) == null) {
                 break; // no room: wait for running requests to finish (never preempt for a newcomer)
             }

@@ -11,10 +11,12 @@ import java.util.Set;
  * @param endOfGenerationIds   the model's EOS / end-of-turn ids; they stop a request unless it ignores EOS
  * @param prefixCachePerTenant seed each tenant's block hashes apart, so tenants never share (or
  *                             probe, by timing) each other's cached prefixes
+ * @param maxPrefillChunk      most prompt tokens one sequence computes per step, so that several
+ *                             prompts (and their first tokens) progress together; tokenBudget = no limit
  */
 public record SchedulerConfig(
         int tokenBudget, int maxRunningSequences, int maxModelLength,
-        Set<Integer> endOfGenerationIds, boolean prefixCachePerTenant) {
+        Set<Integer> endOfGenerationIds, boolean prefixCachePerTenant, int maxPrefillChunk) {
 
     public SchedulerConfig {
         if (tokenBudget <= 0 || maxRunningSequences <= 0 || maxModelLength <= 1) {
@@ -25,7 +27,16 @@ public record SchedulerConfig(
             throw new IllegalArgumentException("tokenBudget " + tokenBudget + " must be >= maxRunningSequences "
                     + maxRunningSequences + ", or some decoding sequences would get no token in a step");
         }
+        if (maxPrefillChunk <= 0) {
+            throw new IllegalArgumentException("maxPrefillChunk must be > 0, got " + maxPrefillChunk);
+        }
         endOfGenerationIds = Set.copyOf(endOfGenerationIds);
+    }
+
+    /** No prefill chunk limit beyond the token budget. */
+    public SchedulerConfig(int tokenBudget, int maxRunningSequences, int maxModelLength,
+            Set<Integer> endOfGenerationIds, boolean prefixCachePerTenant) {
+        this(tokenBudget, maxRunningSequences, maxModelLength, endOfGenerationIds, prefixCachePerTenant, tokenBudget);
     }
 
     /** Budget 512 tokens, 64 sequences, shared prefix cache. */

@@ -77,6 +77,22 @@ class SchedulerTest {
     }
 
     @Test
+    void aPrefillChunkLimitLetsSeveralPromptsProgressTogether() {
+        h = new SchedulerHarness(new SchedulerConfig(64, 8, 256, Set.of(EOS), false, 16),
+                new KvCacheConfig(64, 16, true), new ScriptedExecutor());
+        for (String id : List.of("a", "b", "c", "d", "e")) {
+            h.add(id, 40, 2);
+        }
+        assertThat(h.step().sequences()).extracting(ScheduledSequence::numTokens).containsExactly(16, 16, 16, 16);
+        assertThat(h.step().sequences()).extracting(ScheduledSequence::numTokens).containsExactly(16, 16, 16, 16);
+        // third step: the first four finish their prompts (8 each), the fifth gets the rest of the budget
+        assertThat(h.step().sequences()).extracting(ScheduledSequence::numTokens).containsExactly(8, 8, 8, 8, 16);
+        h.runToCompletion(20);
+        assertThatThrownBy(() -> new SchedulerConfig(64, 8, 256, Set.of(), false, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPrefillChunk");
+    }
+
+    @Test
     void preemptsWhenBlocksRunOutAndThePreemptedRequestStillCompletes() {
         // 8 blocks of 4 tokens; each request grows to 6 + 12 = 18 tokens = 5 blocks: both cannot fit
         h = new SchedulerHarness(new SchedulerConfig(64, 4, 32, Set.of(EOS), false),
