@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             TokenizeCommand.class,
             PerplexityCommand.class,
+            TrainCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class
         })

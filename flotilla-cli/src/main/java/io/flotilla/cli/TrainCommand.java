@@ -1,0 +1,145 @@
+package io.flotilla.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.TrainProgress;
+import io.flotilla.train.TrainStats;
+import io.flotilla.train.Trainer;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flotilla train}: train a small Llama-style model; the checkpoint is a GGUF the engine serves. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a small Llama-style model on a text file. Writes checkpoint.bin, metrics.csv and",
+                "model.gguf (servable by 'flotilla generate') to --out. Defaults: the char-level reference recipe."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text (90% train, 10% validation)")
+    Path data;
+
+    @Option(names = "--tokenizer", paramLabel = "byte|char|bpe:N", description = "default: ${DEFAULT-VALUE}")
+    String tokenizer = "char";
+
+    @Option(names = "--layers", paramLabel = "L", description = "default: ${DEFAULT-VALUE}")
+    int layers = 4;
+
+    @Option(names = "--heads", paramLabel = "H", description = "default: ${DEFAULT-VALUE}")
+    int heads = 4;
+
+    @Option(names = "--kv-heads", paramLabel = "H", description = "key/value heads (default: as --heads)")
+    Integer kvHeads;
+
+    @Option(names = "--dim", paramLabel = "D", description = "default: ${DEFAULT-VALUE}")
+    int dim = 128;
+
+    @Option(names = "--ctx", paramLabel = "C", description = "default: ${DEFAULT-VALUE}")
+    int ctx = 64;
+
+    @Option(names = "--experts", paramLabel = "E", description = "experts per MoE layer, 0 for dense (default: ${DEFAULT-VALUE})")
+    int experts;
+
+    @Option(names = "--experts-used", paramLabel = "K", description = "experts per token (default: ${DEFAULT-VALUE})")
+    int expertsUsed = 2;
+
+    @Option(names = "--batch", paramLabel = "B", description = "default: ${DEFAULT-VALUE}")
+    int batch = 12;
+
+    @Option(names = "--steps", paramLabel = "S", description = "default: ${DEFAULT-VALUE}")
+    int steps = 2000;
+
+    @Option(names = "--lr", paramLabel = "X", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    float lr = 1e-3f;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "warm-up steps (default: ${DEFAULT-VALUE})")
+    int warmup = 100;
+
+    @Option(names = "--seed", paramLabel = "S", description = "default: ${DEFAULT-VALUE}")
+    long seed = 1337;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    int threads = 1;
+
+    @Option(names = "--eval-every", paramLabel = "N", description = "steps between validation passes (default: ${DEFAULT-VALUE})")
+    int evalEvery = 500;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}")
+    Path out = Path.of("train-out");
+
+    @Option(names = "--resume", description = "continue from DIR/checkpoint.bin")
+    boolean resume;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "single (default); ddp, diloco and fedavg are not available yet")
+    String mode = "single";
+
+    @Option(names = "--workers", paramLabel = "K", description = "workers (only 1 for now)")
+    int workers = 1;
+
+    @Option(names = "--json", description = "print one JSON object as the last line: val_loss, train_tokens_per_s, bytes_sent, steps")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!mode.equals("single") || workers != 1) {
+            throw new UnsupportedOperationException("--mode " + mode + " with --workers " + workers
+                    + " is not available yet: this version trains on one worker (--mode single --workers 1)");
+        }
+        if (!Files.isRegularFile(data)) {
+            throw new java.nio.file.NoSuchFileException(data.toString());
+        }
+        TrainConfig config = TrainConfig.reference(data, out)
+                .withTokenizer(tokenizer)
+                .withModel(layers, heads, kvHeads == null ? heads : kvHeads, dim, ctx)
+                .withExperts(experts, experts > 0 ? expertsUsed : 0)
+                .withSchedule(batch, steps, lr, warmup, lr / 10)
+                .withRun(seed, threads, out, resume);
+        config = config.withEval(evalEvery, config.evalWindows(), config.checkpointEvery());
+        TrainStats stats;
+        try (ProgressBar bar = progressBar()) {
+            stats = new Trainer(config, listener(bar)).run();
+        }
+        PrintStream o = System.out;
+        if (json) {
+            ObjectNode n = new ObjectMapper().createObjectNode();
+            n.put("val_loss", stats.valLoss());
+            n.put("train_tokens_per_s", Math.round(stats.trainTokensPerSecond() * 10) / 10.0);
+            n.put("bytes_sent", 0);
+            n.put("steps", stats.steps());
+            n.put("tokens", stats.tokens());
+            n.put("gguf", out.resolve("model.gguf").toString());
+            o.println(n);
+        } else {
+            o.printf(Locale.ROOT, "validation loss %.4f after %d steps, %.0f tokens/s; model: %s%n", stats.valLoss(),
+                    stats.steps(), stats.trainTokensPerSecond(), out.resolve("model.gguf"));
+        }
+        return 0;
+    }
+
+    private ProgressBar progressBar() {
+        return new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build();
+    }
+
+    private static TrainListener listener(ProgressBar bar) {
+        return new TrainListener() {
+            @Override
+            public void onStep(TrainProgress p) {
+                bar.stepTo(p.step());
+                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f, %.0f tok/s", p.loss(), p.tokensPerSecond()));
+            }
+
+            @Override
+            public void onEval(long step, double valLoss) {
+                bar.setExtraMessage(String.format(Locale.ROOT, " val %.3f at %d", valLoss, step));
+            }
+        };
+    }
+}

@@ -1,0 +1,44 @@
+package io.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void trainsAndTheGgufItWritesGenerates() throws Exception {
+        Path data = tmp.resolve("data.txt");
+        Files.writeString(data, "the quick brown fox jumps over the lazy dog. ".repeat(200));
+        Path out = tmp.resolve("out");
+        CliRun run = CliRun.of("train", "--data", data.toString(), "--layers", "1", "--dim", "32", "--heads", "2",
+                "--ctx", "16", "--batch", "4", "--steps", "20", "--warmup", "2", "--eval-every", "0",
+                "--out", out.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String last = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        JsonNode o = new ObjectMapper().readTree(last);
+        assertThat(o.get("steps").asInt()).isEqualTo(20);
+        assertThat(o.get("val_loss").asDouble()).isPositive().isLessThan(Math.log(324));
+        assertThat(o.has("train_tokens_per_s")).isTrue();
+        assertThat(o.get("bytes_sent").asLong()).isZero();
+
+        CliRun gen = CliRun.of("generate", "--model", out.resolve("model.gguf").toString(), "--prompt", "the ",
+                "--max-tokens", "8", "--ignore-eos", "--temperature", "0", "--threads", "1", "--json");
+        assertThat(gen.exitCode()).as(gen.err()).isZero();
+        assertThat(new ObjectMapper().readTree(gen.out()).get("tokens")).hasSize(8);
+    }
+
+    @Test
+    void distributedModesAreRefusedByName() {
+        CliRun run = CliRun.of("train", "--data", "x.txt", "--mode", "diloco", "--workers", "4");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--mode diloco", "not available yet");
+    }
+}
