@@ -3,9 +3,6 @@ package io.flotilla.model;
 import io.flotilla.SharedData;
 import io.flotilla.gguf.GgmlType;
 import io.flotilla.gguf.GgufFile;
-import io.flotilla.gguf.GgufTensorInfo;
-import io.flotilla.gguf.GgufWriter;
-import io.flotilla.tensor.WeightMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -22,21 +19,7 @@ final class TinyStories {
 
     /** Writes {@code source} with every tensor dequantized to F32 (metadata unchanged but the file type). */
     static Path writeF32Copy(Path source, Path target) throws IOException {
-        try (GgufFile f = GgufFile.open(source)) {
-            GgufWriter w = new GgufWriter().putAll(f.metadata()).putUInt32("general.file_type", 0);
-            for (GgufTensorInfo t : f.tensors()) {
-                int cols = Math.toIntExact(t.ne(0));
-                int rows = Math.toIntExact(t.elements() / cols);
-                WeightMatrix m = WeightMatrix.of(f, t.name());
-                float[] data = new float[rows * cols];
-                for (int r = 0; r < rows; r++) {
-                    m.dequantizeRow(r, data, r * cols);
-                }
-                w.addTensor(t.name(), t.ne(), data);
-            }
-            w.write(target);
-        }
-        return target;
+        return SharedData.f32Copy(source, target);
     }
 
     /** Greedy continuation of {@code prompt} for {@code steps} tokens. */
