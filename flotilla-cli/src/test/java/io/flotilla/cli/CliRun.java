@@ -6,12 +6,19 @@ import java.nio.charset.StandardCharsets;
 
 /** Runs the CLI in-process and captures what it prints. */
 record CliRun(int exitCode, String out, String err) {
-    static synchronized CliRun of(String... args) {
+    static CliRun of(String... args) {
+        return withInput("", args);
+    }
+
+    /** Runs with {@code input} as standard input. */
+    static synchronized CliRun withInput(String input, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
+        java.io.InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.run(args);
@@ -19,6 +26,7 @@ record CliRun(int exitCode, String out, String err) {
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
+            System.setIn(oldIn);
         }
     }
 }

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flotilla.generate.GenerationParams;
 import io.flotilla.generate.LocalModel;
 import io.flotilla.gguf.GgmlType;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.gguf.GgufTensorInfo;
+import io.flotilla.gguf.GgufWriter;
 import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.oracle.LlamaCppOracle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -57,5 +61,43 @@ class GreedyParityTest {
                 assertThat(actual).as("%s %s greedy tokens after '%s'", arch, type, prompt).containsExactly(expected);
             }
         }
+    }
+
+    /**
+     * Llama 3 style frequency factors ({@code rope_freqs.weight}: each rotary frequency divided by
+     * its factor) as llama.cpp applies them. The factors are exaggerated so that ignoring them
+     * changes the output, which the test checks too.
+     */
+    @Test
+    void ropeFrequencyFactorsAsLlamaCpp() throws Exception {
+        Path plain = ParityModels.write(SyntheticArch.LLAMA, GgmlType.F32, false, tmp);
+        Path scaled = tmp.resolve("llama-rope-freqs.gguf");
+        try (GgufFile f = GgufFile.open(plain)) {
+            int half = f.metadata().getInt("llama.rope.dimension_count") / 2;
+            float[] factors = new float[half];
+            for (int i = 0; i < half; i++) {
+                factors[i] = 1f + (i % 4) * 2.5f;
+            }
+            GgufWriter w = new GgufWriter().putAll(f.metadata());
+            for (GgufTensorInfo t : f.tensors()) {
+                w.addTensor(t.name(), t.type(), t.ne(), f.data(t));
+            }
+            w.addTensor("rope_freqs.weight", new long[] {half}, factors).write(scaled);
+        }
+        int[] withoutFactors;
+        try (LocalModel ours = LocalModel.open(plain, 1)) {
+            withoutFactors = greedy(ours, ours.encodePrompt(PROMPTS[1]));
+        }
+        try (LlamaCppOracle oracle = LlamaCppOracle.open(scaled, 256, 1); LocalModel ours = LocalModel.open(scaled, 1)) {
+            int[] ids = ours.encodePrompt(PROMPTS[1]);
+            int[] actual = greedy(ours, ids);
+            assertThat(actual).containsExactly(oracle.greedy(ids, STEPS));
+            assertThat(actual).as("the factors matter").isNotEqualTo(withoutFactors);
+        }
+    }
+
+    private static int[] greedy(LocalModel m, int[] ids) {
+        return m.generator().generate(m.model().newState(256), ids, GenerationParams.greedy(STEPS).withIgnoreEos(true),
+                s -> { }).tokens();
     }
 }
