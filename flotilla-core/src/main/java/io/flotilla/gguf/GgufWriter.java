@@ -101,7 +101,9 @@ public final class GgufWriter {
 
     /** Adds an F32 tensor. */
     public GgufWriter addTensor(String name, long[] ne, float[] data) {
-        return addTensor(name, GgmlType.F32, ne, MemorySegment.ofArray(data.clone()));
+        ByteBuffer le = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        le.asFloatBuffer().put(data);
+        return addTensor(name, GgmlType.F32, ne, MemorySegment.ofArray(le.array()));
     }
 
     private int alignment() {
@@ -150,10 +152,17 @@ public final class GgufWriter {
         h.pad(alignment);
         h.flushTo(ch);
         long written = 0;
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+        MemorySegment chunkSeg = MemorySegment.ofBuffer(chunk);
         for (Entry t : tensors) {
-            ByteBuffer src = t.data.asByteBuffer();
-            while (src.hasRemaining()) {
-                ch.write(src);
+            // copied through a direct buffer: works for mapped, native and any heap array segment
+            for (long off = 0; off < t.data.byteSize(); off += chunk.capacity()) {
+                int len = (int) Math.min(chunk.capacity(), t.data.byteSize() - off);
+                MemorySegment.copy(t.data, off, chunkSeg, 0, len);
+                chunk.clear().limit(len);
+                while (chunk.hasRemaining()) {
+                    ch.write(chunk);
+                }
             }
             written += t.data.byteSize();
             long aligned = GgufFile.align(written, alignment);

@@ -95,7 +95,11 @@ final class FloatKernels {
         }
     }
 
-    /** bfloat16 widens by a 16-bit left shift. */
+    /**
+     * bfloat16 widens by a 16-bit left shift. Activations are rounded to bfloat16 (to nearest, ties to
+     * even) before the product, as llama.cpp's CPU backend does for BF16 weights ({@code vec_dot_type}
+     * BF16): without it, greedy paths part from llama.cpp's at near-ties.
+     */
     static final class Bf16 extends DotKernel {
         @Override
         boolean quantized() {
@@ -115,11 +119,14 @@ final class FloatKernels {
                 FloatVector v = ((IntVector) ShortVector.fromMemorySegment(Lanes.SF, w, row + 2L * i, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.F.withLanes(int.class), 0))
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                acc = v.fma(FloatVector.fromArray(Lanes.F, x, xo + i), acc);
+                IntVector xi = FloatVector.fromArray(Lanes.F, x, xo + i).reinterpretAsInts();
+                FloatVector xr = xi.add(xi.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                        .and(0xFFFF0000).reinterpretAsFloats();
+                acc = v.fma(xr, acc);
             }
             float sum = Lanes.sum(acc);
             for (; i < cols; i++) {
-                sum += bf16(w, row + 2L * i) * x[xo + i];
+                sum += bf16(w, row + 2L * i) * roundToBf16(x[xo + i]);
             }
             return sum;
         }
@@ -128,9 +135,15 @@ final class FloatKernels {
         float dotScalar(MemorySegment w, long row, Activations a, int t) {
             float sum = 0f;
             for (int i = 0; i < a.cols(); i++) {
-                sum += bf16(w, row + 2L * i) * a.x()[t * a.cols() + i];
+                sum += bf16(w, row + 2L * i) * roundToBf16(a.x()[t * a.cols() + i]);
             }
             return sum;
+        }
+
+        /** ggml's fp32 → bf16 conversion (round to nearest even), widened back to float. */
+        static float roundToBf16(float f) {
+            int u = Float.floatToRawIntBits(f);
+            return Float.intBitsToFloat((u + 0x7FFF + ((u >>> 16) & 1)) & 0xFFFF0000);
         }
 
         private static float bf16(MemorySegment w, long off) {

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,8 +72,32 @@ final class Lanes {
                 .and((short) 1).lanewise(VectorOperators.LSHL, 4);
     }
 
+    /** Shuffles that fold a float vector in halves: lane i gets lane i + n/2, then i + n/4, ... */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int n = F.length();
+        int steps = Integer.numberOfTrailingZeros(n);
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int half = n >> (k + 1);
+            folds[k] = VectorShuffle.fromOp(F, i -> (i + half) % n);
+        }
+        return folds;
+    }
+
+    /**
+     * Sum of the lanes in a fixed order (a tree of halves). {@code reduceLanes(ADD)} leaves the order
+     * unspecified, and the interpreter and the JIT-compiled code do add in different orders: results
+     * would then depend on when a method was compiled, and a split across threads or nodes would not
+     * be bit-identical to the single-thread run.
+     */
     static float sum(FloatVector acc) {
-        return acc.reduceLanes(VectorOperators.ADD);
+        for (VectorShuffle<Float> fold : FOLDS) {
+            acc = acc.add(acc.rearrange(fold));
+        }
+        return acc.lane(0);
     }
 
     static float f16(MemorySegment w, long off) {

@@ -1,0 +1,127 @@
+package io.flotilla.membership;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.AUTH;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.NameCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's membership in the group, through JGroups: TCP transport, static initial hosts,
+ * joins and merges authenticated by {@link HmacAuthToken}, failure detection by FD_SOCK2 and
+ * FD_ALL3. Views go to the listener; the first member of a view is the coordinator.
+ */
+public final class Membership implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+
+    private final MembershipConfig config;
+    private final MembershipListener listener;
+    private JChannel channel;
+    private volatile MembershipView view;
+    private List<String> previous = List.of();
+
+    public Membership(MembershipConfig config, MembershipListener listener) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Joins the group (or forms it when no initial host answers). */
+    public synchronized void start() throws MembershipException {
+        if (channel != null) {
+            return;
+        }
+        try {
+            JChannel opened = new JChannel(stack()).name(config.nodeId());
+            opened.setReceiver(new Receiver() {
+                @Override
+                public void viewAccepted(View next) {
+                    onView(next);
+                }
+            });
+            channel = opened;
+            opened.connect(config.clusterName());
+        } catch (Exception e) {
+            close();
+            throw new MembershipException("node " + config.nodeId() + " could not join cluster "
+                    + config.clusterName() + " via " + config.initialHosts() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Protocol[] stack() throws java.net.UnknownHostException {
+        TCP tcp = new TCP();
+        tcp.setBindAddress(InetAddress.getByName(config.bindHost()));
+        tcp.setBindPort(config.bindPort());
+        tcp.setPortRange(0);
+        TCPPING discovery = new TCPPING();
+        discovery.setInitialHosts(config.initialHosts());
+        discovery.setPortRange(0);
+        AUTH auth = new AUTH();
+        HmacAuthToken token = new HmacAuthToken(config.token(), config.clusterName(), java.time.Clock.systemUTC());
+        token.setAuth(auth);
+        auth.setAuthToken(token);
+        auth.setAuthCoord(true);
+        GMS gms = new GMS();
+        gms.setJoinTimeout(config.joinTimeout().toMillis());
+        gms.printLocalAddress(false);
+        return new Protocol[] {tcp, discovery, new MERGE3(), new FD_SOCK2(), new FD_ALL3(), new VERIFY_SUSPECT2(),
+            new NAKACK2(), new UNICAST3(), new STABLE(), auth, gms, new MFC(), new FRAG4()};
+    }
+
+    private synchronized void onView(View next) {
+        List<String> members = new ArrayList<>();
+        for (Address address : next.getMembers()) {
+            String name = NameCache.get(address);
+            members.add(name != null ? name : address.toString());
+        }
+        List<String> joined = members.stream().filter(m -> !previous.contains(m)).toList();
+        List<String> left = previous.stream().filter(m -> !members.contains(m)).toList();
+        previous = members;
+        MembershipView current = new MembershipView(next.getViewId().getId(), members, joined, left);
+        view = current;
+        LOG.info("node {}: view {} members {} joined {} left {}", config.nodeId(), current.id(), members, joined, left);
+        try {
+            listener.viewChanged(current);
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: membership listener failed on view {}", config.nodeId(), current.id(), e);
+        }
+    }
+
+    /** The latest view, or null before the first. */
+    public MembershipView view() {
+        return view;
+    }
+
+    public boolean isCoordinator() {
+        MembershipView current = view;
+        return current != null && current.coordinator().equals(config.nodeId());
+    }
+
+    /** Leaves the group (the others see a view without this node) and releases the ports. */
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.flotilla.wire;
+
+import java.util.Objects;
+
+/**
+ * Every message two nodes exchange: one record per command, one {@link MessageType} each.
+ * Arrays are not copied; a message is a value handed to the codec, not kept.
+ */
+public sealed interface Message {
+
+    MessageType type();
+
+    /** First frame in each direction; its layout is the same in every protocol version. */
+    record Hello(int protocolVersion, String nodeId, String clusterName) implements Message {
+        public Hello {
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(clusterName, "clusterName");
+        }
+
+        /** A HELLO of this build's protocol version. */
+        public static Hello of(String nodeId, String clusterName) {
+            return new Hello(WireProtocol.VERSION, nodeId, clusterName);
+        }
+
+        public MessageType type() {
+            return MessageType.HELLO;
+        }
+    }
+
+    /** A fresh random nonce the peer must answer with an HMAC under the cluster token. */
+    record Challenge(byte[] nonce) implements Message {
+        public Challenge {
+            requireLength(nonce, WireProtocol.NONCE_BYTES, "nonce");
+        }
+
+        public MessageType type() {
+            return MessageType.CHALLENGE;
+        }
+    }
+
+    /** HMAC-SHA256 proving knowledge of the cluster token, bound to both nonces and the role. */
+    record ChallengeResponse(byte[] mac) implements Message {
+        public ChallengeResponse {
+            requireLength(mac, 32, "mac");
+        }
+
+        public MessageType type() {
+            return MessageType.CHALLENGE_RESPONSE;
+        }
+    }
+
+    /**
+     * Hidden states between pipeline stages: {@code tokens × width} values, row-major, with the
+     * sequence and position of each token row.
+     */
+    record Activation(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int width,
+                      FloatFormat format, float[] values) implements Message {
+        public Activation {
+            Objects.requireNonNull(format, "format");
+            if (sequenceIds.length != positions.length || (long) positions.length * width != values.length) {
+                throw new IllegalArgumentException("activation of " + sequenceIds.length + " sequence ids, "
+                        + positions.length + " positions, width " + width + " has " + values.length + " values");
+            }
+        }
+
+        public int tokens() {
+            return positions.length;
+        }
+
+        public MessageType type() {
+            return MessageType.ACTIVATION;
+        }
+    }
+
+    /** Output of the last stage: one row of {@code vocabSize} logits per sequence. */
+    record Logits(long requestId, int microBatchId, int[] sequenceIds, int vocabSize, FloatFormat format,
+                  float[] values) implements Message {
+        public Logits {
+            Objects.requireNonNull(format, "format");
+            if ((long) sequenceIds.length * vocabSize != values.length) {
+                throw new IllegalArgumentException("logits of " + sequenceIds.length + " rows × " + vocabSize
+                        + " have " + values.length + " values");
+            }
+        }
+
+        public MessageType type() {
+            return MessageType.LOGITS;
+        }
+    }
+
+    /** Sampled tokens, one per sequence, when the last stage samples itself. */
+    record Tokens(long requestId, int microBatchId, int[] sequenceIds, int[] tokens) implements Message {
+        public Tokens {
+            if (sequenceIds.length != tokens.length) {
+                throw new IllegalArgumentException(sequenceIds.length + " sequence ids for " + tokens.length + " tokens");
+            }
+        }
+
+        public MessageType type() {
+            return MessageType.TOKENS;
+        }
+    }
+
+    /** Rebuild the KV cache of a sequence by running these tokens from {@code firstPosition}. */
+    record KvReplay(long requestId, int sequenceId, int firstPosition, int[] tokens) implements Message {
+        public MessageType type() {
+            return MessageType.KV_REPLAY;
+        }
+    }
+
+    /** Ask a peer for {@code length} bytes of a tensor of the model with this content hash. */
+    record ShardRequest(long requestId, String modelHash, String tensorName, long offset, int length)
+            implements Message {
+        public ShardRequest {
+            Objects.requireNonNull(modelHash, "modelHash");
+            Objects.requireNonNull(tensorName, "tensorName");
+        }
+
+        public MessageType type() {
+            return MessageType.SHARD_REQUEST;
+        }
+    }
+
+    /** One piece of a tensor: {@code data} starts at {@code offset} of {@code totalLength} bytes. */
+    record ShardChunk(long requestId, String tensorName, long offset, long totalLength, byte[] data)
+            implements Message {
+        public ShardChunk {
+            Objects.requireNonNull(tensorName, "tensorName");
+            Objects.requireNonNull(data, "data");
+        }
+
+        public MessageType type() {
+            return MessageType.SHARD_CHUNK;
+        }
+    }
+
+    record Ping(long nonce, long sentNanos) implements Message {
+        public MessageType type() {
+            return MessageType.PING;
+        }
+    }
+
+    /** Answer to a {@link Ping}, echoing its fields. */
+    record Pong(long nonce, long sentNanos) implements Message {
+        public MessageType type() {
+            return MessageType.PONG;
+        }
+    }
+
+    /** A failed request ({@code requestId}), or with a fatal code the reason for a disconnect. */
+    record Error(long requestId, ErrorCode code, String message) implements Message {
+        public Error {
+            Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(message, "message");
+        }
+
+        public MessageType type() {
+            return MessageType.ERROR;
+        }
+    }
+
+    /** Orderly goodbye; the sender closes after it. */
+    record Close(String reason) implements Message {
+        public Close {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        public MessageType type() {
+            return MessageType.CLOSE;
+        }
+    }
+
+    private static void requireLength(byte[] bytes, int expected, String name) {
+        if (bytes.length != expected) {
+            throw new IllegalArgumentException(name + " must be " + expected + " bytes, got " + bytes.length);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.flotilla.wire;
+
+import io.flotilla.wire.Message.Activation;
+import io.flotilla.wire.Message.Challenge;
+import io.flotilla.wire.Message.ChallengeResponse;
+import io.flotilla.wire.Message.Close;
+import io.flotilla.wire.Message.Error;
+import io.flotilla.wire.Message.Hello;
+import io.flotilla.wire.Message.KvReplay;
+import io.flotilla.wire.Message.Logits;
+import io.flotilla.wire.Message.Ping;
+import io.flotilla.wire.Message.Pong;
+import io.flotilla.wire.Message.ShardChunk;
+import io.flotilla.wire.Message.ShardRequest;
+import io.flotilla.wire.Message.Tokens;
+
+/** Encodes messages to frame payloads and back; one explicit layout per message type. */
+public final class WireCodec {
+    private WireCodec() {
+    }
+
+    public static Frame encode(Message message) {
+        WireWriter out = new WireWriter(estimate(message));
+        switch (message) {
+            // HELLO: u32 magic, u16 version, string node id, string cluster name. Frozen forever.
+            case Hello m -> out.i32(WireProtocol.MAGIC).u16(m.protocolVersion()).string(m.nodeId()).string(m.clusterName());
+            case Challenge m -> out.raw(m.nonce());
+            case ChallengeResponse m -> out.raw(m.mac());
+            case Activation m -> out.i64(m.requestId()).i32(m.microBatchId()).i32(m.width()).u8(m.format().id())
+                    .ints(m.sequenceIds()).ints(m.positions()).floats(m.values(), m.format());
+            case Logits m -> out.i64(m.requestId()).i32(m.microBatchId()).i32(m.vocabSize()).u8(m.format().id())
+                    .ints(m.sequenceIds()).floats(m.values(), m.format());
+            case Tokens m -> out.i64(m.requestId()).i32(m.microBatchId()).ints(m.sequenceIds()).ints(m.tokens());
+            case KvReplay m -> out.i64(m.requestId()).i32(m.sequenceId()).i32(m.firstPosition()).ints(m.tokens());
+            case ShardRequest m -> out.i64(m.requestId()).string(m.modelHash()).string(m.tensorName())
+                    .i64(m.offset()).i32(m.length());
+            case ShardChunk m -> out.i64(m.requestId()).string(m.tensorName()).i64(m.offset())
+                    .i64(m.totalLength()).bytes(m.data());
+            case Ping m -> out.i64(m.nonce()).i64(m.sentNanos());
+            case Pong m -> out.i64(m.nonce()).i64(m.sentNanos());
+            case Error m -> out.i64(m.requestId()).u16(m.code().id() & 0xFFFF).string(m.message());
+            case Close m -> out.string(m.reason());
+        }
+        return new Frame(message.type(), out.toArray());
+    }
+
+    private static int estimate(Message message) {
+        return switch (message) {
+            case Activation m -> 64 + 8 * m.tokens() + m.values().length * m.format().bytes();
+            case Logits m -> 64 + 4 * m.sequenceIds().length + m.values().length * m.format().bytes();
+            case ShardChunk m -> 64 + m.tensorName().length() * 3 + m.data().length;
+            default -> 64;
+        };
+    }
+
+    /**
+     * Decodes a payload of this build's protocol version.
+     *
+     * @throws WireFormatException if the payload does not match the layout of its type
+     */
+    public static Message decode(Frame frame) throws WireFormatException {
+        WireReader in = new WireReader(frame.payload(), frame.type());
+        Message message = switch (frame.type()) {
+            case HELLO -> hello(in);
+            case CHALLENGE -> new Challenge(in.raw(WireProtocol.NONCE_BYTES));
+            case CHALLENGE_RESPONSE -> new ChallengeResponse(in.raw(32));
+            case ACTIVATION -> activation(in);
+            case LOGITS -> logits(in);
+            case TOKENS -> new Tokens(in.i64(), in.i32(), in.ints(), in.ints());
+            case KV_REPLAY -> new KvReplay(in.i64(), in.i32(), in.i32(), in.ints());
+            case SHARD_REQUEST -> new ShardRequest(in.i64(), in.string(), in.string(), in.i64(), in.i32());
+            case SHARD_CHUNK -> new ShardChunk(in.i64(), in.string(), in.i64(), in.i64(), in.bytes());
+            case PING -> new Ping(in.i64(), in.i64());
+            case PONG -> new Pong(in.i64(), in.i64());
+            case ERROR -> error(in);
+            case CLOSE -> new Close(in.string());
+        };
+        in.end();
+        return message;
+    }
+
+    private static Hello hello(WireReader in) throws WireFormatException {
+        int magic = in.i32();
+        if (magic != WireProtocol.MAGIC) {
+            throw new WireFormatException(ErrorCode.PROTOCOL_VIOLATION, String.format(
+                    "HELLO magic: expected 0x%08x, got 0x%08x (not a Flotilla node?)", WireProtocol.MAGIC, magic));
+        }
+        return new Hello(in.u16(), in.string(), in.string());
+    }
+
+    private static Activation activation(WireReader in) throws WireFormatException {
+        long requestId = in.i64();
+        int microBatch = in.i32();
+        int width = in.i32();
+        FloatFormat format = in.floatFormat();
+        int[] sequences = in.ints();
+        int[] positions = in.ints();
+        if (width < 0 || sequences.length != positions.length) {
+            throw in.error("width >= 0 and as many positions as sequence ids, got width " + width + ", "
+                    + sequences.length + " sequence ids, " + positions.length + " positions");
+        }
+        float[] values = in.floats((long) positions.length * width, format);
+        return new Activation(requestId, microBatch, sequences, positions, width, format, values);
+    }
+
+    private static Logits logits(WireReader in) throws WireFormatException {
+        long requestId = in.i64();
+        int microBatch = in.i32();
+        int vocab = in.i32();
+        FloatFormat format = in.floatFormat();
+        int[] sequences = in.ints();
+        if (vocab < 0) {
+            throw in.error("vocabulary size >= 0, got " + vocab);
+        }
+        float[] values = in.floats((long) sequences.length * vocab, format);
+        return new Logits(requestId, microBatch, sequences, vocab, format, values);
+    }
+
+    private static Error error(WireReader in) throws WireFormatException {
+        long requestId = in.i64();
+        int id = in.u16();
+        ErrorCode code = ErrorCode.fromId((short) id);
+        String text = in.string();
+        return new Error(requestId, code == null ? ErrorCode.INTERNAL : code,
+                code == null ? "(unknown error code " + id + ") " + text : text);
+    }
+}

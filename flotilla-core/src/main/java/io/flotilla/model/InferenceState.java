@@ -1,0 +1,79 @@
+package io.flotilla.model;
+
+/**
+ * The state of one sequence on one {@link ModelStage}: the key/value cache of the stage's layers,
+ * the working buffers (allocated once, sized for {@link #batchSize()} tokens), and the position,
+ * the number of tokens seen so far. Not thread-safe: one sequence, one caller at a time.
+ */
+public final class InferenceState {
+    private final int firstLayer;
+    private final int lastLayer;
+    private final KvCache kv;
+    private final Activations activations;
+    private final float[] logits; // [vocab], the last token's logits (last stage only)
+    private int position;
+
+    InferenceState(ModelConfig c, int firstLayer, int lastLayer, int context, int batch, int threads,
+                   RopeTable rope, boolean head) {
+        this.firstLayer = firstLayer;
+        this.lastLayer = lastLayer;
+        this.kv = new KvCache(c, firstLayer, lastLayer, context);
+        this.activations = new Activations(c, batch, context, threads, rope);
+        this.logits = new float[head ? c.vocabSize() : 0];
+    }
+
+    /** Tokens processed so far; the next token goes to this position. */
+    public int position() {
+        return position;
+    }
+
+    /** Forgets the sequence: the next token goes to position 0. Buffers are kept. */
+    public void reset() {
+        position = 0;
+    }
+
+    /** The most positions this state holds. */
+    public int contextLength() {
+        return kv.capacity();
+    }
+
+    /** Tokens processed together in one pass; longer inputs go through in chunks of this size. */
+    public int batchSize() {
+        return activations.batch;
+    }
+
+    public int firstLayer() {
+        return firstLayer;
+    }
+
+    public int lastLayer() {
+        return lastLayer;
+    }
+
+    public KvCache kvCache() {
+        return kv;
+    }
+
+    Activations activations() {
+        return activations;
+    }
+
+    float[] logits() {
+        return logits;
+    }
+
+    /** Throws {@link IllegalArgumentException} naming the numbers when n more tokens do not fit. */
+    void checkRoom(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("token count must be >= 0, got " + n);
+        }
+        if ((long) position + n > kv.capacity()) {
+            throw new IllegalArgumentException(n + " tokens at position " + position + " need a context of "
+                    + ((long) position + n) + " tokens, but this state holds " + kv.capacity());
+        }
+    }
+
+    void advance(int n) {
+        position += n;
+    }
+}

@@ -1,0 +1,189 @@
+package io.flotilla.model;
+
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.kernel.Compute;
+import io.flotilla.model.arch.Llama;
+import io.flotilla.model.arch.Qwen2;
+import io.flotilla.model.arch.Qwen2Moe;
+import io.flotilla.model.arch.Qwen3;
+import io.flotilla.model.arch.Qwen3Moe;
+import io.flotilla.tensor.WeightMatrix;
+
+/**
+ * A decoder-only transformer over the mapped tensors of a GGUF file: token embedding, the
+ * architecture's blocks, final RMSNorm and output projection (the embedding itself when the file
+ * has no {@code output.weight}: tied embeddings). Immutable and shareable; each sequence has its own
+ * {@link InferenceState}.
+ */
+public final class Model {
+    static final int DEFAULT_BATCH = 512;
+
+    private final ModelConfig config;
+    private final Compute compute;
+    private final WeightMatrix tokenEmbedding; // [vocab × dim]
+    private final Layer[] layers;
+    private final float[] outputNorm;          // [dim]
+    private final WeightMatrix output;         // [vocab × dim], token_embd when tied
+    private final float[] ropeFactors;         // [ropeDims / 2] Llama 3 frequency divisors, or null
+    private final ModelStage all;
+    private RopeTable rope;                    // the longest table built so far, shared by all states
+
+    private Model(GgufFile f, ModelConfig c, Compute compute) {
+        this.compute = compute;
+        this.tokenEmbedding = WeightMatrix.of(f, "token_embd.weight");
+        if (tokenEmbedding.cols() != c.dim() || (c.vocabSize() != 0 && tokenEmbedding.rows() != c.vocabSize())) {
+            throw new IllegalArgumentException(f.path() + ": token_embd.weight is " + tokenEmbedding.rows() + "x"
+                    + tokenEmbedding.cols() + ", expected " + c.vocabSize() + "x" + c.dim() + " (vocab x dim)");
+        }
+        this.config = c.vocabSize() == 0 ? c.withVocabSize(tokenEmbedding.rows()) : c;
+        this.outputNorm = VectorOps.vector(f, "output_norm.weight", c.dim());
+        this.output = f.hasTensor("output.weight")
+                ? VectorOps.matrix(f, "output.weight", config.vocabSize(), c.dim()) : tokenEmbedding;
+        this.ropeFactors = f.hasTensor("rope_freqs.weight")
+                ? VectorOps.vector(f, "rope_freqs.weight", c.rope().dims() / 2)
+                : c.rope().llama3() != null ? c.rope().llama3Factors() : null;
+        this.layers = new Layer[c.layers()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = loadLayer(f, config, i, compute);
+        }
+        this.all = new ModelStage(this, 0, c.layers());
+    }
+
+    /** The model in {@code file}; the tensors stay in the file's mapping, so keep the file open while in use. */
+    public static Model load(GgufFile file, Compute compute) {
+        return new Model(file, ModelConfig.fromGguf(file.metadata()), compute);
+    }
+
+    private static Layer loadLayer(GgufFile f, ModelConfig c, int i, Compute compute) {
+        return switch (c.architecture()) {
+            case LLAMA -> Llama.load(f, c, i, compute);
+            case QWEN2 -> Qwen2.load(f, c, i, compute);
+            case QWEN2MOE -> Qwen2Moe.load(f, c, i, compute);
+            case QWEN3 -> Qwen3.load(f, c, i, compute);
+            case QWEN3MOE -> Qwen3Moe.load(f, c, i, compute);
+        };
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Whether the output projection reuses the token embedding. */
+    public boolean tiedOutput() {
+        return output == tokenEmbedding;
+    }
+
+    /** The layers {@code [first, last)} as a pipeline stage. */
+    public ModelStage stage(int first, int last) {
+        return new ModelStage(this, first, last);
+    }
+
+    /** A state over all layers for up to {@code contextLength} positions. */
+    public InferenceState newState(int contextLength) {
+        return all.newState(contextLength);
+    }
+
+    /**
+     * Appends {@code tokens[offset .. offset+n)} at positions {@code [s.position(), s.position() + n)} and
+     * returns the logits of the last one ({@code vocab} floats, a buffer of the state reused by the next
+     * call) or, with {@code allLogits}, of all n ({@code n × vocab}, a new array).
+     */
+    public float[] forward(InferenceState s, int[] tokens, int offset, int n, boolean allLogits) {
+        if (s.firstLayer() != 0 || s.lastLayer() != config.layers()) {
+            throw new IllegalArgumentException("forward needs a state of all layers, got [" + s.firstLayer() + ", "
+                    + s.lastLayer() + ")");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("forward needs at least one token, got " + n);
+        }
+        s.checkRoom(n);
+        Activations a = s.activations();
+        int vocab = config.vocabSize();
+        float[] result = allLogits ? new float[n * vocab] : s.logits();
+        float[] chunkLogits = allLogits && n > a.batch ? new float[a.batch * vocab] : result;
+        for (int c0 = 0; c0 < n; c0 += a.batch) {
+            int m = Math.min(a.batch, n - c0);
+            embed(tokens, offset + c0, m, a.x, 0);
+            runLayers(s, m);
+            if (allLogits) {
+                headRows(a, m, chunkLogits);
+                if (chunkLogits != result) {
+                    System.arraycopy(chunkLogits, 0, result, c0 * vocab, m * vocab);
+                }
+            } else if (c0 + m == n) {
+                headLast(a, m, result);
+            }
+        }
+        return result;
+    }
+
+    /** Embedding rows of {@code n} tokens into {@code x[xRow × dim ...]}. */
+    void embed(int[] tokens, int offset, int n, float[] x, int xRow) {
+        for (int t = 0; t < n; t++) {
+            int id = tokens[offset + t];
+            if (id < 0 || id >= tokenEmbedding.rows()) {
+                throw new IllegalArgumentException("token id " + id + " at index " + (offset + t)
+                        + " is outside the vocabulary [0, " + tokenEmbedding.rows() + ")");
+            }
+            tokenEmbedding.dequantizeRow(id, x, (xRow + t) * config.dim());
+        }
+    }
+
+    /** The state's layers on a.x (n ≤ batch tokens) at s.position(); advances the position. */
+    void runLayers(InferenceState s, int n) {
+        Activations a = s.activations();
+        for (int l = s.firstLayer(); l < s.lastLayer(); l++) {
+            layers[l].forward(a, s.kvCache().layer(l), n, s.position());
+        }
+        s.advance(n);
+    }
+
+    /** Final norm and output projection of all n rows of a.x: {@code out[n × vocab]}. */
+    private void headRows(Activations a, int n, float[] out) {
+        VectorOps.rmsNorm(a.x, a.xb, outputNorm, n, config.dim(), config.rmsEps());
+        compute.matMul(output, a.xb, n, out);
+    }
+
+    /** Final norm and output projection of the last of n rows of a.x. */
+    private void headLast(Activations a, int n, float[] out) {
+        System.arraycopy(a.x, (n - 1) * config.dim(), a.xb2, 0, config.dim());
+        VectorOps.rmsNorm(a.xb2, a.xb, outputNorm, 1, config.dim(), config.rmsEps());
+        compute.matMul(output, a.xb, 1, out);
+    }
+
+    /** {@link ModelStage#logits}: the head over caller-provided hidden states. */
+    float[] head(InferenceState s, float[] hidden, int n, boolean allRows) {
+        Activations a = s.activations();
+        int dim = config.dim();
+        int vocab = config.vocabSize();
+        if (!allRows) {
+            System.arraycopy(hidden, (n - 1) * dim, a.x, 0, dim);
+            headLast(a, 1, s.logits());
+            return s.logits();
+        }
+        float[] result = new float[n * vocab];
+        float[] chunk = n > a.batch ? new float[a.batch * vocab] : result;
+        for (int c0 = 0; c0 < n; c0 += a.batch) {
+            int m = Math.min(a.batch, n - c0);
+            System.arraycopy(hidden, c0 * dim, a.x, 0, m * dim);
+            headRows(a, m, chunk);
+            if (chunk != result) {
+                System.arraycopy(chunk, 0, result, c0 * vocab, m * vocab);
+            }
+        }
+        return result;
+    }
+
+    InferenceState newState(int first, int last, int context, int batch, boolean head) {
+        return new InferenceState(config, first, last, context, Math.min(batch, context), compute.threads(),
+                rope(context), head);
+    }
+
+    /** A rotary table covering at least {@code positions} positions (immutable, so states share it). */
+    private synchronized RopeTable rope(int positions) {
+        if (rope == null || rope.positions() < positions) {
+            rope = new RopeTable(config.rope(), ropeFactors, positions);
+        }
+        return rope;
+    }
+}

@@ -1,0 +1,81 @@
+package io.flotilla.model.arch;
+
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.kernel.Compute;
+import io.flotilla.model.Activations;
+import io.flotilla.model.Attention;
+import io.flotilla.model.KvLayer;
+import io.flotilla.model.Layer;
+import io.flotilla.model.ModelConfig;
+import io.flotilla.model.MoeFeedForward;
+import io.flotilla.model.SwiGluFeedForward;
+import io.flotilla.model.VectorOps;
+import io.flotilla.tensor.WeightMatrix;
+
+/**
+ * A {@code qwen2moe} block (Qwen1.5-MoE, Qwen2-57B-A14B): Qwen 2 attention (q/k/v biases, NEOX
+ * rotary), then a MoE FFN with softmax top-k routing whose k weights are NOT renormalized, plus a
+ * shared expert scaled by {@code sigmoid(ffn_gate_inp_shexp · x)}.
+ */
+public final class Qwen2Moe implements Layer {
+    private final ModelConfig c;
+    private final Compute compute;
+    private final Attention attention;
+    private final float[] attnNorm;     // [dim]
+    private final WeightMatrix wq;      // [heads·headDimK × dim]
+    private final WeightMatrix wk;      // [kvHeads·headDimK × dim]
+    private final WeightMatrix wv;      // [kvHeads·headDimV × dim]
+    private final WeightMatrix wo;      // [dim × heads·headDimV]
+    private final float[] bq;           // [heads·headDimK]
+    private final float[] bk;           // [kvHeads·headDimK]
+    private final float[] bv;           // [kvHeads·headDimV]
+    private final float[] ffnNorm;      // [dim]
+    private final MoeFeedForward moe;   // routed experts [experts × expertFfn × dim] + shared expert
+
+    private Qwen2Moe(ModelConfig c, Compute compute, GgufFile f, String p) {
+        this.c = c;
+        this.compute = compute;
+        this.attention = new Attention(c, compute);
+        attnNorm = VectorOps.vector(f, p + "attn_norm.weight", c.dim());
+        wq = VectorOps.matrix(f, p + "attn_q.weight", c.queryDim(), c.dim());
+        wk = VectorOps.matrix(f, p + "attn_k.weight", c.kvDimK(), c.dim());
+        wv = VectorOps.matrix(f, p + "attn_v.weight", c.kvDimV(), c.dim());
+        wo = VectorOps.matrix(f, p + "attn_output.weight", c.dim(), c.heads() * c.headDimV());
+        bq = VectorOps.vector(f, p + "attn_q.bias", c.queryDim());
+        bk = VectorOps.vector(f, p + "attn_k.bias", c.kvDimK());
+        bv = VectorOps.vector(f, p + "attn_v.bias", c.kvDimV());
+        ffnNorm = VectorOps.vector(f, p + "ffn_norm.weight", c.dim());
+        SwiGluFeedForward shared = SwiGluFeedForward.load(f, p, "_shexp", c.dim(), c.sharedExpertFfnDim(), compute);
+        WeightMatrix sharedGate = VectorOps.matrix(f, p + "ffn_gate_inp_shexp.weight", 1, c.dim());
+        moe = MoeFeedForward.load(f, p, c, compute, shared, sharedGate);
+    }
+
+    public static Qwen2Moe load(GgufFile f, ModelConfig c, int layer, Compute compute) {
+        return new Qwen2Moe(c, compute, f, "blk." + layer + ".");
+    }
+
+    @Override
+    public void forward(Activations a, KvLayer kv, int n, int position) {
+        int dim = c.dim();
+        // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
+        VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
+        // q, k, v projections plus biases                                 [n × qDim], [n × kvDim]
+        compute.matMul(wq, a.xb, n, a.q);
+        compute.matMul(wk, a.xb, n, a.k);
+        compute.matMul(wv, a.xb, n, a.v);
+        VectorOps.addBias(a.q, bq, n);
+        VectorOps.addBias(a.k, bk, n);
+        VectorOps.addBias(a.v, bv, n);
+        // rotary embedding on halves (NEOX) of q and k
+        attention.rope(a, n, position);
+        // store k, v; causal attention                                    att: [n × heads·headDimV]
+        attention.forward(a, kv, n, position);
+        // x += wo · att
+        compute.matMul(wo, a.att, n, a.xb2);
+        VectorOps.add(a.x, a.xb2, n * dim);
+        // x += Σ_topk p_e expert_e(xb) + sigmoid(g · xb) shared(xb), xb = rmsnorm(x) ⊙ ffn_norm
+        VectorOps.rmsNorm(a.x, a.xb, ffnNorm, n, dim, c.rmsEps());
+        moe.forward(a, n);
+        VectorOps.add(a.x, a.xb2, n * dim);
+    }
+}
