@@ -46,8 +46,9 @@ final class Q4_KKernel extends DotKernel {
         return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }
 
-    // The vector loops walk sub-blocks of 32 one at a time, like Q4_0: bodies with more vector calls
-    // than that exceed C2's inlining node budget, and a vector call that is not inlined boxes.
+    // The vector loop walks sub-blocks of 32 one at a time, like Q4_0. It runs at about a third of
+    // Q4_0's speed for reasons not found yet (see MatVecBench); a four-token tile written like
+    // Q4_0's ran slower than four single-token calls, so there is none.
 
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
@@ -75,52 +76,6 @@ final class Q4_KKernel extends DotKernel {
     /** Low ({@code shift == 0}) or high nibbles; constant shifts compile better than a variable one. */
     private static ShortVector nibbles(ShortVector v, int shift) {
         return shift == 0 ? v.and((short) 0xF) : v.lanewise(VectorOperators.LSHR, 4);
-    }
-
-    @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
-        int cols = a.cols();
-        int q0t = t * cols;
-        int b0 = q0t / 32;
-        int bpt = cols / 32;
-        FloatVector acc0 = FloatVector.zero(Lanes.F);
-        FloatVector acc1 = acc0;
-        FloatVector acc2 = acc0;
-        FloatVector acc3 = acc0;
-        float mins0 = 0f;
-        float mins1 = 0f;
-        float mins2 = 0f;
-        float mins3 = 0f;
-        for (int j = 0; j < bpt; j++) {
-            long blk = row + (long) BLOCK_BYTES * (j >>> 3);
-            int sub = j & 7;
-            long qs = blk + 16 + 32 * (sub >>> 1);
-            int shift = 4 * (sub & 1);
-            ShortVector q0 = nibbles(u8(w, qs), shift);
-            ShortVector q1 = nibbles(u8(w, qs + 16), shift);
-            float sc = f16(w, blk) * scale(w, blk + 4, sub);
-            float m = f16(w, blk + 2) * min(w, blk + 4, sub);
-            int ao = q0t + 32 * j;
-            int bi = b0 + j;
-            acc0 = madd(q0.mul(act(a.q, ao)).add(q1.mul(act(a.q, ao + 16))), sc * a.d[bi], acc0);
-            mins0 += m * a.d[bi] * a.sum[bi];
-            ao += cols;
-            bi += bpt;
-            acc1 = madd(q0.mul(act(a.q, ao)).add(q1.mul(act(a.q, ao + 16))), sc * a.d[bi], acc1);
-            mins1 += m * a.d[bi] * a.sum[bi];
-            ao += cols;
-            bi += bpt;
-            acc2 = madd(q0.mul(act(a.q, ao)).add(q1.mul(act(a.q, ao + 16))), sc * a.d[bi], acc2);
-            mins2 += m * a.d[bi] * a.sum[bi];
-            ao += cols;
-            bi += bpt;
-            acc3 = madd(q0.mul(act(a.q, ao)).add(q1.mul(act(a.q, ao + 16))), sc * a.d[bi], acc3);
-            mins3 += m * a.d[bi] * a.sum[bi];
-        }
-        out[o] = Lanes.sum(acc0) - mins0;
-        out[o + stride] = Lanes.sum(acc1) - mins1;
-        out[o + 2 * stride] = Lanes.sum(acc2) - mins2;
-        out[o + 3 * stride] = Lanes.sum(acc3) - mins3;
     }
 
     @Override
