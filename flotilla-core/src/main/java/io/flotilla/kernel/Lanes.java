@@ -72,19 +72,20 @@ final class Lanes {
                 .and((short) 1).lanewise(VectorOperators.LSHL, 4);
     }
 
-    /** Shuffles that fold a float vector in halves: lane i gets lane i + n/2, then i + n/4, ... */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    /*
+     * Shuffles that fold a float vector in halves: lane i gets lane i + h. Separate constants, not an
+     * array: C2 treats static final fields as constants but not the elements of a static final
+     * array, and a rearrange by a non-constant shuffle did not compile to a permute (it cost about a
+     * microsecond per call, as much as a whole Q4_0 row of 8,192 weights).
+     */
+    private static final VectorShuffle<Float> FOLD8 = fold(8);
+    private static final VectorShuffle<Float> FOLD4 = fold(4);
+    private static final VectorShuffle<Float> FOLD2 = fold(2);
+    private static final VectorShuffle<Float> FOLD1 = fold(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
+    private static VectorShuffle<Float> fold(int h) {
         int n = F.length();
-        int steps = Integer.numberOfTrailingZeros(n);
-        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) {
-            int half = n >> (k + 1);
-            folds[k] = VectorShuffle.fromOp(F, i -> (i + half) % n);
-        }
-        return folds;
+        return VectorShuffle.fromOp(F, i -> (i + h) % n);
     }
 
     /**
@@ -94,9 +95,12 @@ final class Lanes {
      * be bit-identical to the single-thread run.
      */
     static float sum(FloatVector acc) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            acc = acc.add(acc.rearrange(fold));
+        if (WIDE) {
+            acc = acc.add(acc.rearrange(FOLD8));
         }
+        acc = acc.add(acc.rearrange(FOLD4));
+        acc = acc.add(acc.rearrange(FOLD2));
+        acc = acc.add(acc.rearrange(FOLD1));
         return acc.lane(0);
     }
 

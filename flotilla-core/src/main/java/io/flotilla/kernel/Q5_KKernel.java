@@ -26,6 +26,8 @@ final class Q5_KKernel extends DotKernel {
         return true;
     }
 
+    // One sub-block of 32 per iteration, as in Q4_KKernel (C2's inlining budget).
+
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
         int cols = a.cols();
@@ -33,37 +35,22 @@ final class Q5_KKernel extends DotKernel {
         int bo = qo / 32;
         FloatVector acc = FloatVector.zero(Lanes.F);
         float mins = 0f;
-        for (int sb = 0; sb < cols / 256; sb++) {
-            long blk = row + (long) BLOCK_BYTES * sb;
-            float d = f16(w, blk);
-            float dmin = f16(w, blk + 2);
-            ShortVector h0 = u8(w, blk + 16);
-            ShortVector h1 = u8(w, blk + 32);
-            for (int c = 0; c < 4; c++) {
-                ShortVector v0 = u8(w, blk + 48 + 32 * c);
-                ShortVector v1 = u8(w, blk + 64 + 32 * c);
-                ShortVector g0 = h0.lanewise(VectorOperators.LSHR, 2 * c);
-                ShortVector g1 = h1.lanewise(VectorOperators.LSHR, 2 * c);
-                int ao = qo + 256 * sb + 64 * c;
-                int bi = bo + 8 * sb + 2 * c;
-                ShortVector p0 = fifth(v0.and((short) 0xF), g0).mul(act(a.q, ao))
-                        .add(fifth(v1.and((short) 0xF), g1).mul(act(a.q, ao + 16)));
-                ShortVector p1 = fifth(v0.lanewise(VectorOperators.LSHR, 4), g0.lanewise(VectorOperators.LSHR, 1))
-                        .mul(act(a.q, ao + 32))
-                        .add(fifth(v1.lanewise(VectorOperators.LSHR, 4), g1.lanewise(VectorOperators.LSHR, 1))
-                        .mul(act(a.q, ao + 48)));
-                acc = madd(p0, d * scale(w, blk + 4, 2 * c) * a.d[bi], acc);
-                acc = madd(p1, d * scale(w, blk + 4, 2 * c + 1) * a.d[bi + 1], acc);
-                mins += dmin * (min(w, blk + 4, 2 * c) * a.d[bi] * a.sum[bi]
-                        + min(w, blk + 4, 2 * c + 1) * a.d[bi + 1] * a.sum[bi + 1]);
-            }
+        for (int j = 0; j < cols / 32; j++) {
+            long blk = row + (long) BLOCK_BYTES * (j >>> 3);
+            int sub = j & 7;
+            long qs = blk + 48 + 32 * (sub >>> 1);
+            int shift = 4 * (sub & 1);
+            ShortVector q0 = u8(w, qs).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                    .or(u8(w, blk + 16).lanewise(VectorOperators.LSHR, sub).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+            ShortVector q1 = u8(w, qs + 16).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                    .or(u8(w, blk + 32).lanewise(VectorOperators.LSHR, sub).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+            int ao = qo + 32 * j;
+            float da = a.d[bo + j];
+            acc = madd(q0.mul(act(a.q, ao)).add(q1.mul(act(a.q, ao + 16))), f16(w, blk) * scale(w, blk + 4, sub) * da,
+                    acc);
+            mins += f16(w, blk + 2) * min(w, blk + 4, sub) * da * a.sum[bo + j];
         }
         return Lanes.sum(acc) - mins;
-    }
-
-    /** {@code low | 16} where bit 0 of {@code bits} is set. */
-    private static ShortVector fifth(ShortVector low, ShortVector bits) {
-        return low.or(bits.and((short) 1).lanewise(VectorOperators.LSHL, 4));
     }
 
     @Override

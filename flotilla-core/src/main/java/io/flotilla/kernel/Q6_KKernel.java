@@ -26,88 +26,58 @@ final class Q6_KKernel extends DotKernel {
         return true;
     }
 
+    // The vector loops walk the sixteen sub-blocks of 16 one at a time (C2's inlining budget, see
+    // Q4_KKernel): sub-block k of a super-block lies in half h = k/8, segment s = (k/2)%4, lanes
+    // l0 = 16*(k%2); its low bits are nibble s/2 of ql[64h + 32*(s%2) + l0 ..], its high bits pair s
+    // of qh[32h + l0 ..].
+
+    /** Sub-block {@code k} of the super-block at {@code blk} as 16 short lanes {@code q - 32}. */
+    private static ShortVector subBlock(MemorySegment w, long blk, int k) {
+        int h = k >>> 3;
+        int s = (k >>> 1) & 3;
+        int l0 = 16 * (k & 1);
+        ShortVector lo = u8(w, blk + 64 * h + 32 * (s & 1) + l0).lanewise(VectorOperators.LSHR, 4 * (s >>> 1))
+                .and((short) 0xF);
+        ShortVector hi = u8(w, blk + 128 + 32 * h + l0).lanewise(VectorOperators.LSHR, 2 * s).and((short) 3);
+        return lo.or(hi.lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+    }
+
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
         int cols = a.cols();
         int qo = t * cols;
-        int bo = qo / 32;
         FloatVector acc = FloatVector.zero(Lanes.F);
-        for (int sb = 0; sb < cols / 256; sb++) {
-            long blk = row + (long) BLOCK_BYTES * sb;
-            float d = f16(w, blk + 208);
-            for (int h = 0; h < 2; h++) {
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    ShortVector v0 = u8(w, blk + 64 * h + l0);
-                    ShortVector v1 = u8(w, blk + 64 * h + 32 + l0);
-                    ShortVector vh = u8(w, blk + 128 + 32 * h + l0).lanewise(VectorOperators.LSHL, 4);
-                    ShortVector q0 = v0.and((short) 0xF).or(vh.and((short) 0x30)).sub((short) 32);
-                    ShortVector q1 = v1.and((short) 0xF).or(vh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .sub((short) 32);
-                    ShortVector q2 = v0.lanewise(VectorOperators.LSHR, 4)
-                            .or(vh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
-                    ShortVector q3 = v1.lanewise(VectorOperators.LSHR, 4)
-                            .or(vh.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32);
-                    long sc = blk + 192 + 8 * h + l0 / 16;
-                    float s0 = d * scaleAt(w, sc);
-                    float s1 = d * scaleAt(w, sc + 2);
-                    float s2 = d * scaleAt(w, sc + 4);
-                    float s3 = d * scaleAt(w, sc + 6);
-                    int ao = qo + 256 * sb + 128 * h + l0;
-                    int bi = bo + 8 * sb + 4 * h;
-                    acc = group(q0, q1, q2, q3, s0, s1, s2, s3, a, ao, bi, acc);
-                }
-            }
+        for (int g = 0; g < cols / 16; g++) {
+            long blk = row + (long) BLOCK_BYTES * (g >>> 4);
+            int k = g & 15;
+            int ao = qo + 16 * g;
+            acc = madd(subBlock(w, blk, k).mul(act(a.q, ao)), f16(w, blk + 208) * scaleAt(w, blk + 192 + k) * a.d[ao >>> 5],
+                    acc);
         }
         return Lanes.sum(acc);
-    }
-
-    /** The four 16-weight groups decoded from one lane offset, against one token at ao / block bi. */
-    private static FloatVector group(ShortVector q0, ShortVector q1, ShortVector q2, ShortVector q3, float s0,
-            float s1, float s2, float s3, Activations a, int ao, int bi, FloatVector acc) {
-        acc = madd(q0.mul(act(a.q, ao)), s0 * a.d[bi], acc);
-        acc = madd(q1.mul(act(a.q, ao + 32)), s1 * a.d[bi + 1], acc);
-        acc = madd(q2.mul(act(a.q, ao + 64)), s2 * a.d[bi + 2], acc);
-        return madd(q3.mul(act(a.q, ao + 96)), s3 * a.d[bi + 3], acc);
     }
 
     @Override
     void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
         int cols = a.cols();
         int q0t = t * cols;
-        int b0 = q0t / 32;
-        int bpt = cols / 32;
         FloatVector acc0 = FloatVector.zero(Lanes.F);
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
         FloatVector acc3 = acc0;
-        for (int sb = 0; sb < cols / 256; sb++) {
-            long blk = row + (long) BLOCK_BYTES * sb;
-            float d = f16(w, blk + 208);
-            for (int h = 0; h < 2; h++) {
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    ShortVector v0 = u8(w, blk + 64 * h + l0);
-                    ShortVector v1 = u8(w, blk + 64 * h + 32 + l0);
-                    ShortVector vh = u8(w, blk + 128 + 32 * h + l0).lanewise(VectorOperators.LSHL, 4);
-                    ShortVector q0 = v0.and((short) 0xF).or(vh.and((short) 0x30)).sub((short) 32);
-                    ShortVector q1 = v1.and((short) 0xF).or(vh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .sub((short) 32);
-                    ShortVector q2 = v0.lanewise(VectorOperators.LSHR, 4)
-                            .or(vh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
-                    ShortVector q3 = v1.lanewise(VectorOperators.LSHR, 4)
-                            .or(vh.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32);
-                    long sc = blk + 192 + 8 * h + l0 / 16;
-                    float s0 = d * scaleAt(w, sc);
-                    float s1 = d * scaleAt(w, sc + 2);
-                    float s2 = d * scaleAt(w, sc + 4);
-                    float s3 = d * scaleAt(w, sc + 6);
-                    int ao = q0t + 256 * sb + 128 * h + l0;
-                    int bi = b0 + 8 * sb + 4 * h;
-                    acc0 = group(q0, q1, q2, q3, s0, s1, s2, s3, a, ao, bi, acc0);
-                    acc1 = group(q0, q1, q2, q3, s0, s1, s2, s3, a, ao + cols, bi + bpt, acc1);
-                    acc2 = group(q0, q1, q2, q3, s0, s1, s2, s3, a, ao + 2 * cols, bi + 2 * bpt, acc2);
-                    acc3 = group(q0, q1, q2, q3, s0, s1, s2, s3, a, ao + 3 * cols, bi + 3 * bpt, acc3);
-                }
-            }
+        for (int g = 0; g < cols / 16; g++) {
+            long blk = row + (long) BLOCK_BYTES * (g >>> 4);
+            int k = g & 15;
+            ShortVector q = subBlock(w, blk, k);
+            float sc = f16(w, blk + 208) * scaleAt(w, blk + 192 + k);
+            int ao = q0t + 16 * g;
+            acc0 = madd(q.mul(act(a.q, ao)), sc * a.d[ao >>> 5], acc0);
+            ao += cols;
+            acc1 = madd(q.mul(act(a.q, ao)), sc * a.d[ao >>> 5], acc1);
+            ao += cols;
+            acc2 = madd(q.mul(act(a.q, ao)), sc * a.d[ao >>> 5], acc2);
+            ao += cols;
+            acc3 = madd(q.mul(act(a.q, ao)), sc * a.d[ao >>> 5], acc3);
         }
         out[o] = Lanes.sum(acc0);
         out[o + stride] = Lanes.sum(acc1);

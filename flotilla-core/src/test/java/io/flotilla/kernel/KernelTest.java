@@ -84,7 +84,7 @@ class KernelTest {
                 assertThat((double) fastValue).as("vector vs scalar, " + where)
                         .isCloseTo(slow[t * rows + r], org.assertj.core.data.Offset.offset(1e-5 * abs + 1e-6));
                 // plus the f16 rounding of each activation scale (2^-11 relative) and float rounding;
-                // BF16 rounds each activation to bfloat16 (2^-8 relative), as llama.cpp does
+                // BF16 rounds each activation to bfloat16 (half an 8-bit ulp: 2^-8 relative), as llama.cpp does
                 double activationRounding = type == GgmlType.BF16 ? abs / 256 : abs / 2048;
                 double bound = rounding * 1.01 + activationRounding + 1e-5 * abs + 1e-6;
                 assertThat((double) fastValue).as("vector vs float reference, " + where)
