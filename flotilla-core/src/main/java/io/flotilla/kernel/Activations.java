@@ -3,8 +3,8 @@ package io.flotilla.kernel;
 /**
  * The input of one matrix product, {@code n} tokens of {@code cols} floats, in the two forms the
  * kernels read: the caller's floats (float weights) and, for quantized weights, 8-bit integers in
- * blocks of 32 with one scale each (ggml's Q8_0 activation scheme: {@code d = amax / 127},
- * rounded to f16, {@code q = roundf(x / d)}), widened to shorts so that kernels can multiply them
+ * blocks of 32 with one scale each (ggml's Q8_0 activation scheme as its x86 code computes it:
+ * {@code d = amax / 127} rounded to f16, {@code q = rint(x * 127 / amax)}), widened to shorts so that kernels can multiply them
  * with widened weights directly. Each block also keeps the sum of its integers, which turns the
  * offsets of Q4_0/Q5_0 (-8, -16) and the mins of Q4_1/Q5_1/Q4_K/Q5_K into one multiply per block.
  *
@@ -124,11 +124,10 @@ public final class Activations {
             amax = Math.max(amax, Math.abs(x[o + j]));
         }
         float scale = amax / 127;
-        float id = scale != 0 ? 1.0f / scale : 0.0f;
+        float id = amax != 0 ? 127f / amax : 0.0f; // as ggml's x86 quantize_row_q8_0 (not 1 / scale)
         int s = 0;
         for (int j = 0; j < BLOCK; j++) {
-            float v = x[o + j] * id;
-            int r = (int) (v + Math.copySign(0.5f, v)); // roundf, |v| <= 127
+            int r = (int) Math.rint(x[o + j] * id); // _mm256_round_ps: to nearest, ties to even
             q[o + j] = (short) r;
             s += r;
         }

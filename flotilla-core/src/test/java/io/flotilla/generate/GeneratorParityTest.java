@@ -93,7 +93,8 @@ class GeneratorParityTest {
                 LOG.info("Q8_0 '{}': first {} of {} greedy tokens agree with llama.cpp", p, same, STEPS);
             }
             LOG.info("Q8_0: {} of {} prompts agree over all {} tokens", agreeing, PROMPTS.length, STEPS);
-            assertThat(agreeing).as("prompts whose 64 greedy Q8_0 tokens all agree").isGreaterThanOrEqualTo(1);
+            // measured: 4 of 5 agree over all 64 tokens, the fifth for 53; a near-tie may flip with a kernel change
+            assertThat(agreeing).as("prompts whose 64 greedy Q8_0 tokens all agree").isGreaterThanOrEqualTo(3);
         }
     }
 }
