@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             PerplexityCommand.class,
             TrainCommand.class,
+            BenchCommand.class,
             InspectCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,0 +1,66 @@
+package io.flotilla.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flotilla.gguf.GgmlType;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.gguf.GgufTensorInfo;
+import io.flotilla.kernel.Compute;
+import io.flotilla.model.Model;
+import io.flotilla.model.synth.SyntheticArch;
+import io.flotilla.model.synth.SyntheticModel;
+import io.flotilla.model.synth.SyntheticSpec;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EngineBenchTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void measuresEveryRun() throws Exception {
+        Path file = tmp.resolve("tiny.gguf");
+        SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
+        EngineBenchStats s = EngineBench.run(new EngineBenchConfig(file, 1, 16, 8, 3));
+        assertThat(s.prefillTokensPerSecond()).hasSize(3);
+        assertThat(s.decodeTokensPerSecond()).hasSize(3);
+        assertThat(s.prefill().min()).isPositive();
+        assertThat(s.decode().min()).isPositive();
+        assertThat(s.decode().min()).isLessThanOrEqualTo(s.decode().median());
+        assertThat(s.decode().median()).isLessThanOrEqualTo(s.decode().max());
+    }
+
+    @Test
+    void decodeReadsEveryMatrixOnceAndOneEmbeddingRow() throws Exception {
+        Path file = tmp.resolve("untied.gguf");
+        SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA), file); // separate output.weight
+        try (GgufFile g = GgufFile.open(file); Compute c = new Compute(1)) {
+            Model m = Model.load(g, c);
+            long all = g.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+            GgufTensorInfo embd = g.requireTensor("token_embd.weight");
+            long expected = all - embd.byteSize() + embd.byteSize() / embd.ne(1);
+            assertThat(EngineBench.weightBytesPerToken(g, m.config(), m.tiedOutput())).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void expertsCountOnlyTheirUsedShare() throws Exception {
+        Path file = tmp.resolve("moe.gguf");
+        SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA_MOE), file); // 4 experts, top-2
+        try (GgufFile g = GgufFile.open(file); Compute c = new Compute(1)) {
+            Model m = Model.load(g, c);
+            long experts = g.tensors().stream().filter(t -> t.name().contains("_exps."))
+                    .mapToLong(GgufTensorInfo::byteSize).sum();
+            long all = g.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+            assertThat(EngineBench.weightBytesPerToken(g, m.config(), m.tiedOutput()))
+                    .isLessThan(all - experts / 2 + 1);
+        }
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertThatThrownBy(() -> new EngineBenchConfig(tmp, 0, 1, 1, 1)).hasMessageContaining("got 0");
+    }
+}
