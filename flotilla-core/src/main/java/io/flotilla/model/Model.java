@@ -4,9 +4,7 @@ import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
 import io.flotilla.model.arch.Llama;
 import io.flotilla.model.arch.Qwen2;
-import io.flotilla.model.arch.Qwen2Moe;
 import io.flotilla.model.arch.Qwen3;
-import io.flotilla.model.arch.Qwen3Moe;
 import io.flotilla.tensor.WeightMatrix;
 
 /**
@@ -57,10 +55,8 @@ public final class Model {
     private static Layer loadLayer(GgufFile f, ModelConfig c, int i, Compute compute) {
         return switch (c.architecture()) {
             case LLAMA -> Llama.load(f, c, i, compute);
-            case QWEN2 -> Qwen2.load(f, c, i, compute);
-            case QWEN2MOE -> Qwen2Moe.load(f, c, i, compute);
-            case QWEN3 -> Qwen3.load(f, c, i, compute);
-            case QWEN3MOE -> Qwen3Moe.load(f, c, i, compute);
+            case QWEN2, QWEN2MOE -> Qwen2.load(f, c, i, compute);
+            case QWEN3, QWEN3MOE -> Qwen3.load(f, c, i, compute);
         };
     }
 

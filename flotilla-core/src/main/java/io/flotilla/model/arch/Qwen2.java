@@ -6,14 +6,18 @@ import io.flotilla.model.Activations;
 import io.flotilla.model.Attention;
 import io.flotilla.model.KvLayer;
 import io.flotilla.model.Layer;
+import io.flotilla.model.FeedForward;
 import io.flotilla.model.ModelConfig;
+import io.flotilla.model.MoeFeedForward;
 import io.flotilla.model.SwiGluFeedForward;
 import io.flotilla.model.VectorOps;
 import io.flotilla.tensor.WeightMatrix;
 
 /**
  * A {@code qwen2} block (Qwen 2, Qwen 2.5): like Llama but with q, k and v biases and rotary
- * embedding on halves of each head (NEOX).
+ * embedding on halves of each head (NEOX). Also {@code qwen2moe} (Qwen1.5-MoE, Qwen2-57B-A14B):
+ * the same attention, then a MoE FFN with softmax top-k routing whose k weights are NOT
+ * renormalized, plus a shared expert scaled by {@code sigmoid(ffn_gate_inp_shexp · x)}.
  */
 public final class Qwen2 implements Layer {
     private final ModelConfig c;
@@ -28,7 +32,7 @@ public final class Qwen2 implements Layer {
     private final float[] bk;           // [kvHeads·headDimK]
     private final float[] bv;           // [kvHeads·headDimV]
     private final float[] ffnNorm;      // [dim]
-    private final SwiGluFeedForward ffn;
+    private final FeedForward ffn;      // dense SwiGLU, or MoE (qwen2moe)
 
     private Qwen2(ModelConfig c, Compute compute, GgufFile f, String p) {
         this.c = c;
@@ -43,7 +47,20 @@ public final class Qwen2 implements Layer {
         bk = VectorOps.vector(f, p + "attn_k.bias", c.kvDimK());
         bv = VectorOps.vector(f, p + "attn_v.bias", c.kvDimV());
         ffnNorm = VectorOps.vector(f, p + "ffn_norm.weight", c.dim());
-        ffn = SwiGluFeedForward.load(f, p, "", c.dim(), c.ffnDim(), compute);
+        ffn = c.isMoe() ? moe(f, c, p, compute) : SwiGluFeedForward.load(f, p, "", c.dim(), c.ffnDim(), compute);
+    }
+
+    /**
+     * Routed experts (softmax top-k, k weights not renormalized) plus, when the file has one, a
+     * shared expert scaled by {@code sigmoid(ffn_gate_inp_shexp · x)}.
+     */
+    private static MoeFeedForward moe(GgufFile f, ModelConfig c, String p, Compute compute) {
+        if (!f.hasTensor(p + "ffn_gate_inp_shexp.weight")) {
+            return MoeFeedForward.load(f, p, c, compute, null, null);
+        }
+        SwiGluFeedForward shared = SwiGluFeedForward.load(f, p, "_shexp", c.dim(), c.sharedExpertFfnDim(), compute);
+        WeightMatrix sharedGate = VectorOps.matrix(f, p + "ffn_gate_inp_shexp.weight", 1, c.dim());
+        return MoeFeedForward.load(f, p, c, compute, shared, sharedGate);
     }
 
     public static Qwen2 load(GgufFile f, ModelConfig c, int layer, Compute compute) {

@@ -6,7 +6,9 @@ import io.flotilla.model.Activations;
 import io.flotilla.model.Attention;
 import io.flotilla.model.KvLayer;
 import io.flotilla.model.Layer;
+import io.flotilla.model.FeedForward;
 import io.flotilla.model.ModelConfig;
+import io.flotilla.model.MoeFeedForward;
 import io.flotilla.model.SwiGluFeedForward;
 import io.flotilla.model.VectorOps;
 import io.flotilla.tensor.WeightMatrix;
@@ -14,7 +16,9 @@ import io.flotilla.tensor.WeightMatrix;
 /**
  * A {@code qwen3} block: no biases; each query and key head is RMS-normed
  * ({@code attn_q_norm}, {@code attn_k_norm}, [headDim]) before NEOX rotary embedding. The head
- * size ({@code key_length}) need not be dim / heads.
+ * size ({@code key_length}) need not be dim / heads. Also {@code qwen3moe}: the same attention,
+ * then a MoE FFN with softmax top-k routing whose k weights are renormalized
+ * ({@code norm_topk_prob}); no shared expert.
  */
 public final class Qwen3 implements Layer {
     private final ModelConfig c;
@@ -28,7 +32,7 @@ public final class Qwen3 implements Layer {
     private final float[] qNorm;        // [headDim]
     private final float[] kNorm;        // [headDim]
     private final float[] ffnNorm;      // [dim]
-    private final SwiGluFeedForward ffn;
+    private final FeedForward ffn;      // dense SwiGLU, or MoE (qwen3moe)
 
     private Qwen3(ModelConfig c, Compute compute, GgufFile f, String p) {
         this.c = c;
@@ -42,7 +46,8 @@ public final class Qwen3 implements Layer {
         qNorm = VectorOps.vector(f, p + "attn_q_norm.weight", c.headDimK());
         kNorm = VectorOps.vector(f, p + "attn_k_norm.weight", c.headDimK());
         ffnNorm = VectorOps.vector(f, p + "ffn_norm.weight", c.dim());
-        ffn = SwiGluFeedForward.load(f, p, "", c.dim(), c.ffnDim(), compute);
+        ffn = c.isMoe() ? MoeFeedForward.load(f, p, c, compute, null, null)
+                : SwiGluFeedForward.load(f, p, "", c.dim(), c.ffnDim(), compute);
     }
 
     public static Qwen3 load(GgufFile f, ModelConfig c, int layer, Compute compute) {
