@@ -71,7 +71,7 @@ final class BenchEngineCommand implements Callable<Integer> {
             spread(o.putObject("prefill_tokens_per_s"), s.prefill());
             spread(o.putObject("decode_tokens_per_s"), s.decode());
             o.put("weight_bytes_per_token", s.weightBytesPerToken());
-            o.put("decode_gb_per_s", round(s.decodeBytesPerSecond() / 1e9));
+            o.put("decode_gb_per_s", Sizes.round2(s.decodeBytesPerSecond() / 1e9));
             System.out.println(o);
         } else {
             System.out.printf(Locale.ROOT, "model   %s, %d threads, %d prompt + %d generated tokens, %d runs%n",
@@ -97,12 +97,8 @@ final class BenchEngineCommand implements Callable<Integer> {
     }
 
     private static void spread(ObjectNode o, EngineBenchStats.Spread s) {
-        o.put("median", round(s.median()));
-        o.put("min", round(s.min()));
-        o.put("max", round(s.max()));
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
+        o.put("median", Sizes.round2(s.median()));
+        o.put("min", Sizes.round2(s.min()));
+        o.put("max", Sizes.round2(s.max()));
     }
 }

@@ -91,13 +91,10 @@ final class GenerateCommand implements Callable<Integer> {
             ids.add(t);
         }
         o.put("prompt_tokens", r.promptTokens());
-        o.put("prefill_tokens_per_s", round(r.prefillTokensPerSecond()));
-        o.put("decode_tokens_per_s", round(r.decodeTokensPerSecond()));
+        o.put("prefill_tokens_per_s", Sizes.round2(r.prefillTokensPerSecond()));
+        o.put("decode_tokens_per_s", Sizes.round2(r.decodeTokensPerSecond()));
         o.put("finish_reason", r.finishReason());
         return om.writeValueAsString(o);
     }
 
-    private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
-    }
 }

@@ -27,4 +27,9 @@ final class Sizes {
         }
         return n >= 1000 ? String.format("%.1fK", n / 1e3) : Long.toString(n);
     }
+
+    /** {@code v} rounded to two decimals, for JSON output. */
+    static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
 }

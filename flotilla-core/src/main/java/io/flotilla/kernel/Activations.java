@@ -54,11 +54,6 @@ public final class Activations {
         return cols;
     }
 
-    /** Quantizes all tokens in ggml's Q8_0 scheme (idempotent until the next {@link #reset}). */
-    void quantize() {
-        quantize(false);
-    }
-
     /**
      * Quantizes all tokens: Q8_K (256-value blocks) when {@code superBlocks}, for K-quant weights,
      * else Q8_0. Idempotent until the next {@link #reset} for the same scheme.
