@@ -128,11 +128,7 @@ public final class Coordinator implements AutoCloseable {
 
     private void onReport(Message.NodeReport report) {
         Message.NodeReport before = reports.put(report.nodeId(), report);
-        MembershipView view = membership.view();
-        if (view == null || !view.members().contains(report.nodeId())) {
-            return;
-        }
-        alive.add(report.nodeId());
+        alive.add(report.nodeId()); // a report is sent from a view that holds the node
         if (!report.modelVersion().equals(hashes.modelVersion())) {
             String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
                     + ", the cluster serves " + hashes.modelVersion();

@@ -38,9 +38,11 @@ final class ClusterFixture implements AutoCloseable {
     final Map<String, Process> processes = new LinkedHashMap<>();
     Coordinator coordinator;
 
+    /** Node logs go to {@code logs}, or to the folder named by the system property {@code flotilla.test.logs}. */
     ClusterFixture(Path model, Path logs) {
         this.model = model;
-        this.logs = logs;
+        String kept = System.getProperty("flotilla.test.logs");
+        this.logs = kept == null ? logs : Path.of(kept);
     }
 
     static int freePort() throws IOException {
@@ -60,7 +62,7 @@ final class ClusterFixture implements AutoCloseable {
     Process startNode(String id, long memoryLimit, Path modelFile, ClusterToken token) throws IOException {
         NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", freePort(), 0,
                 coordinator.config().joinAddress(), 1, memoryLimit, modelFile);
-        Process process = NodeLauncher.launch(config, List.of("-XX:TieredStopAtLevel=1"), NodeMain.class.getName(),
+        Process process = NodeLauncher.launch(config, List.of(), NodeMain.class.getName(),
                 List.of(), logs.resolve(id + ".log"));
         processes.put(id, process);
         return process;
