@@ -1,5 +1,7 @@
 package io.flotilla.node;
 
+import io.flotilla.transport.Connection;
+import io.flotilla.transport.Transport;
 import io.flotilla.wire.Frame;
 import io.flotilla.wire.Message;
 import io.flotilla.wire.WireCodec;
@@ -9,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Consumer;
 
 /**
  * Small conventions shared by nodes and the coordinator: a data connection opens with a
@@ -30,6 +33,24 @@ public final class DataLink {
             return ready.planVersion();
         }
         throw new IOException("a data connection must open with its plan version, got " + first.type());
+    }
+
+    /**
+     * Starts a virtual thread that hands every inbound connection of {@code transport} to
+     * {@code serve} on a virtual thread of its own, until the transport closes.
+     */
+    public static void acceptEach(Transport transport, String name, Consumer<Connection> serve) {
+        Thread.ofVirtual().name(name + "-accept").start(() -> {
+            while (true) {
+                Connection connection;
+                try {
+                    connection = transport.accept();
+                } catch (IOException e) {
+                    return; // closed
+                }
+                Thread.ofVirtual().name(name + "-" + connection.peer().nodeId()).start(() -> serve.accept(connection));
+            }
+        });
     }
 
     /** A control message as the bytes of one frame. */

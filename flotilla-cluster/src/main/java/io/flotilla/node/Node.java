@@ -67,7 +67,7 @@ public final class Node implements AutoCloseable {
                 new InetSocketAddress(config.host(), config.dataPort()), Optional.empty(),
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(10)));
         transport.start();
-        Thread.ofVirtual().name("node-accept").start(this::acceptLoop);
+        DataLink.acceptEach(transport, "node-data", this::serve);
         long memory = NodeProbe.usableMemoryBytes();
         if (config.memoryLimit() > 0) {
             memory = Math.min(memory, config.memoryLimit());
@@ -156,19 +156,6 @@ public final class Node implements AutoCloseable {
         if (next != null) {
             next.close();
             next = null;
-        }
-    }
-
-    private void acceptLoop() {
-        while (true) {
-            Connection connection;
-            try {
-                connection = transport.accept();
-            } catch (IOException e) {
-                LOG.debug("node {}: data endpoint closed: {}", config.nodeId(), e.getMessage());
-                return;
-            }
-            Thread.ofVirtual().name("node-data-" + connection.peer().nodeId()).start(() -> serve(connection));
         }
     }
 

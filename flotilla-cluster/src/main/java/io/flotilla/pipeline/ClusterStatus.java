@@ -6,7 +6,7 @@ import java.util.List;
  * What {@code flotilla cluster status} shows: the current plan and every node the coordinator has
  * heard of.
  *
- * @param planVersion 0 before the first plan; grows with every re-plan
+ * @param planVersion the latest plan that went live: 0 before the first, grows with every re-plan
  * @param stages      the serving pipeline in order (empty while re-planning)
  * @param problem     why there is no plan (too few nodes, placement refused), or null
  */

@@ -72,6 +72,7 @@ public final class Coordinator implements AutoCloseable {
     private volatile ActivePipeline active;
     private volatile List<ActivePipeline.Stage> lastStages = List.of();
     private volatile String problem = "waiting for nodes";
+    private volatile long lastVersion;
     private long planCounter;
 
     public Coordinator(CoordinatorConfig config) {
@@ -91,7 +92,7 @@ public final class Coordinator implements AutoCloseable {
                 new InetSocketAddress(config.host(), 0), Optional.empty(), WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(10)));
         transport.start();
-        Thread.ofVirtual().name("coordinator-accept").start(this::acceptLoop);
+        DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
                 config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1)), new Listener());
         membership.start();
@@ -101,6 +102,12 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             alive.retainAll(view.members());
+            for (String gone : view.left()) {
+                CompletableFuture<Message.StageReady> waiting = pending.get(gone);
+                if (waiting != null) {
+                    waiting.completeExceptionally(new IOException("node " + gone + " left the cluster"));
+                }
+            }
             if (!view.left().isEmpty()) {
                 LOG.info("coordinator: nodes {} left (view {})", view.left(), view.id());
                 control.execute(() -> replan("nodes " + view.left() + " left"));
@@ -175,6 +182,7 @@ public final class Coordinator implements AutoCloseable {
             lastStages = stages;
             problem = null;
             synchronized (this) {
+                lastVersion = version;
                 active = new ActivePipeline(version, stages, first);
                 notifyAll();
             }
@@ -223,7 +231,7 @@ public final class Coordinator implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for " + stage.nodeId(), e);
             } catch (java.util.concurrent.ExecutionException e) {
-                throw new IOException(e.getCause());
+                throw new IOException(e.getCause().getMessage(), e.getCause());
             }
             if (!ready.ok()) {
                 refused.put(stage.nodeId(), ready.reason());
@@ -263,18 +271,6 @@ public final class Coordinator implements AutoCloseable {
         if (active != null) {
             active.first().close();
             active = null;
-        }
-    }
-
-    private void acceptLoop() {
-        while (true) {
-            Connection connection;
-            try {
-                connection = transport.accept();
-            } catch (IOException e) {
-                return;
-            }
-            Thread.ofVirtual().name("coordinator-results").start(() -> readResults(connection));
         }
     }
 
@@ -364,7 +360,7 @@ public final class Coordinator implements AutoCloseable {
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
                     r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
         }
-        return new ClusterStatus(Math.max(0, activeVersion()), config.objective().name().toLowerCase(),
+        return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(),
                 hashes.modelVersion(), nodes, lastStages.stream().map(ActivePipeline.Stage::nodeId).toList(),
                 problem);
     }
