@@ -176,20 +176,26 @@ public final class Coordinator implements AutoCloseable {
         long version = ++planCounter;
         LOG.info("coordinator: plan {} ({}): {}", version, reason, stages);
         try {
-            assign(version, stages);
-            Connection first = transport.connect(stages.getFirst().dataAddress());
-            first.send(DataLink.announce(version, config.nodeId()));
-            lastStages = stages;
-            problem = null;
-            synchronized (this) {
-                lastVersion = version;
-                active = new ActivePipeline(version, stages, first);
-                notifyAll();
-            }
+            goLive(version, stages);
         } catch (IOException | TimeoutException | StageRefusedException e) {
             LOG.warn("coordinator: plan {} failed: {}", version, e.getMessage());
             problem = "plan " + version + " failed: " + e.getMessage();
             control.schedule(() -> replan("retry after: " + e.getMessage()), 500, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Assigns the ranges, waits for every node, opens the link to the first stage and makes the plan current. */
+    private void goLive(long version, List<ActivePipeline.Stage> stages)
+            throws IOException, TimeoutException, StageRefusedException {
+        assign(version, stages);
+        Connection first = transport.connect(stages.getFirst().dataAddress());
+        first.send(DataLink.announce(version, config.nodeId()));
+        lastStages = stages;
+        problem = null;
+        synchronized (this) {
+            lastVersion = version;
+            active = new ActivePipeline(version, stages, first);
+            notifyAll();
         }
     }
 
