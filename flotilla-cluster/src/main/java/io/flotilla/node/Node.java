@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stage node: joins the group, reports what it measured and which model version its local GGUF
- * holds to the coordinator, and serves the layer range the coordinator assigns. Data arrives on
- * authenticated connections of its {@link Transport}; each connection first names the plan version
- * it belongs to ({@link DataLink}) and batches of older plans are dropped.
+ * holds to the members (the coordinator among them), and serves the layer range the coordinator
+ * assigns. Data arrives on authenticated connections of its {@link Transport}; each connection
+ * first names the plan version it belongs to ({@link DataLink}) and batches of older plans are dropped.
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
@@ -86,8 +86,12 @@ public final class Node implements AutoCloseable {
     private final class Listener implements MembershipListener {
         @Override
         public void viewChanged(MembershipView view) {
-            if (!view.coordinator().equals(config.nodeId())) {
-                control.execute(() -> sendToCoordinator(view.coordinator(), report));
+            // whoever runs the coordinator takes it (it need not be the view's first member when
+            // nodes started before it); other nodes ignore reports
+            for (String member : view.members()) {
+                if (!member.equals(config.nodeId())) {
+                    control.execute(() -> sendToCoordinator(member, report));
+                }
             }
         }
 

@@ -11,8 +11,7 @@ import java.util.Objects;
 /**
  * How the coordinator runs.
  *
- * @param port          its JGroups membership port; start it before the nodes so that it is the
- *                      first member (the coordinator) of the view
+ * @param port          its JGroups membership port (nodes list it in {@code --join})
  * @param expectedNodes the first plan waits until this many nodes reported
  * @param contextLength positions of each sequence's state on every stage (the engine's max model length)
  * @param maxSequences  sequences whose KV the placement reserves memory for
