@@ -30,10 +30,8 @@ final class OpenAiRequests {
         if (tools != null && (!tools.isArray() || !tools.isEmpty())) {
             throw ApiError.badField("tools", "Tools are not supported by this server.");
         }
-        Integer maxTokens = f.integer("max_completion_tokens", 1, Integer.MAX_VALUE, null);
-        if (maxTokens == null) {
-            maxTokens = f.integer("max_tokens", 1, Integer.MAX_VALUE, Integer.MAX_VALUE);
-        }
+        Integer legacyMax = f.integer("max_tokens", 1, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        int maxTokens = f.integer("max_completion_tokens", 1, Integer.MAX_VALUE, legacyMax);
         boolean logprobs = f.bool("logprobs", false);
         Integer top = f.integer("top_logprobs", 0, SamplingParams.MAX_LOGPROBS, null);
         if (top != null && !logprobs) {
