@@ -1,5 +1,6 @@
 package io.flotilla.server.openai;
 
+import static io.flotilla.server.ApiErrorAssert.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -229,18 +230,5 @@ class RawHttpApiTest {
                 "flotilla_prompt_tokens_total", "flotilla_generation_tokens_total",
                 "flotilla_tenant_requests_total{finish_reason=\"length\",tenant=\"default\"}",
                 "flotilla_tenant_generation_tokens_total{tenant=\"default\"}");
-    }
-
-    static JsonNode assertError(HttpResponse<String> r, int status, String param, String code) throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-        assertThat(r.headers().firstValue("content-type")).contains("application/json");
-        JsonNode o = JSON.readTree(r.body());
-        assertThat(o.fieldNames()).toIterable().containsExactly("error");
-        JsonNode e = o.get("error");
-        assertThat(e.fieldNames()).toIterable().containsExactly("message", "type", "param", "code");
-        assertThat(e.get("message").asText()).isNotBlank();
-        assertThat(e.get("param").isNull() ? null : e.get("param").asText()).isEqualTo(param);
-        assertThat(e.get("code").asText()).isEqualTo(code);
-        return e;
     }
 }
