@@ -26,10 +26,15 @@ public final class FlotillaServer implements AutoCloseable {
     private WebServer server;
 
     public FlotillaServer(ServedModel model, ServerConfig config) {
+        this(model, config, ServerTracing.of(config.traceExporter()));
+    }
+
+    /** With a tracing of the caller's (closed with the server). */
+    public FlotillaServer(ServedModel model, ServerConfig config, ServerTracing tracing) {
         this.model = model;
         this.config = config;
         this.metrics = new ServerMetrics(model.engine());
-        this.tracing = ServerTracing.of(config.traceExporter());
+        this.tracing = tracing;
         this.context = new ServingContext(model,
                 new Admission(config.apiKeys(), new TenantQuotas(), metrics, config.maxQueuedRequests()), metrics, tracing);
     }

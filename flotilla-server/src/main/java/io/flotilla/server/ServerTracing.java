@@ -11,6 +11,7 @@ import io.opentelemetry.exporter.logging.LoggingSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -35,14 +36,16 @@ public final class ServerTracing implements AutoCloseable {
     public static ServerTracing of(String exporter) {
         return switch (exporter.toLowerCase(Locale.ROOT)) {
             case "none" -> new ServerTracing(OpenTelemetry.noop(), null);
-            case "logging" -> {
-                SdkTracerProvider provider = SdkTracerProvider.builder()
-                        .addSpanProcessor(SimpleSpanProcessor.create(LoggingSpanExporter.create())).build();
-                yield new ServerTracing(OpenTelemetrySdk.builder().setTracerProvider(provider).build(), provider);
-            }
+            case "logging" -> exportingTo(LoggingSpanExporter.create());
             default -> throw new IllegalArgumentException("unknown trace exporter '" + exporter
                     + "': expected none or logging");
         };
+    }
+
+    /** Tracing that hands every ended span to {@code exporter} (e.g. an OTLP exporter the caller built). */
+    public static ServerTracing exportingTo(SpanExporter exporter) {
+        SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
+        return new ServerTracing(OpenTelemetrySdk.builder().setTracerProvider(provider).build(), provider);
     }
 
     /** Tracing that records nothing. */
