@@ -212,6 +212,56 @@ class RawHttpApiTest {
     }
 
     @Test
+    void concurrentRequestsEachGetTheirOwnText() throws Exception {
+        String[] prompts = {"Once upon a time", "The dog", "Lily and Ben", "One day", "The sun was"};
+        String[] alone = new String[prompts.length];
+        for (int i = 0; i < prompts.length; i++) {
+            alone[i] = json(server.post("/v1/completions", "{\"model\":\"tinystories\",\"prompt\":\"" + prompts[i]
+                    + "\",\"max_tokens\":8,\"temperature\":0}")).get("choices").get(0).get("text").asText();
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
+        for (String p : prompts) {
+            together.add(server.http.sendAsync(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(server.url() + "/v1/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"tinystories\",\"prompt\":\""
+                            + p + "\",\"max_tokens\":8,\"temperature\":0,\"stream\":true}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            List<String> data = frames(together.get(i).get().body());
+            StringBuilder text = new StringBuilder();
+            for (String d : data.subList(0, data.size() - 1)) {
+                text.append(JSON.readTree(d).get("choices").get(0).get("text").asText());
+            }
+            assertThat(text.toString()).as(prompts[i]).isEqualTo(alone[i]);
+        }
+    }
+
+    @Test
+    void logsCarryTheRequestId() throws Exception {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logger.addAppender(appender);
+        try {
+            HttpResponse<String> r = server.post("/v1/completions", completion(",\"max_tokens\":2,\"user\":\"u-42\""));
+            String id = json(r).get("id").asText();
+            assertThat(r.headers().firstValue("x-request-id")).contains(id);
+            assertThat(appender.list).anySatisfy(e -> {
+                assertThat(e.getMDCPropertyMap()).containsEntry("request_id", id);
+                assertThat(e.getFormattedMessage()).contains("tenant=default", "user=u-42", "completion_tokens=2");
+            });
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+    }
+
+    @Test
     void modelsHealthReadyMetrics() throws Exception {
         JsonNode models = json(server.get("/v1/models"));
         assertThat(models.get("object").asText()).isEqualTo("list");
