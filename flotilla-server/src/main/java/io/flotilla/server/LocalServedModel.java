@@ -14,7 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * A GGUF model served on this machine: the model file, an {@link EngineCore} over a
@@ -38,14 +38,20 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
 
     /** Opens {@code path} and starts its engine loop. */
     public static LocalServedModel start(Path path, LocalServingConfig config) throws IOException {
-        return start(path, config, m -> new LocalExecutor(m.model(), m.contextLength(config.contextLength())));
+        if (config.prefixCaching()) { // LocalExecutor keeps each sequence's KV contiguous, not in the pool's blocks
+            throw new IllegalArgumentException("prefix caching needs an executor that reads the paged KV cache;"
+                    + " LocalExecutor does not");
+        }
+        return start(path, config, (m, engine) -> new LocalExecutor(m.model(), engine.scheduler().maxModelLength()));
     }
 
     /**
-     * Opens {@code path} and starts an engine over the executor {@code executorFactory} makes (a
-     * test can slow steps down or script tokens while keeping the model's tokenizer and template).
+     * Opens {@code path} and starts an engine over the executor {@code executorFactory} makes from
+     * the model and the engine's settings (another executor, or in tests one that scripts tokens
+     * while the model's tokenizer and template stay real).
      */
-    public static LocalServedModel start(Path path, LocalServingConfig config, Function<LocalModel, Executor> executorFactory)
+    public static LocalServedModel start(Path path, LocalServingConfig config,
+            BiFunction<LocalModel, EngineConfig, Executor> executorFactory)
             throws IOException {
         LocalModel model = LocalModel.open(path, config.threads());
         try {
@@ -56,7 +62,7 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
                     new KvCacheConfig(config.effectiveKvBlocks(ctx), LocalServingConfig.BLOCK_SIZE, config.prefixCaching()));
             String name = config.name() != null ? config.name() : defaultName(path);
             LocalServedModel served = new LocalServedModel(model, name, ctx,
-                    new EngineCore(engineConfig, executorFactory.apply(model)));
+                    new EngineCore(engineConfig, executorFactory.apply(model, engineConfig)));
             served.loop.start();
             return served;
         } catch (RuntimeException e) {

@@ -28,7 +28,7 @@ class ServerLimitsTest {
             + "\"max_tokens\":200}";
 
     private static TestServer slowServer(ServerConfig config) throws Exception {
-        return TestServer.start(config, m -> new ScriptedTokenExecutor(m.encodePrompt("the")[1], 20));
+        return TestServer.start(config, (m, engine) -> new ScriptedTokenExecutor(m.encodePrompt("the")[1], 20));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.flotilla.server;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.flotilla.engine.EngineConfig;
 import io.flotilla.exec.Executor;
 import io.flotilla.generate.LocalModel;
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * A real server on 127.0.0.1 (a free port) over the real TinyStories model, for end-to-end
@@ -42,7 +43,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** With a test executor ({@code null} = the model's LocalExecutor). */
-    public static TestServer start(ServerConfig config, Function<LocalModel, Executor> executor) throws IOException {
+    public static TestServer start(ServerConfig config, BiFunction<LocalModel, EngineConfig, Executor> executor) throws IOException {
         LocalServingConfig local = LocalServingConfig.defaults(1).withName(MODEL).withContextLength(256).withMaxNumSeqs(8);
         LocalServedModel model = executor == null ? LocalServedModel.start(tinyStories(), local)
                 : LocalServedModel.start(tinyStories(), local, executor);
