@@ -8,13 +8,20 @@ import io.flotilla.sched.SchedulerOutput;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test executor that samples the same token for every sequence, taking {@code stepMillis} per step. */
+/**
+ * A test executor that samples a script of tokens for every sequence (its n-th output token is
+ * {@code script[n % script.length]}), taking {@code stepMillis} per step.
+ */
 final class ScriptedTokenExecutor implements Executor {
-    private final int token;
+    private final int[] script;
     private final long stepMillis;
 
     ScriptedTokenExecutor(int token, long stepMillis) {
-        this.token = token;
+        this(new int[] {token}, stepMillis);
+    }
+
+    ScriptedTokenExecutor(int[] script, long stepMillis) {
+        this.script = script.clone();
         this.stepMillis = stepMillis;
     }
 
@@ -30,7 +37,7 @@ final class ScriptedTokenExecutor implements Executor {
         List<SequenceOutput> out = new ArrayList<>();
         for (ScheduledSequence s : step.sequences()) {
             if (s.sample()) {
-                out.add(SequenceOutput.of(s.requestId(), token));
+                out.add(SequenceOutput.of(s.requestId(), script[(s.endPosition() - s.numPromptTokens()) % script.length]));
             }
         }
         return ModelRunnerOutput.of(out);
