@@ -27,6 +27,7 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
     private final int contextLength;
     private final EngineCore engine;
     private final EngineLoop loop;
+    private volatile boolean closed;
 
     private LocalServedModel(LocalModel model, String name, int contextLength, EngineCore engine) {
         this.model = model;
@@ -111,6 +112,11 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
         return engine;
     }
 
+    @Override
+    public boolean ready() {
+        return !closed;
+    }
+
     /** The model this serves (its file, weights and tokenizer). */
     public LocalModel model() {
         return model;
@@ -118,6 +124,7 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         loop.close();
         engine.close();
         model.close();
