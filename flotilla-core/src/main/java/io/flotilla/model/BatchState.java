@@ -15,17 +15,19 @@ public final class BatchState {
     private final int blockSize;
     private final KvCache kv;
     private final Activations activations;
+    private final int positions;
     private final int vocab;
     private float[] logits = new float[0]; // [sequences asking for logits × vocab], grown on demand
 
     BatchState(ModelConfig c, int firstLayer, int lastLayer, int numBlocks, int blockSize, int maxTokens,
-               int threads, RopeTable rope, boolean head) {
+               int positions, int threads, RopeTable rope, boolean head) {
         this.firstLayer = firstLayer;
         this.lastLayer = lastLayer;
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.kv = new KvCache(c, firstLayer, lastLayer, numBlocks * blockSize);
-        this.activations = new Activations(c, maxTokens, rope.positions(), threads, rope);
+        this.positions = positions;
+        this.activations = new Activations(c, maxTokens, positions, threads, rope);
         this.vocab = head ? c.vocabSize() : 0;
     }
 
@@ -52,7 +54,7 @@ public final class BatchState {
 
     /** Highest position + 1 a sequence can reach. */
     public int maxPositions() {
-        return activations.rope.positions();
+        return positions;
     }
 
     public KvCache kvCache() {

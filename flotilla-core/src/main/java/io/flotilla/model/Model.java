@@ -242,8 +242,8 @@ public final class Model {
 
     BatchState newBatchState(int first, int last, int numBlocks, int blockSize, int maxTokens, boolean head) {
         int positions = (int) Math.min((long) numBlocks * blockSize, config.contextLength());
-        return new BatchState(config, first, last, numBlocks, blockSize, maxTokens, compute.threads(), rope(positions),
-                head);
+        return new BatchState(config, first, last, numBlocks, blockSize, maxTokens, positions, compute.threads(),
+                rope(positions), head);
     }
 
     /** A rotary table covering at least {@code positions} positions (immutable, so states share it). */
