@@ -118,6 +118,31 @@ class BatchExecutorTest {
         }
     }
 
+    @Test
+    void anAbortedRequestFreesItsBlocksAndLeavesTheOthersUnchanged() {
+        Model model = synthetic;
+        int[] a = prompt(30, 8, model);
+        int[] b = prompt(25, 9, model);
+        EngineConfig config = new EngineConfig(new SchedulerConfig(64, 8, CONTEXT, Set.of(), false),
+                new KvCacheConfig(32, 16, true));
+        EngineCore engine = new EngineCore(config, new BatchExecutor(model, config));
+        RequestOutputQueue qa = engine.addRequest(new Request("a", a, SamplingParams.greedy(20).withIgnoreEos(true),
+                "t", engine.now()));
+        RequestOutputQueue qb = engine.addRequest(new Request("b", b, SamplingParams.greedy(6).withIgnoreEos(true),
+                "t", engine.now()));
+        for (int i = 0; i < 3; i++) {
+            engine.step();
+        }
+        assertThat(engine.stats().kvCache().usedBlocks()).isPositive();
+        engine.abort("a");
+        for (int i = 0; i < 100 && engine.hasWork(); i++) {
+            engine.step();
+        }
+        assertThat(engine.stats().kvCache().usedBlocks()).isZero();
+        assertThat(collect(qa)).hasSizeLessThan(20);
+        assertThat(collect(qb)).isEqualTo(greedyReference(model, b, 6));
+    }
+
     private static List<Model> models() {
         return tinyStories != null ? List.of(tinyStories, synthetic) : List.of(synthetic);
     }
