@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.bench.serve.CompletionClient;
 import io.flotilla.bench.serve.Distribution;
+import io.flotilla.bench.serve.LlamaCppServerClient;
 import io.flotilla.bench.serve.OpenAiStreamClient;
 import io.flotilla.bench.serve.ServeBench;
 import io.flotilla.bench.serve.ServeBenchConfig;
 import io.flotilla.bench.serve.ServeBenchStats;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,14 +18,26 @@ import picocli.CommandLine.Option;
 
 /** {@code flotilla bench serve}: a load client for an OpenAI-compatible server, with vLLM's serving benchmark figures. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Sends streamed /v1/completions requests to a server and reports TTFT, TPOT, inter-token and",
+        description = {"Sends streamed /v1/completions requests to a server (or, with --llamacpp-model, to llama.cpp's",
+                "server loop in-process) and reports TTFT, TPOT, inter-token and",
                 "end-to-end latency (p50/p90/p99/mean), requests/s, output tokens/s and goodput under the SLOs given.",
                 "Prompts are random common words (about one token each) with an optional shared prefix; every",
                 "request asks for --output-len tokens (greedy, ignore_eos). One untimed request goes first."})
 final class BenchServeCommand implements Callable<Integer> {
-    @Option(names = "--url", paramLabel = "URL", required = true,
+    @Option(names = "--url", paramLabel = "URL",
             description = "the server: http://HOST:PORT (then /v1/completions), or the full endpoint")
     URI url;
+
+    @Option(names = "--llamacpp-model", paramLabel = "FILE", description = "instead of --url: llama.cpp's server"
+            + " loop in-process (de.kherud:llama) on this GGUF model, the baseline for 'flotilla serve'")
+    Path llamaCppModel;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "llama.cpp slots with --llamacpp-model (default: ${DEFAULT-VALUE})")
+    int parallel = 16;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "llama.cpp threads with --llamacpp-model"
+            + " (default: this machine's cores, ${DEFAULT-VALUE})")
+    int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--concurrency", paramLabel = "C", description = "clients sending back to back"
             + " (default 1); with --rate, the cap on requests in flight")
@@ -69,7 +83,7 @@ final class BenchServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServeBenchConfig c = config();
-        try (CompletionClient client = new OpenAiStreamClient(url, model, apiKey, ignoreEos)) {
+        try (CompletionClient client = client()) {
             ServeBench.probe(client, c);
             ServeBenchStats s = ServeBench.run(c, client);
             if (json) {
@@ -79,6 +93,18 @@ final class BenchServeCommand implements Callable<Integer> {
             }
             return s.completed() == 0 ? 1 : 0;
         }
+    }
+
+    private CompletionClient client() throws java.io.IOException {
+        if ((url == null) == (llamaCppModel == null)) {
+            throw new IllegalArgumentException("give either --url or --llamacpp-model, got "
+                    + (url == null ? "neither" : "both"));
+        }
+        if (url != null) {
+            return new OpenAiStreamClient(url, model, apiKey, ignoreEos);
+        }
+        // words of the synthetic vocabularies may take several tokens: room for four per word
+        return new LlamaCppServerClient(llamaCppModel, parallel, threads, 4 * inputLen + outputLen + 16);
     }
 
     ServeBenchConfig config() {

@@ -91,9 +91,9 @@ class BenchServeCommandTest {
 
     @Test
     void badFlagsAreNamed() {
-        CliRun noUrl = CliRun.of("bench", "serve");
-        assertThat(noUrl.exitCode()).isEqualTo(2);
-        assertThat(noUrl.err()).contains("--url");
+        CliRun unknown = CliRun.of("bench", "serve", "--url", url(), "--burst", "3");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--burst");
         CliRun prefix = CliRun.of("bench", "serve", "--url", url(), "--input-len", "8", "--shared-prefix", "9");
         assertThat(prefix.exitCode()).isEqualTo(1);
         assertThat(prefix.err()).contains("shared prefix", "9");
@@ -103,5 +103,28 @@ class BenchServeCommandTest {
         CliRun zero = CliRun.of("bench", "serve", "--url", url(), "--concurrency", "0");
         assertThat(zero.exitCode()).isEqualTo(1);
         assertThat(zero.err()).contains("--concurrency", "got 0");
+    }
+
+    @Test
+    void drivesLlamaCppsServerLoopInProcess(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = tmp.resolve("tiny.gguf");
+        io.flotilla.model.synth.SyntheticModel.write(io.flotilla.model.synth.SyntheticSpec.tiny(
+                io.flotilla.model.synth.SyntheticArch.LLAMA), file);
+        CliRun run = CliRun.of("bench", "serve", "--llamacpp-model", file.toString(), "--parallel", "2", "--threads",
+                "1", "--concurrency", "2", "--requests", "4", "--input-len", "8", "--output-len", "4", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(run.out());
+        assertThat(o.get("completed").asInt()).isEqualTo(4);
+        assertThat(o.get("ttft_ms").get("p50").asDouble()).isPositive();
+    }
+
+    @Test
+    void exactlyOneTargetIsNeeded() {
+        CliRun neither = CliRun.of("bench", "serve", "--requests", "1");
+        assertThat(neither.exitCode()).isEqualTo(1);
+        assertThat(neither.err()).contains("--url", "--llamacpp-model", "neither");
+        CliRun missing = CliRun.of("bench", "serve", "--llamacpp-model", "/nonexistent/m.gguf");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("/nonexistent/m.gguf");
     }
 }

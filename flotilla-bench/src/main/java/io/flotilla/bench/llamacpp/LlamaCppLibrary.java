@@ -32,7 +32,7 @@ import java.util.Locale;
  * touched; they are declared larger than their C size (64 and 120 bytes), which is harmless for
  * by-value returns and for by-value arguments passed in memory (x86-64 and AArch64 both do so).
  */
-final class LlamaCppLibrary {
+public final class LlamaCppLibrary {
     /** llama_model_params and llama_context_params, oversized. */
     static final StructLayout PARAMS = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(32, JAVA_LONG));
     /** llama_batch: n_tokens, then the token, embd, pos, n_seq_id, seq_id and logits pointers. */
@@ -62,11 +62,12 @@ final class LlamaCppLibrary {
     final MethodHandle kvClear;
 
     private static LlamaCppLibrary instance;
+    private static Path extracted;
 
     /** The bindings, loading the library on first use. */
     static synchronized LlamaCppLibrary get() throws IOException {
         if (instance == null) {
-            instance = new LlamaCppLibrary(SymbolLookup.libraryLookup(extract(), Arena.global()));
+            instance = new LlamaCppLibrary(SymbolLookup.libraryLookup(extracted(), Arena.global()));
         }
         return instance;
     }
@@ -116,7 +117,25 @@ final class LlamaCppLibrary {
     @SuppressWarnings("unused")
     private static void dropLog(int level, MemorySegment text, MemorySegment userData) {}
 
-    /** Copies this platform's library out of the de.kherud:llama jar into a temporary file. */
+    /**
+     * Points {@code de.kherud:llama}'s own loader at the library this class extracts (unless the
+     * property {@code de.kherud.llama.lib.path} is set already), so that it loads without printing
+     * to standard output. Call before the first use of {@code de.kherud.llama.LlamaModel}.
+     */
+    public static synchronized void prepareJavaBinding() throws IOException {
+        if (System.getProperty("de.kherud.llama.lib.path") == null) {
+            System.setProperty("de.kherud.llama.lib.path", extracted().getParent().toString());
+        }
+    }
+
+    /** This platform's library, copied out of the de.kherud:llama jar into a temporary folder once. */
+    private static synchronized Path extracted() throws IOException {
+        if (extracted == null) {
+            extracted = extract();
+        }
+        return extracted;
+    }
+
     private static Path extract() throws IOException {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
