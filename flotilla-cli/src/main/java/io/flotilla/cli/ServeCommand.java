@@ -47,10 +47,15 @@ final class ServeCommand implements Callable<Integer> {
     int tokenBudget;
 
     @Option(names = "--kv-blocks", paramLabel = "N",
-            description = "KV cache blocks of 16 tokens (default: max-num-seqs full contexts)")
+            description = "KV cache blocks of 16 tokens (default: sized by --kv-memory)")
     int kvBlocks;
 
-    @Option(names = "--prefix-caching", description = "reuse KV blocks of equal prompt prefixes (needs a paged-KV executor)")
+    @Option(names = "--kv-memory", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "bytes of the F16 KV cache, e.g. 512M or 2G (default: max-num-seqs full contexts, at most 1G)")
+    long kvMemory;
+
+    @Option(names = "--prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reuse the KV blocks of equal prompt prefixes (default: on; --no-prefix-caching turns it off)")
     boolean prefixCaching;
 
     @Option(names = "--trace-exporter", paramLabel = "NAME",
@@ -69,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
         ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
         ServerConfig serverConfig = new ServerConfig(host, port, keys, maxQueue, traceExporter);
         LocalServingConfig local = new LocalServingConfig(name, modelOptions.threads, modelOptions.ctx, maxNumSeqs,
-                tokenBudget, kvBlocks, prefixCaching);
+                tokenBudget, kvBlocks, kvMemory, prefixCaching);
         LocalServedModel model = LocalServedModel.start(modelOptions.model, local);
         FlotillaServer server;
         try {
@@ -84,13 +89,36 @@ final class ServeCommand implements Callable<Integer> {
             model.close();
             stopped.countDown();
         }, "flotilla-serve-shutdown"));
-        System.out.printf("flotilla serve: %s on http://%s:%d (context %d, %d sequences, %s)%n", model.name(), host,
-                server.port(), model.contextLength(), maxNumSeqs, keys.isOpen() ? "open: no API keys" : "API keys required");
+        System.out.printf("flotilla serve: %s on http://%s:%d (context %d, %d sequences, %d KV blocks, prefix caching %s,"
+                + " %s)%n", model.name(), host, server.port(), model.contextLength(), maxNumSeqs,
+                model.engine().stats().kvCache().numBlocks(), prefixCaching ? "on" : "off",
+                keys.isOpen() ? "open: no API keys" : "API keys required");
         System.out.flush();
         if (portFile != null) {
             Files.writeString(portFile, Integer.toString(server.port()), StandardCharsets.US_ASCII);
         }
         stopped.await();
         return 0;
+    }
+
+    /** Parses {@code 1073741824}, {@code 512K}, {@code 512M}, {@code 2G} (binary units). */
+    static final class ByteSizeConverter implements picocli.CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().toUpperCase(java.util.Locale.ROOT).replaceAll("I?B$", "");
+            int shift = switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+                case 'K' -> 10;
+                case 'M' -> 20;
+                case 'G' -> 30;
+                case 'T' -> 40;
+                default -> 0;
+            };
+            String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+            try {
+                return Long.parseLong(digits) << shift;
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected a size like 512M or 2G, got '" + value + "'");
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@ import io.flotilla.chat.ChatTemplate;
 import io.flotilla.engine.EngineConfig;
 import io.flotilla.engine.EngineCore;
 import io.flotilla.engine.EngineLoop;
+import io.flotilla.exec.BatchExecutor;
 import io.flotilla.exec.Executor;
-import io.flotilla.exec.LocalExecutor;
 import io.flotilla.generate.LocalModel;
 import io.flotilla.kvcache.KvCacheConfig;
 import io.flotilla.sched.SchedulerConfig;
@@ -18,7 +18,7 @@ import java.util.function.BiFunction;
 
 /**
  * A GGUF model served on this machine: the model file, an {@link EngineCore} over a
- * {@link LocalExecutor} and the {@link EngineLoop} stepping it. {@link #close()} stops the loop
+ * {@link BatchExecutor} (or another executor) and the {@link EngineLoop} stepping it. {@link #close()} stops the loop
  * and unmaps the file.
  */
 public final class LocalServedModel implements ServedModel, AutoCloseable {
@@ -37,13 +37,12 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
         this.loop = new EngineLoop(engine);
     }
 
-    /** Opens {@code path} and starts its engine loop. */
+    /**
+     * Opens {@code path} and starts its engine loop over a {@link BatchExecutor}: one batched
+     * forward pass per step over the paged F16 KV cache whose blocks are the engine's pool.
+     */
     public static LocalServedModel start(Path path, LocalServingConfig config) throws IOException {
-        if (config.prefixCaching()) { // LocalExecutor keeps each sequence's KV contiguous, not in the pool's blocks
-            throw new IllegalArgumentException("prefix caching needs an executor that reads the paged KV cache;"
-                    + " LocalExecutor does not");
-        }
-        return start(path, config, (m, engine) -> new LocalExecutor(m.model(), engine.scheduler().maxModelLength()));
+        return start(path, config, (m, engine) -> new BatchExecutor(m.model(), engine));
     }
 
     /**
@@ -60,7 +59,7 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
             EngineConfig engineConfig = new EngineConfig(
                     new SchedulerConfig(config.effectiveTokenBudget(), config.maxNumSeqs(), ctx,
                             endOfGenerationIds(model.tokenizer()), false),
-                    new KvCacheConfig(config.effectiveKvBlocks(ctx), LocalServingConfig.BLOCK_SIZE, config.prefixCaching()));
+                    new KvCacheConfig(config.effectiveKvBlocks(ctx, kvBytesPerToken(model)), LocalServingConfig.BLOCK_SIZE, config.prefixCaching()));
             String name = config.name() != null ? config.name() : defaultName(path);
             LocalServedModel served = new LocalServedModel(model, name, ctx,
                     new EngineCore(engineConfig, executorFactory.apply(model, engineConfig)));
@@ -70,6 +69,12 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /** Bytes one token's K and V take in the paged F16 cache, all layers. */
+    static long kvBytesPerToken(LocalModel model) {
+        var c = model.model().config();
+        return 2L * c.layers() * (c.kvDimK() + c.kvDimV());
     }
 
     private static String defaultName(Path path) {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -56,6 +57,7 @@ public final class ServerMetrics {
                 .description("Prompt tokens found in the prefix cache").register(registry);
         FunctionCounter.builder("flotilla.preemptions", engine, e -> e.stats().preemptions())
                 .description("Requests preempted (KV blocks freed, recomputed later)").register(registry);
+        new JvmMemoryMetrics().bindTo(registry); // jvm_memory_used_bytes{area="heap",...}: soak tests watch it
     }
 
     private Timer timer(String name, String description) {

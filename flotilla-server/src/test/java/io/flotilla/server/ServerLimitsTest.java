@@ -34,35 +34,55 @@ class ServerLimitsTest {
     @Test
     void clientDisconnectMidStreamAbortsTheRequestAndFreesItsBlocks() throws Exception {
         try (TestServer s = slowServer(ServerConfig.local(0))) {
-            try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
-                byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
-                OutputStream out = socket.getOutputStream();
-                out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                int events = 0;
-                for (String line; events < 3 && (line = in.readLine()) != null; ) {
-                    if (line.startsWith("data: ")) {
-                        events++;
-                    }
-                }
-                assertThat(events).isEqualTo(3);
-                SchedulerStats during = s.model.engine().stats();
-                assertThat(during.numRunning()).isEqualTo(1);
-                assertThat(during.kvCache().usedBlocks()).isPositive();
-            } // the client goes away after 3 of 200 tokens
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                SchedulerStats after = s.model.engine().stats();
-                assertThat(after.numRunning()).isZero();
-                assertThat(after.numWaiting()).isZero();
-                assertThat(after.kvCache().usedBlocks()).isZero();
-                assertThat(s.server.context().admission().inFlight()).isZero();
-            });
+            disconnectAfterThreeEvents(s, STREAM, true);
             assertThat(s.get("/metrics").body())
                     .contains("flotilla_tenant_requests_total{finish_reason=\"abort\",tenant=\"default\"} 1.0");
         }
+    }
+
+    @Test
+    void clientDisconnectFreesTheBlocksOfTheBatchExecutorsPagedCache() throws Exception {
+        try (TestServer s = TestServer.start(ServerConfig.local(0))) {
+            String longStream = "{\"model\":\"tinystories\",\"prompt\":\"Once upon a time\",\"stream\":true,"
+                    + "\"max_tokens\":230,\"temperature\":1.5,\"seed\":7}";
+            disconnectAfterThreeEvents(s, longStream, false);
+            SchedulerStats after = s.model.engine().stats();
+            assertThat(after.kvCache().freeBlocks()).isEqualTo(after.kvCache().numBlocks());
+            assertThat(s.get("/metrics").body()).contains("flotilla_kv_blocks_used 0.0")
+                    .contains("flotilla_kv_blocks_free " + after.kvCache().numBlocks() + ".0");
+        }
+    }
+
+    /** Reads three SSE events of {@code json} over a raw socket, closes it, waits until the engine is idle. */
+    private static void disconnectAfterThreeEvents(TestServer s, String json, boolean checkRunning) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            int events = 0;
+            for (String line; events < 3 && (line = in.readLine()) != null; ) {
+                if (line.startsWith("data: ")) {
+                    events++;
+                }
+            }
+            assertThat(events).isEqualTo(3);
+            if (checkRunning) {
+                SchedulerStats during = s.model.engine().stats();
+                assertThat(during.numRunning()).isEqualTo(1);
+                assertThat(during.kvCache().usedBlocks()).isPositive();
+            }
+        } // the client goes away after 3 events
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            SchedulerStats after = s.model.engine().stats();
+            assertThat(after.numRunning()).isZero();
+            assertThat(after.numWaiting()).isZero();
+            assertThat(after.kvCache().usedBlocks()).isZero();
+            assertThat(s.server.context().admission().inFlight()).isZero();
+        });
     }
 
     @Test

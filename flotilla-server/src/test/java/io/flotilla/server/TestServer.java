@@ -37,7 +37,7 @@ public final class TestServer implements AutoCloseable {
         return gguf;
     }
 
-    /** The real model with its LocalExecutor, context 256, 8 sequences. */
+    /** The real model with its BatchExecutor (prefix caching on), context 256, 8 sequences. */
     public static TestServer start(ServerConfig config) throws IOException {
         return start(config, null);
     }
