@@ -16,6 +16,11 @@ import io.flotilla.pipeline.CoordinatorConfig;
 import io.flotilla.pipeline.PipelineExecutor;
 import io.flotilla.placement.PlacementObjective;
 import io.flotilla.sched.SchedulerConfig;
+import io.flotilla.server.ApiKeys;
+import io.flotilla.server.ExecutorServedModel;
+import io.flotilla.server.FlotillaServer;
+import io.flotilla.server.LocalServingConfig;
+import io.flotilla.server.ServerConfig;
 import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
 import java.io.IOException;
@@ -38,7 +43,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code flotilla up}: a cluster on this machine. Starts the coordinator in this process and N node
  * processes (the same Java and class path), splits the machine's threads among them, and serves
- * the cluster status over HTTP; with {@code --prompt}, generates through the pipeline and exits.
+ * the OpenAI API (docs/serving.md) over the pipeline with the cluster status at
+ * {@code /cluster/status} on the same port; with {@code --prompt}, generates through the pipeline and exits.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start a cluster of N node processes on this machine plus the coordinator.")
@@ -78,6 +84,14 @@ final class UpCommand implements Callable<Integer> {
             description = "generate greedily from this prompt through the pipeline, print the text and stop")
     String prompt;
 
+    @Option(names = "--max-num-seqs", paramLabel = "N",
+            description = "sequences served together, KV reserved on every stage (default: ${DEFAULT-VALUE})")
+    int maxNumSeqs = 4;
+
+    @Option(names = "--api-keys", paramLabel = "FILE",
+            description = "key file of the OpenAI API (as flotilla serve); without it the API is open")
+    Path apiKeys;
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "with --prompt (default: ${DEFAULT-VALUE})")
     int maxTokens = 64;
 
@@ -100,9 +114,8 @@ final class UpCommand implements Callable<Integer> {
         Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly));
         Runtime.getRuntime().addShutdownHook(killer);
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", name, token, "127.0.0.1",
-                freePort(), model, goal, nodes, ctx, 4, Duration.ofSeconds(120)))) {
+                freePort(), model, goal, nodes, ctx, maxNumSeqs, Duration.ofSeconds(120)))) {
             coordinator.start();
-            HttpServer http = statusServer(coordinator);
             for (int i = 0; i < nodes; i++) {
                 NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1", freePort(), 0,
                         coordinator.config().joinAddress(), threads, memory == null ? 0 : NodeCommand.parseBytes(memory),
@@ -110,21 +123,43 @@ final class UpCommand implements Callable<Integer> {
                 processes.add(NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node"),
                         logs.resolve(config.nodeId() + ".log")));
             }
-            System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%n",
-                    name, nodes, threads, http.getAddress().getPort(), STATUS_PATH, logs);
-            try {
-                if (prompt != null) {
+            if (prompt != null) {
+                HttpServer http = statusServer(coordinator);
+                try {
+                    announce(name, threads, http.getAddress().getPort(), logs);
                     generate(coordinator);
-                } else {
-                    Thread.currentThread().join();
+                } finally {
+                    http.stop(0);
                 }
-            } finally {
-                http.stop(0);
+            } else {
+                serve(coordinator, name, threads, logs);
             }
         } finally {
             processes.forEach(Process::destroyForcibly);
         }
         return 0;
+    }
+
+    private void announce(String name, int threads, int boundPort, Path logs) {
+        System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%n",
+                name, nodes, threads, boundPort, STATUS_PATH, logs);
+    }
+
+    /** The OpenAI API of docs/serving.md over the pipeline, plus the status, until interrupted. */
+    private void serve(Coordinator coordinator, String name, int threads, Path logs) throws Exception {
+        LocalServingConfig config = LocalServingConfig.defaults(1).withContextLength(ctx).withMaxNumSeqs(maxNumSeqs)
+                .withPrefixCaching(false); // stages keep each sequence's KV contiguous
+        ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
+        try (ExecutorServedModel served = ExecutorServedModel.start(model, config,
+                engine -> new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60)),
+                () -> coordinator.status().planVersion() > 0);
+             FlotillaServer server = new FlotillaServer(served, new ServerConfig("127.0.0.1", port, keys, 256, "none"))
+                     .withJsonGet(STATUS_PATH, () -> ClusterStatusJson.write(coordinator.status())).start()) {
+            announce(name, threads, server.port(), logs);
+            System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences)%n", served.name(),
+                    server.port(), ctx, maxNumSeqs);
+            Thread.currentThread().join();
+        }
     }
 
     private HttpServer statusServer(Coordinator coordinator) throws IOException {

@@ -8,7 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.placement.GgufModelSpec;
 import io.flotilla.placement.ModelSpec;
+import io.flotilla.server.FlotillaServer;
+import io.flotilla.server.LocalServedModel;
+import io.flotilla.server.LocalServingConfig;
+import io.flotilla.server.ServerConfig;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,5 +92,56 @@ class UpCommandTest {
             up.interrupt();
             up.join(20_000);
         }
+    }
+
+    @Test
+    void upServesTheOpenAiApiOverThePipelineWithTheSingleNodeGreedyText() throws Exception {
+        Path model = tinyStories();
+        String chat = "{\"model\":\"TinyStories-656K-Q8_0\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"Once upon a time\"}],\"max_tokens\":20,\"temperature\":0}";
+        String expected;
+        LocalServingConfig local = LocalServingConfig.defaults(1).withContextLength(128).withMaxNumSeqs(2);
+        try (LocalServedModel single = LocalServedModel.start(model, local);
+             FlotillaServer server = new FlotillaServer(single, ServerConfig.local(0)).start()) {
+            expected = content(post("http://127.0.0.1:" + server.port(), chat));
+        }
+        int port = freePort();
+        Thread up = Thread.ofPlatform().name("flotilla-up").start(() -> new CommandLine(new Main()).execute("up",
+                "--nodes", "2", "--model", model.toString(), "--threads-per-node", "1", "--ctx", "128",
+                "--max-num-seqs", "2", "--port", Integer.toString(port), "--log-dir", logs.toString()));
+        try {
+            String url = "http://127.0.0.1:" + port;
+            HttpClient http = HttpClient.newHttpClient();
+            int ready = 0;
+            for (int i = 0; i < 600 && ready != 200; i++) {
+                Thread.sleep(100);
+                try {
+                    ready = http.send(HttpRequest.newBuilder(URI.create(url + "/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (java.io.IOException notYet) {
+                    ready = 0;
+                }
+            }
+            assertThat(ready).isEqualTo(200);
+            assertThat(content(post(url, chat))).isEqualTo(expected).isNotBlank();
+            JsonNode status = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(
+                    URI.create(url + UpCommand.STATUS_PATH)).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(status.get("nodes")).hasSize(2);
+        } finally {
+            up.interrupt();
+            up.join(20_000);
+        }
+    }
+
+    private static JsonNode post(String url, String json) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(url + "/v1/chat/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    private static String content(JsonNode response) {
+        return response.get("choices").get(0).get("message").get("content").asText();
     }
 }

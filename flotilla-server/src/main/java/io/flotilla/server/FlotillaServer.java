@@ -6,6 +6,9 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,7 @@ public final class FlotillaServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final ServerTracing tracing;
     private final ServingContext context;
+    private final Map<String, Supplier<String>> jsonGets = new LinkedHashMap<>();
     private WebServer server;
 
     public FlotillaServer(ServedModel model, ServerConfig config) {
@@ -37,6 +41,18 @@ public final class FlotillaServer implements AutoCloseable {
         this.tracing = tracing;
         this.context = new ServingContext(model,
                 new Admission(config.apiKeys(), new TenantQuotas(), metrics, config.maxQueuedRequests()), metrics, tracing);
+    }
+
+    /**
+     * Adds {@code GET path} answering 200 with the JSON {@code body} supplies (no API key needed,
+     * like {@code /health}); e.g. {@code /cluster/status} when a cluster serves. Before {@link #start()}.
+     */
+    public synchronized FlotillaServer withJsonGet(String path, Supplier<String> body) {
+        if (server != null) {
+            throw new IllegalStateException("routes are fixed once started; cannot add " + path);
+        }
+        jsonGets.put(path, body);
+        return this;
     }
 
     public synchronized FlotillaServer start() {
@@ -70,6 +86,7 @@ public final class FlotillaServer implements AutoCloseable {
                 })
                 .get("/metrics", (req, res) -> text(res, 200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape()));
+        jsonGets.forEach((path, body) -> routing.get(path, (req, res) -> text(res, 200, "application/json", body.get())));
         OpenAiRoutes.register(routing, context);
         routing.error(ApiError.class, (req, res, e) -> OpenAiRoutes.sendError(res, e))
                 .any((req, res) -> OpenAiRoutes.sendError(res, new ApiError(404, "invalid_request_error",

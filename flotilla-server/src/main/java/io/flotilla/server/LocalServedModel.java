@@ -77,12 +77,12 @@ public final class LocalServedModel implements ServedModel, AutoCloseable {
         return 2L * c.layers() * (c.kvDimK() + c.kvDimV());
     }
 
-    private static String defaultName(Path path) {
+    static String defaultName(Path path) {
         String file = path.getFileName().toString();
         return file.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf") ? file.substring(0, file.length() - 5) : file;
     }
 
-    private static Set<Integer> endOfGenerationIds(Tokenizer tokenizer) {
+    static Set<Integer> endOfGenerationIds(Tokenizer tokenizer) {
         Set<Integer> ids = new HashSet<>();
         for (int id = 0; id < tokenizer.vocabSize(); id++) {
             if (tokenizer.isEndOfGeneration(id)) {
