@@ -77,6 +77,14 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "send ignore_eos so every answer is --output-len tokens (default: on)")
     boolean ignoreEos;
 
+    @Option(names = "--cancel-fraction", paramLabel = "F",
+            description = "cancel this fraction of the requests at a random point of their stream (default: 0)")
+    double cancelFraction;
+
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "send no request after this many seconds (a soak; default: until --requests are sent)")
+    double duration;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -112,7 +120,8 @@ final class BenchServeCommand implements Callable<Integer> {
         if (concurrency != null && concurrency < 1) {
             throw new IllegalArgumentException("--concurrency must be >= 1, got " + concurrency);
         }
-        return new ServeBenchConfig(requests, c, rate, inputLen, outputLen, sharedPrefix, seed, sloTtftMs, sloTpotMs);
+        return new ServeBenchConfig(requests, c, rate, inputLen, outputLen, sharedPrefix, seed, sloTtftMs, sloTpotMs,
+                cancelFraction, duration);
     }
 
     static ObjectNode toJson(ServeBenchStats s) {
@@ -126,6 +135,7 @@ final class BenchServeCommand implements Callable<Integer> {
         o.put("shared_prefix", c.sharedPrefix());
         o.put("completed", s.completed());
         o.put("errors", s.errors());
+        o.put("cancelled", s.cancelled());
         o.put("duration_s", Sizes.round3(s.durationSeconds()));
         o.put("prompt_tokens", s.promptTokens());
         o.put("output_tokens", s.outputTokens());
@@ -166,8 +176,8 @@ final class BenchServeCommand implements Callable<Integer> {
                         ? String.format(Locale.ROOT, "Poisson %.2f req/s%s", c.rate(),
                         c.concurrency() > 0 ? ", at most " + c.concurrency() + " in flight" : "")
                         : "concurrency " + c.concurrency());
-        System.out.printf(Locale.ROOT, "completed  %d, errors %d, in %.2f s%n", s.completed(), s.errors(),
-                s.durationSeconds());
+        System.out.printf(Locale.ROOT, "completed  %d, errors %d, cancelled %d, in %.2f s%n", s.completed(), s.errors(),
+                s.cancelled(), s.durationSeconds());
         System.out.printf(Locale.ROOT, "throughput %.3f req/s, %.2f output tok/s%n", s.requestsPerSecond(),
                 s.outputTokensPerSecond());
         if (c.hasSlo()) {

@@ -81,6 +81,11 @@ public final class OpenAiStreamClient implements CompletionClient {
 
     @Override
     public RequestTiming complete(String prompt, int maxTokens) {
+        return complete(prompt, maxTokens, 0);
+    }
+
+    @Override
+    public RequestTiming complete(String prompt, int maxTokens, int cancelAfter) {
         HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).timeout(Duration.ofMinutes(10))
                 .header("Content-Type", "application/json").header("Accept", "text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(body(prompt, maxTokens)));
@@ -95,7 +100,7 @@ public final class OpenAiStreamClient implements CompletionClient {
                     String text = new String(in.readNBytes(300), StandardCharsets.UTF_8).strip();
                     return RequestTiming.failed("HTTP " + r.statusCode() + ": " + text);
                 }
-                return read(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), start);
+                return read(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), start, cancelAfter);
             }
         } catch (IOException e) {
             return RequestTiming.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -107,7 +112,13 @@ public final class OpenAiStreamClient implements CompletionClient {
 
     /** Reads the SSE stream; {@code start} is when the request was sent. */
     static RequestTiming read(BufferedReader in, long start) throws IOException {
+        return read(in, start, 0);
+    }
+
+    /** ... and stops after {@code cancelAfter} content chunks (0 = never): the caller closes the stream. */
+    static RequestTiming read(BufferedReader in, long start, int cancelAfter) throws IOException {
         StreamTimer timer = new StreamTimer(start);
+        int contents = 0;
         for (String line; (line = in.readLine()) != null; ) {
             if (!line.startsWith("data:")) {
                 continue; // blank separators, comments, event names
@@ -123,6 +134,9 @@ public final class OpenAiStreamClient implements CompletionClient {
             JsonNode text = chunk.path("choices").path(0).path("text");
             if (text.isTextual() && !text.asText().isEmpty()) {
                 timer.content();
+                if (++contents == cancelAfter) {
+                    return RequestTiming.failed(RequestTiming.CANCELLED);
+                }
             }
             JsonNode usage = chunk.path("usage");
             if (usage.isObject()) {

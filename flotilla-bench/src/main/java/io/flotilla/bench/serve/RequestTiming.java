@@ -11,12 +11,19 @@ package io.flotilla.bench.serve;
  */
 public record RequestTiming(double ttftMs, double[] itlMs, double e2eMs, int outputTokens, int promptTokens,
                             String error) {
+    /** The error of a request the client cancelled on purpose ({@code --cancel-fraction}). */
+    public static final String CANCELLED = "cancelled by the client";
+
     public static RequestTiming failed(String error) {
         return new RequestTiming(Double.NaN, new double[0], Double.NaN, 0, 0, error);
     }
 
     public boolean ok() {
         return error == null;
+    }
+
+    public boolean cancelled() {
+        return CANCELLED.equals(error);
     }
 
     /** Time per output token after the first: {@code (e2e − TTFT) / (outputTokens − 1)}; NaN for one token. */

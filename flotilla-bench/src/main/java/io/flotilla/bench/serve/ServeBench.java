@@ -23,16 +23,18 @@ public final class ServeBench {
             prompts[i] = source.next();
         }
         RequestTiming[] results = new RequestTiming[c.requests()];
+        int[] cancelAt = cancelPoints(c);
         long t0 = System.nanoTime();
+        long deadline = c.durationSeconds() > 0 ? t0 + (long) (c.durationSeconds() * 1e9) : Long.MAX_VALUE;
         try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
             if (c.poisson()) {
-                arrive(c, client, prompts, results, exec, t0);
+                arrive(c, client, prompts, cancelAt, results, exec, t0, deadline);
             } else {
                 AtomicInteger next = new AtomicInteger();
                 for (int w = 0; w < Math.min(c.concurrency(), c.requests()); w++) {
                     exec.submit(() -> {
-                        for (int i; (i = next.getAndIncrement()) < prompts.length; ) {
-                            results[i] = send(client, prompts[i], c.outputLen());
+                        for (int i; System.nanoTime() < deadline && (i = next.getAndIncrement()) < prompts.length; ) {
+                            results[i] = send(client, prompts[i], c.outputLen(), cancelAt[i]);
                         }
                     });
                 }
@@ -42,11 +44,12 @@ public final class ServeBench {
     }
 
     /** Sends each request at its Poisson arrival time, at most {@code concurrency} in flight when set. */
-    private static void arrive(ServeBenchConfig c, CompletionClient client, String[] prompts, RequestTiming[] results,
-                               ExecutorService exec, long t0) throws InterruptedException {
+    private static void arrive(ServeBenchConfig c, CompletionClient client, String[] prompts, int[] cancelAt,
+                               RequestTiming[] results, ExecutorService exec, long t0, long deadline)
+            throws InterruptedException {
         long[] at = arrivalNanos(c.rate(), c.requests(), c.seed());
         Semaphore inFlight = new Semaphore(c.concurrency() > 0 ? c.concurrency() : Integer.MAX_VALUE);
-        for (int i = 0; i < prompts.length; i++) {
+        for (int i = 0; i < prompts.length && System.nanoTime() < deadline; i++) {
             long wait = t0 + at[i] - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
@@ -55,7 +58,7 @@ public final class ServeBench {
             int k = i;
             exec.submit(() -> {
                 try {
-                    results[k] = send(client, prompts[k], c.outputLen());
+                    results[k] = send(client, prompts[k], c.outputLen(), cancelAt[k]);
                 } finally {
                     inFlight.release();
                 }
@@ -71,15 +74,27 @@ public final class ServeBench {
      */
     public static void probe(CompletionClient client, ServeBenchConfig c) {
         RequestTiming r = send(client, new ServePrompts(c.inputLen(), c.sharedPrefix(), c.seed() + 1).next(),
-                c.outputLen());
+                c.outputLen(), 0);
         if (!r.ok()) {
             throw new IllegalStateException("the first request to " + client + " failed: " + r.error());
         }
     }
 
-    private static RequestTiming send(CompletionClient client, String prompt, int maxTokens) {
+    /** Per request: after how many content chunks the client cancels it (0 = never), seeded by the config. */
+    static int[] cancelPoints(ServeBenchConfig c) {
+        SplittableRandom random = new SplittableRandom(c.seed() * 31 + 7);
+        int[] at = new int[c.requests()];
+        for (int i = 0; i < at.length; i++) {
+            if (c.outputLen() > 1 && random.nextDouble() < c.cancelFraction()) {
+                at[i] = 1 + random.nextInt(c.outputLen() - 1);
+            }
+        }
+        return at;
+    }
+
+    private static RequestTiming send(CompletionClient client, String prompt, int maxTokens, int cancelAfter) {
         try {
-            return client.complete(prompt, maxTokens);
+            return client.complete(prompt, maxTokens, cancelAfter);
         } catch (RuntimeException e) {
             return RequestTiming.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
         }

@@ -6,10 +6,24 @@ package io.flotilla.bench.serve;
  * tokens each. Either {@code concurrency} clients send back to back, or requests arrive as a
  * Poisson process of {@code rate} per second (seeded by {@code seed}), with {@code concurrency}
  * then capping the requests in flight ({@code 0}: no cap). SLOs of 0 are not applied.
+ * {@code cancelFraction} of the requests (chosen at random) are cancelled by closing their stream
+ * after a random number of content chunks (1..outputLen−1); with {@code durationSeconds} > 0 no
+ * request is sent after that many seconds (a soak test), whatever is left of {@code requests}.
  */
 public record ServeBenchConfig(int requests, int concurrency, double rate, int inputLen, int outputLen,
-                               int sharedPrefix, long seed, double sloTtftMs, double sloTpotMs) {
+                               int sharedPrefix, long seed, double sloTtftMs, double sloTpotMs,
+                               double cancelFraction, double durationSeconds) {
+    /** No cancellations, no time limit. */
+    public ServeBenchConfig(int requests, int concurrency, double rate, int inputLen, int outputLen, int sharedPrefix,
+                            long seed, double sloTtftMs, double sloTpotMs) {
+        this(requests, concurrency, rate, inputLen, outputLen, sharedPrefix, seed, sloTtftMs, sloTpotMs, 0, 0);
+    }
+
     public ServeBenchConfig {
+        if (cancelFraction < 0 || cancelFraction > 1 || durationSeconds < 0) {
+            throw new IllegalArgumentException("cancel fraction must be within 0..1 and duration >= 0, got "
+                    + cancelFraction + " and " + durationSeconds);
+        }
         if (requests < 1 || inputLen < 1 || outputLen < 1) {
             throw new IllegalArgumentException("requests, input length and output length must be >= 1, got "
                     + requests + ", " + inputLen + ", " + outputLen);

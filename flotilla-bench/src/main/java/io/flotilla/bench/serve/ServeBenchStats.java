@@ -10,28 +10,33 @@ import java.util.List;
  *
  * @param goodRequests  successful requests within every SLO given (all successful ones without SLOs)
  * @param errorSamples  the first few distinct error messages
+ * @param cancelled     requests the client cancelled on purpose (neither completed nor errors)
  */
 public record ServeBenchStats(ServeBenchConfig config, int completed, int errors, double durationSeconds,
                               long promptTokens, long outputTokens, Distribution ttftMs, Distribution tpotMs,
-                              Distribution itlMs, Distribution e2eMs, int goodRequests, List<String> errorSamples) {
+                              Distribution itlMs, Distribution e2eMs, int goodRequests, List<String> errorSamples,
+                              int cancelled) {
 
-    static ServeBenchStats of(ServeBenchConfig c, RequestTiming[] results, double seconds) {
+    /** Over the requests sent ({@code null} entries were never sent: the duration ran out). */
+    static ServeBenchStats of(ServeBenchConfig c, RequestTiming[] all, double seconds) {
+        RequestTiming[] results = Arrays.stream(all).filter(java.util.Objects::nonNull).toArray(RequestTiming[]::new);
         List<RequestTiming> ok = Arrays.stream(results).filter(RequestTiming::ok).toList();
+        int cancelled = (int) Arrays.stream(results).filter(RequestTiming::cancelled).count();
         List<String> samples = new ArrayList<>();
         for (RequestTiming r : results) {
-            if (!r.ok() && samples.size() < 5 && !samples.contains(r.error())) {
+            if (!r.ok() && !r.cancelled() && samples.size() < 5 && !samples.contains(r.error())) {
                 samples.add(r.error());
             }
         }
         int good = (int) ok.stream().filter(r -> meets(c, r)).count();
-        return new ServeBenchStats(c, ok.size(), results.length - ok.size(), seconds,
+        return new ServeBenchStats(c, ok.size(), results.length - ok.size() - cancelled, seconds,
                 ok.stream().mapToLong(RequestTiming::promptTokens).sum(),
                 ok.stream().mapToLong(RequestTiming::outputTokens).sum(),
                 Distribution.of(ok.stream().mapToDouble(RequestTiming::ttftMs).toArray()),
                 Distribution.of(ok.stream().mapToDouble(RequestTiming::tpotMs).toArray()),
                 Distribution.of(ok.stream().flatMapToDouble(r -> Arrays.stream(r.itlMs())).toArray()),
                 Distribution.of(ok.stream().mapToDouble(RequestTiming::e2eMs).toArray()),
-                good, List.copyOf(samples));
+                good, List.copyOf(samples), cancelled);
     }
 
     /** Whether {@code r} meets the SLOs of {@code c} (a single-token answer has no TPOT to miss). */

@@ -42,6 +42,22 @@ class ServeBenchTest {
     }
 
     @Test
+    void cancelledRequestsAreNeitherCompletedNorErrorsAndADurationStopsSending() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(6, i -> 0, 5, 0);
+             OpenAiStreamClient client = new OpenAiStreamClient(server.url(), "m", null, true)) {
+            ServeBenchConfig c = new ServeBenchConfig(20, 2, 0, 4, 6, 0, 3, 0, 0, 0.5, 0);
+            int expected = (int) java.util.stream.IntStream.of(ServeBench.cancelPoints(c)).filter(k -> k > 0).count();
+            assertThat(expected).isBetween(3, 17);
+            ServeBenchStats s = ServeBench.run(c, client);
+            assertThat(s.cancelled()).isEqualTo(expected);
+            assertThat(s.errors()).as(String.valueOf(s.errorSamples())).isZero();
+            assertThat(s.completed()).isEqualTo(20 - expected);
+            ServeBenchStats timed = ServeBench.run(new ServeBenchConfig(100_000, 1, 0, 4, 6, 0, 3, 0, 0, 0, 0.3), client);
+            assertThat(timed.completed()).isPositive().isLessThan(100_000);
+        }
+    }
+
+    @Test
     void requestsStreamWithUsageAndFixedLength() throws Exception {
         try (FakeOpenAiServer server = new FakeOpenAiServer(2, i -> 0, 0, 0);
              OpenAiStreamClient client = new OpenAiStreamClient(server.url(), "tiny", "k-123", true)) {
