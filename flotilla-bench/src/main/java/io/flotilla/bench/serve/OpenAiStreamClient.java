@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -57,6 +58,28 @@ public final class OpenAiStreamClient implements CompletionClient {
             return URI.create(s);
         }
         return URI.create(s.endsWith("/v1") ? s + "/completions" : s + "/v1/completions");
+    }
+
+    /**
+     * The id of the first model the server lists at {@code GET /v1/models} (servers that require
+     * the {@code model} field accept it); empty when the server does not answer that.
+     */
+    public static Optional<String> firstServedModel(URI url, String apiKey) {
+        URI models = URI.create(endpoint(url).toString().replaceAll("/completions$", "/models"));
+        HttpRequest.Builder b = HttpRequest.newBuilder(models).timeout(Duration.ofSeconds(30)).GET();
+        if (apiKey != null) {
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode id = r.statusCode() == 200 ? JSON.readTree(r.body()).path("data").path(0).path("id") : null;
+            return id != null && id.isTextual() ? Optional.of(id.asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     public URI endpoint() {
