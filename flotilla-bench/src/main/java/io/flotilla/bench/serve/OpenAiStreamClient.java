@@ -40,10 +40,6 @@ public final class OpenAiStreamClient implements CompletionClient {
      * @param apiKey sent as {@code Authorization: Bearer}, or {@code null}
      */
     public OpenAiStreamClient(URI url, String model, String apiKey, boolean ignoreEos) {
-        String scheme = url.getScheme();
-        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-            throw new IllegalArgumentException("URL must be http://HOST[:PORT][/v1], got " + url);
-        }
         this.endpoint = endpoint(url);
         this.model = model;
         this.apiKey = apiKey;
@@ -52,7 +48,12 @@ public final class OpenAiStreamClient implements CompletionClient {
                 .connectTimeout(Duration.ofSeconds(10)).executor(executor).build();
     }
 
+    /** The completions endpoint of {@code url}; throws {@link IllegalArgumentException} for anything but http(s). */
     static URI endpoint(URI url) {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("URL must be http://HOST[:PORT][/v1], got " + url);
+        }
         String s = url.toString().replaceAll("/+$", "");
         if (s.endsWith("/completions")) {
             return URI.create(s);

@@ -24,7 +24,9 @@ public final class ServeBench {
         }
         RequestTiming[] results = new RequestTiming[c.requests()];
         long t0 = System.nanoTime();
-        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+        // platform threads: a client may block in native code (llama.cpp), which would pin a virtual
+        // thread's carrier and cap the concurrency at the number of cores
+        try (ExecutorService exec = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             if (c.poisson()) {
                 arrive(c, client, prompts, results, exec, t0);
             } else {
