@@ -11,11 +11,15 @@ import picocli.CommandLine.Command;
         subcommands = {
             GenerateCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
             TokenizeCommand.class,
             PerplexityCommand.class,
             TrainCommand.class,
             BenchCommand.class,
             InspectCommand.class,
+            NodeCommand.class,
+            UpCommand.class,
+            ClusterCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
