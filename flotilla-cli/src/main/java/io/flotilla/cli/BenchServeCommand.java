@@ -58,7 +58,7 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--shared-prefix", paramLabel = "P", description = "words every prompt starts with (default: ${DEFAULT-VALUE})")
     int sharedPrefix;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "the request's model field (default: none sent)")
+    @Option(names = "--model", paramLabel = "NAME", description = "the request's model field (default: the first of GET /v1/models, if any)")
     String model;
 
     @Option(names = "--api-key", paramLabel = "K", description = "sent as Authorization: Bearer K")
@@ -109,7 +109,8 @@ final class BenchServeCommand implements Callable<Integer> {
                     + (url == null ? "neither" : "both"));
         }
         if (url != null) {
-            return new OpenAiStreamClient(url, model, apiKey, ignoreEos);
+            String name = model != null ? model : OpenAiStreamClient.firstServedModel(url, apiKey).orElse(null);
+            return new OpenAiStreamClient(url, name, apiKey, ignoreEos);
         }
         // words of the synthetic vocabularies may take several tokens: room for four per word
         return new LlamaCppServerClient(llamaCppModel, parallel, threads, 4 * inputLen + outputLen + 16);

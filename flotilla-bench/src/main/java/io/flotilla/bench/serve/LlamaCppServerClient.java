@@ -44,7 +44,7 @@ public final class LlamaCppServerClient implements CompletionClient {
         LlamaModel.setLogger(LogFormat.TEXT, (level, text) -> {});
         this.llama = new LlamaModel(new ModelParameters().setModel(model.toAbsolutePath().toString())
                 .setParallel(parallel).setCtxSize(parallel * ctxPerSlot).setThreads(threads).setThreadsBatch(threads)
-                .enableContBatching());
+                .enableContBatching().disableLog());
     }
 
     @Override
@@ -60,7 +60,7 @@ public final class LlamaCppServerClient implements CompletionClient {
                 tokens++;
             }
         }
-        timer.usage(tokens, 0);
+        timer.usage(tokens, llama.encode(prompt).length);
         return timer.finish();
     }
 

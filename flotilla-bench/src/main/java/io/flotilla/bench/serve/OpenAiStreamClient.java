@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -39,10 +40,6 @@ public final class OpenAiStreamClient implements CompletionClient {
      * @param apiKey sent as {@code Authorization: Bearer}, or {@code null}
      */
     public OpenAiStreamClient(URI url, String model, String apiKey, boolean ignoreEos) {
-        String scheme = url.getScheme();
-        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-            throw new IllegalArgumentException("URL must be http://HOST[:PORT][/v1], got " + url);
-        }
         this.endpoint = endpoint(url);
         this.model = model;
         this.apiKey = apiKey;
@@ -51,12 +48,39 @@ public final class OpenAiStreamClient implements CompletionClient {
                 .connectTimeout(Duration.ofSeconds(10)).executor(executor).build();
     }
 
+    /** The completions endpoint of {@code url}; throws {@link IllegalArgumentException} for anything but http(s). */
     static URI endpoint(URI url) {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("URL must be http://HOST[:PORT][/v1], got " + url);
+        }
         String s = url.toString().replaceAll("/+$", "");
         if (s.endsWith("/completions")) {
             return URI.create(s);
         }
         return URI.create(s.endsWith("/v1") ? s + "/completions" : s + "/v1/completions");
+    }
+
+    /**
+     * The id of the first model the server lists at {@code GET /v1/models} (servers that require
+     * the {@code model} field accept it); empty when the server does not answer that.
+     */
+    public static Optional<String> firstServedModel(URI url, String apiKey) {
+        URI models = URI.create(endpoint(url).toString().replaceAll("/completions$", "/models"));
+        HttpRequest.Builder b = HttpRequest.newBuilder(models).timeout(Duration.ofSeconds(30)).GET();
+        if (apiKey != null) {
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode id = r.statusCode() == 200 ? JSON.readTree(r.body()).path("data").path(0).path("id") : null;
+            return id != null && id.isTextual() ? Optional.of(id.asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     public URI endpoint() {

@@ -26,7 +26,9 @@ public final class ServeBench {
         int[] cancelAt = cancelPoints(c);
         long t0 = System.nanoTime();
         long deadline = c.durationSeconds() > 0 ? t0 + (long) (c.durationSeconds() * 1e9) : Long.MAX_VALUE;
-        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+        // platform threads: a client may block in native code (llama.cpp), which would pin a virtual
+        // thread's carrier and cap the concurrency at the number of cores
+        try (ExecutorService exec = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             if (c.poisson()) {
                 arrive(c, client, prompts, cancelAt, results, exec, t0, deadline);
             } else {

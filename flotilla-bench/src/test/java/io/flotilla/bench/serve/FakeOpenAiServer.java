@@ -37,6 +37,13 @@ final class FakeOpenAiServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/v1/completions", this::handle);
+        server.createContext("/v1/models", ex -> {
+            byte[] list = "{\"object\":\"list\",\"data\":[{\"id\":\"fake-model\",\"object\":\"model\"}]}"
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, list.length);
+            ex.getResponseBody().write(list);
+            ex.close();
+        });
         server.start();
     }
 

@@ -20,7 +20,7 @@ class LlamaCppServerClientTest {
     void parallelSlotsServeTheBenchmarksRequests() throws Exception {
         Path file = tmp.resolve("tiny.gguf");
         SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
-        try (LlamaCppServerClient client = new LlamaCppServerClient(file, 2, 1, 64)) {
+        try (LlamaCppServerClient client = new LlamaCppServerClient(file, 2, 1, 256)) {
             ServeBenchStats s = ServeBench.run(new ServeBenchConfig(4, 2, 0, 12, 6, 4, 1, 0, 0), client);
             assertThat(s.errors()).as(String.valueOf(s.errorSamples())).isZero();
             assertThat(s.completed()).isEqualTo(4);

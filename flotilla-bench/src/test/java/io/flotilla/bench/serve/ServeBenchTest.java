@@ -149,6 +149,14 @@ class ServeBenchTest {
     }
 
     @Test
+    void theServedModelIsFoundWhenNotGiven() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(1, i -> 0, 0, 0)) {
+            assertThat(OpenAiStreamClient.firstServedModel(server.url(), null)).contains("fake-model");
+            assertThat(OpenAiStreamClient.firstServedModel(URI.create(server.url() + "/nothing"), null)).isEmpty();
+        }
+    }
+
+    @Test
     void endpointAcceptsBaseOrFullUrls() {
         assertThat(OpenAiStreamClient.endpoint(URI.create("http://127.0.0.1:8080")))
                 .hasToString("http://127.0.0.1:8080/v1/completions");
