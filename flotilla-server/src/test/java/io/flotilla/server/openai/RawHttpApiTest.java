@@ -242,7 +242,13 @@ class RawHttpApiTest {
         ch.qos.logback.classic.Logger logger =
                 (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
+                new ch.qos.logback.core.read.ListAppender<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                        e.prepareForDeferredProcessing(); // the MDC is read lazily: capture it on the logging thread
+                        super.append(e);
+                    }
+                };
         appender.start();
         ch.qos.logback.classic.Level level = logger.getLevel();
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
