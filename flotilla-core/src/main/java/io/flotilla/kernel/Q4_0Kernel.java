@@ -42,23 +42,20 @@ final class Q4_0Kernel extends DotKernel {
         return Lanes.sum(acc) - 8 * offset;
     }
 
-    /** Two passes of two tokens, for the reason {@link Q8_0Kernel#dot4} gives. */
     @Override
     void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
-        dot2(w, row, a, t, out, o, stride, lanes);
-        dot2(w, row, a, t + 2, out, o + 2 * stride, stride, lanes);
-    }
-
-    private static void dot2(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride,
-                             float[] lanes) {
         int cols = a.cols();
         int q0 = t * cols;
         int b0 = q0 / 32;
         int bpt = cols / 32;
         FloatVector acc0 = FloatVector.zero(Lanes.F);
         FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
         float off0 = 0f;
         float off1 = 0f;
+        float off2 = 0f;
+        float off3 = 0f;
         for (int b = 0; b < bpt; b++) {
             long blk = row + (long) BLOCK_BYTES * b;
             ShortVector q = u8(w, blk + 2);
@@ -75,11 +72,25 @@ final class Q4_0Kernel extends DotKernel {
             s = dw * a.d[bi];
             acc1 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc1);
             off1 += s * a.sum[bi];
+            qo += cols;
+            bi += bpt;
+            s = dw * a.d[bi];
+            acc2 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc2);
+            off2 += s * a.sum[bi];
+            qo += cols;
+            bi += bpt;
+            s = dw * a.d[bi];
+            acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc3);
+            off3 += s * a.sum[bi];
         }
-        acc0.intoArray(lanes, 0); // lane sums from memory: keeps the vector operations within C2's inlining limit
+        acc0.intoArray(lanes, 0); // lane sums from memory: four Lanes.sum(vector) calls do not fit C2's inlining budget
         acc1.intoArray(lanes, Lanes.N);
+        acc2.intoArray(lanes, 2 * Lanes.N);
+        acc3.intoArray(lanes, 3 * Lanes.N);
         out[o] = Lanes.sum(lanes, 0) - 8 * off0;
         out[o + stride] = Lanes.sum(lanes, 1) - 8 * off1;
+        out[o + 2 * stride] = Lanes.sum(lanes, 2) - 8 * off2;
+        out[o + 3 * stride] = Lanes.sum(lanes, 3) - 8 * off3;
     }
 
     @Override

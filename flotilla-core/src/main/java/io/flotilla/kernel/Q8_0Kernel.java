@@ -34,25 +34,16 @@ final class Q8_0Kernel extends DotKernel {
         return Lanes.sum(acc);
     }
 
-    /**
-     * Two passes of two tokens over the row (the row is in L1 by the second pass): a four-token loop
-     * body has more vector operations than C2 inlines into one method, and the rest then run
-     * through the Vector API's boxed fallback (allocating on every call).
-     */
     @Override
     void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
-        dot2(w, row, a, t, out, o, stride, lanes);
-        dot2(w, row, a, t + 2, out, o + 2 * stride, stride, lanes);
-    }
-
-    private static void dot2(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride,
-                             float[] lanes) {
         int cols = a.cols();
         int q0 = t * cols;
         int b0 = q0 / 32;
         int bpt = cols / 32;
         FloatVector acc0 = FloatVector.zero(Lanes.F);
         FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
         for (int b = 0; b < bpt; b++) {
             long blk = row + (long) BLOCK_BYTES * b;
             ShortVector lo = s8(w, blk + 2);
@@ -62,11 +53,19 @@ final class Q8_0Kernel extends DotKernel {
             acc0 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + b], acc0);
             qo += cols;
             acc1 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + bpt + b], acc1);
+            qo += cols;
+            acc2 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + 2 * bpt + b], acc2);
+            qo += cols;
+            acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + 3 * bpt + b], acc3);
         }
-        acc0.intoArray(lanes, 0); // lane sums from memory: keeps the vector operations within C2's inlining limit
+        acc0.intoArray(lanes, 0); // lane sums from memory: four Lanes.sum(vector) calls do not fit C2's inlining budget
         acc1.intoArray(lanes, Lanes.N);
+        acc2.intoArray(lanes, 2 * Lanes.N);
+        acc3.intoArray(lanes, 3 * Lanes.N);
         out[o] = Lanes.sum(lanes, 0);
         out[o + stride] = Lanes.sum(lanes, 1);
+        out[o + 2 * stride] = Lanes.sum(lanes, 2);
+        out[o + 3 * stride] = Lanes.sum(lanes, 3);
     }
 
     @Override
