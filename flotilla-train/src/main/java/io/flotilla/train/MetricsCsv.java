@@ -5,10 +5,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
-/** {@code metrics.csv} next to the checkpoint: one row per step, validation loss on evaluation steps. */
+/**
+ * {@code metrics.csv} next to the checkpoint: one row per step, validation loss on evaluation steps.
+ * A resumed run appends; rows past the checkpoint's step (written by the interrupted run after its
+ * last checkpoint, and about to be trained again) are dropped first, so every step appears once.
+ */
 final class MetricsCsv implements AutoCloseable {
 
     static final String HEADER = "step,loss,lr,grad_norm,tokens_per_s,val_loss";
@@ -16,13 +23,38 @@ final class MetricsCsv implements AutoCloseable {
     private final BufferedWriter out;
 
     MetricsCsv(Path file, boolean append) throws IOException {
+        this(file, append, Long.MAX_VALUE);
+    }
+
+    MetricsCsv(Path file, boolean append, long resumeStep) throws IOException {
         boolean fresh = !append || !Files.exists(file);
+        if (!fresh) {
+            dropRowsAfter(file, resumeStep);
+        }
         out = fresh
                 ? Files.newBufferedWriter(file, StandardCharsets.UTF_8)
                 : Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         if (fresh) {
             out.write(HEADER);
             out.newLine();
+        }
+    }
+
+    private static void dropRowsAfter(Path file, long step) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> kept = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            int comma = line.indexOf(',');
+            String first = comma < 0 ? line : line.substring(0, comma);
+            boolean numbered = !first.isEmpty() && first.chars().allMatch(Character::isDigit);
+            if (kept.isEmpty() || !numbered || Long.parseLong(first) <= step) {
+                kept.add(line);
+            }
+        }
+        if (kept.size() < lines.size()) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, kept, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
