@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that load a model. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "the GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "the GGUF model file (default: Flotilla's demo model, " + DefaultModel.RELATIVE_PATH + ")")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
@@ -25,6 +26,6 @@ final class ModelOptions {
         if (ctx < 0) {
             throw new IllegalArgumentException("--ctx must be positive, got " + ctx);
         }
-        return LocalModel.open(model, threads);
+        return LocalModel.open(DefaultModel.orDefault(model), threads);
     }
 }
