@@ -11,7 +11,7 @@ import java.util.List;
  * The training and validation loss of a run, step by step, as {@code metrics.csv} holds them.
  * Steps are strictly increasing in each series: when a resumed run wrote a step again (it had
  * been done after the last checkpoint of an interrupted run), the later row wins and the rows it
- * replays are dropped.
+ * replays are dropped. A last line without a line break (still being written) is left out.
  *
  * @param trainSteps steps with a training loss
  * @param trainLoss  training loss of each of those steps' batch
@@ -29,7 +29,7 @@ public record LossHistory(long[] trainSteps, double[] trainLoss, long[] valSteps
 
     /** Reads a {@code metrics.csv} written by {@link Trainer} (header {@value MetricsCsv#HEADER}). */
     public static LossHistory read(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<String> lines = MetricsCsv.completeLines(csv);
         if (lines.isEmpty() || !lines.getFirst().equals(MetricsCsv.HEADER)) {
             throw new CheckpointException(csv, 0, "expected the header line '" + MetricsCsv.HEADER + "'");
         }

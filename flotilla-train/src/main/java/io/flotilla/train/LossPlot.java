@@ -204,16 +204,17 @@ public final class LossPlot {
         return Math.max(1, h.trainSteps().length / 50);
     }
 
-    /** Trailing mean over up to {@code window} values (fewer at the start). */
+    /** Centred mean over up to {@code window} values (fewer at the ends): it does not lag behind the curve. */
     static double[] movingMean(double[] v, int window) {
-        double[] out = new double[v.length];
-        double sum = 0;
+        double[] prefix = new double[v.length + 1];
         for (int i = 0; i < v.length; i++) {
-            sum += v[i];
-            if (i >= window) {
-                sum -= v[i - window];
-            }
-            out[i] = sum / Math.min(i + 1, window);
+            prefix[i + 1] = prefix[i] + v[i];
+        }
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int lo = Math.max(0, i - window / 2);
+            int hi = Math.min(v.length - 1, i + (window - 1) / 2);
+            out[i] = (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
         }
         return out;
     }

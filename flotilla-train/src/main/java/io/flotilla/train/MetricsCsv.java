@@ -27,10 +27,10 @@ final class MetricsCsv implements AutoCloseable {
     }
 
     MetricsCsv(Path file, boolean append, long resumeStep) throws IOException {
-        boolean fresh = !append || !Files.exists(file);
-        if (!fresh) {
+        if (append && Files.exists(file)) {
             dropRowsAfter(file, resumeStep);
         }
+        boolean fresh = !append || !Files.exists(file) || Files.size(file) == 0;
         out = fresh
                 ? Files.newBufferedWriter(file, StandardCharsets.UTF_8)
                 : Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
@@ -41,7 +41,9 @@ final class MetricsCsv implements AutoCloseable {
     }
 
     private static void dropRowsAfter(Path file, long step) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        List<String> lines = completeLines(text);
+        boolean partial = !text.isEmpty() && !text.endsWith("\n");
         List<String> kept = new ArrayList<>(lines.size());
         for (String line : lines) {
             int comma = line.indexOf(',');
@@ -51,11 +53,29 @@ final class MetricsCsv implements AutoCloseable {
                 kept.add(line);
             }
         }
-        if (kept.size() < lines.size()) {
+        if (partial || kept.size() < lines.size()) {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.write(tmp, kept, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
+    }
+
+    /** The lines of a CSV that ends with a line break; a last line without one (cut off by a crash) is left out. */
+    static List<String> completeLines(Path file) throws IOException {
+        return completeLines(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    private static List<String> completeLines(String text) {
+        List<String> lines = new ArrayList<>(text.lines().toList());
+        if (!text.isEmpty() && !text.endsWith("\n")) {
+            lines.removeLast();
+        }
+        return lines;
+    }
+
+    /** Writes buffered rows out (before a checkpoint, so that they survive a crash after it). */
+    void flush() throws IOException {
+        out.flush();
     }
 
     void step(TrainProgress p) throws IOException {

@@ -140,6 +140,7 @@ public final class Trainer {
             evaluate(metrics);
         }
         if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+            metrics.flush();
             save();
         }
     }

@@ -55,6 +55,21 @@ class LossHistoryTest {
     }
 
     @Test
+    void aLineCutOffByACrashIsLeftOutWhenReadingAndWhenResuming() throws Exception {
+        Path csv = Files.writeString(dir.resolve(Trainer.METRICS), MetricsCsv.HEADER + "\n1,5,,,,\n2,4,,,,\n3,3.5,0.001,");
+        assertThat(LossHistory.read(csv).trainSteps()).containsExactly(1, 2);
+        try (MetricsCsv m = new MetricsCsv(csv, true, 2)) {
+            m.step(step(3, 3.0));
+        }
+        assertThat(LossHistory.read(csv).trainLoss()).containsExactly(5.0, 4.0, 3.0);
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "step,lo");
+        try (MetricsCsv m = new MetricsCsv(empty, true, 0)) {
+            m.step(step(1, 3.0));
+        }
+        assertThat(LossHistory.read(empty).trainSteps()).containsExactly(1);
+    }
+
+    @Test
     void replayedStepsKeepTheLaterRow() throws Exception {
         Path csv = Files.writeString(dir.resolve("m.csv"), MetricsCsv.HEADER + "\n1,5,,,,\n2,4,,,,\n2,3,,,,\n3,2,,,,\n");
         assertThat(LossHistory.read(csv).trainLoss()).containsExactly(5.0, 3.0, 2.0);

@@ -95,8 +95,9 @@ class LossPlotTest {
     }
 
     @Test
-    void movingMeanAveragesTheTrailingWindow() {
-        assertThat(LossPlot.movingMean(new double[] {2, 4, 6, 8}, 2)).containsExactly(2, 3, 5, 7);
+    void movingMeanAveragesACentredWindow() {
+        assertThat(LossPlot.movingMean(new double[] {2, 4, 6, 8}, 3)).containsExactly(3, 4, 6, 7);
+        assertThat(LossPlot.movingMean(new double[] {2, 4, 6, 8}, 1)).containsExactly(2, 4, 6, 8);
     }
 
     @Test
