@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.tokenizer.Tokenizer;
 import java.io.FileNotFoundException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -72,6 +80,45 @@ class DefaultModelTest {
         assertThat(words.length).isGreaterThanOrEqualTo(20);
         assertThat(Arrays.stream(words).distinct().count()).as("distinct words in: " + text).isGreaterThanOrEqualTo(12);
         assertThat(knownCount).as("known words in: " + text).isGreaterThanOrEqualTo((long) Math.ceil(0.9 * words.length));
+    }
+
+    @Test
+    void theEnginesTokenizerReadsTheTrainedVocabulary() throws Exception {
+        String text = "one day, a little girl named lily found a needle in her room. she knew it was difficult to play"
+                + " with it because it was sharp.\nonce upon a time, there was a little car named beep.";
+        try (GgufFile file = GgufFile.open(demoModel())) {
+            Tokenizer t = Tokenizer.fromGguf(file.metadata());
+            int[] ids = t.encode(text, true, false);
+            assertThat(t.decode(ids)).isEqualTo(text);
+            assertThat(ids.length).as("BPE merges in use").isLessThan(text.length() / 3);
+        }
+    }
+
+    @Test
+    void serveWithoutModelServesTheDemoModel() throws Exception {
+        demoModel();
+        Path portFile = tmp.resolve("port");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0",
+                "--port-file", portFile.toString(), "--threads", "1")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!(Files.exists(portFile) && Files.size(portFile) > 0) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(p.isAlive()).as(Files.readString(tmp.resolve("out"))).isTrue();
+            String base = "http://127.0.0.1:" + Files.readString(portFile).strip();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).contains("\"flotilla-demo-tinystories\"");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test
