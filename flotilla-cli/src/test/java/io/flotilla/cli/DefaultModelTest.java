@@ -13,8 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -97,27 +95,11 @@ class DefaultModelTest {
     @Test
     void serveWithoutModelServesTheDemoModel() throws Exception {
         demoModel();
-        Path portFile = tmp.resolve("port");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0",
-                "--port-file", portFile.toString(), "--threads", "1")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (!(Files.exists(portFile) && Files.size(portFile) > 0) && p.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertThat(p.isAlive()).as(Files.readString(tmp.resolve("out"))).isTrue();
-            String base = "http://127.0.0.1:" + Files.readString(portFile).strip();
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
+        try (ServeProcess serve = ServeProcess.start(tmp, "--threads", "1");
+             HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(serve.base() + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.body()).contains("\"flotilla-demo-tinystories\"");
-        } finally {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
         }
     }
 
