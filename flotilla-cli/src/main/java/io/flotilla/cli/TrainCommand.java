@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code flotilla train}: train a small Llama-style model; the checkpoint is a GGUF the engine serves. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a small Llama-style model on a text file. Writes checkpoint.bin, metrics.csv and",
+        description = {"Train a small Llama-style model on a text file. Writes checkpoint.bin, metrics.csv, loss.png and",
                 "model.gguf (servable by 'flotilla generate') to --out. Defaults: the char-level reference recipe."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text (90% train, 10% validation)")
