@@ -1,0 +1,182 @@
+package io.flotilla.train.dist;
+
+import io.flotilla.collective.Collective;
+import io.flotilla.collective.CollectiveStats;
+import io.flotilla.train.GgufExport;
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.TrainProgress;
+import io.flotilla.train.Trainer;
+import io.flotilla.train.data.Corpus;
+import io.flotilla.train.data.ShardLoader;
+import io.flotilla.train.data.ValidationSet;
+import io.flotilla.train.model.AdamW;
+import io.flotilla.train.model.LlamaModel;
+import io.flotilla.train.model.Rng;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One worker of a distributed run. Every worker starts from the same seeded initialisation and
+ * reads its own shard of the training split ({@code config.batch()} windows per step).
+ * <ul>
+ *   <li>DDP: forward/backward on the local batch, mean of the gradients over workers (one
+ *       all-reduce per step), global-norm clip, the same AdamW step everywhere.</li>
+ *   <li>DiLoCo: {@code H} local AdamW steps, then the mean pseudo-gradient
+ *       {@code global − local} and an outer Nesterov step on the global parameters, which every
+ *       worker then continues from. The inner AdamW state stays local.</li>
+ * </ul>
+ * After every DiLoCo round (and every {@value #DDP_HASH_EVERY} DDP steps and at the end) the
+ * workers all-gather a SHA-256 of their parameters and stop with
+ * {@link ParametersDivergedException} if any differs. Rank 0 evaluates and writes {@code model.gguf}.
+ */
+public final class DistributedTrainer {
+
+    static final int DDP_HASH_EVERY = 100;
+
+    private final TrainConfig config;
+    private final DistributedConfig dist;
+    private final Corpus corpus;
+    private final Collective collective;
+    private final TrainListener listener;
+    private LlamaModel model;
+    private AdamW adam;
+    private GradientExchange exchange;
+    private long syncs;
+
+    public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
+                              TrainListener listener) {
+        this.config = config;
+        this.dist = dist;
+        this.corpus = corpus;
+        this.collective = collective;
+        this.listener = listener;
+    }
+
+    /** Trains {@code config.steps()} steps on this worker; every worker of the group calls this at once. */
+    public DistributedStats run() throws IOException {
+        int rank = collective.rank();
+        model = new LlamaModel(new Trainer(config, listener).modelConfig(corpus.tokenizer().vocabSize()), config.batch());
+        adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
+        model.initialize(new Rng(config.seed()));
+        int n = model.params().length;
+        exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
+        ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
+        float[] global = dist.mode() == DistributedConfig.Mode.DILOCO ? model.params().clone() : null;
+        float[] momentum = global == null ? null : new float[n];
+        int rows = config.batch() * config.ctx();
+        int[] inputs = new int[rows];
+        int[] targets = new int[rows];
+        long stepNanos = 0;
+        for (long step = 0; step < config.steps(); step++) {
+            long t0 = System.nanoTime();
+            loader.next(inputs, targets, config.batch());
+            model.zeroGrad();
+            double loss = model.forward(inputs, targets, config.batch(), config.ctx());
+            model.backward();
+            if (global == null) {
+                exchange.mean(model.grads());
+                syncs++;
+            }
+            double norm = AdamW.clipGradients(model.grads(), config.clip());
+            float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
+            adam.update(model.params(), model.grads(), lr);
+            boolean last = step + 1 == config.steps();
+            if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
+                outerStep(global, momentum);
+                checkHashes(step + 1);
+            } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
+                checkHashes(step + 1);
+            }
+            stepNanos += System.nanoTime() - t0;
+            Duration eta = Duration.ofNanos(stepNanos / (step + 1) * (config.steps() - step - 1));
+            listener.onStep(new TrainProgress(step + 1, config.steps(), loss, lr, norm,
+                    rows * (step + 1) / (stepNanos * 1e-9), eta));
+        }
+        CollectiveStats bytes = collective.stats();
+        double val = Double.NaN;
+        if (rank == 0) {
+            val = evaluate();
+            listener.onEval(config.steps(), val);
+            Files.createDirectories(config.outDir());
+            GgufExport.write(model, corpus.tokenizer(), "flotilla " + config.data().getFileName(),
+                    config.outDir().resolve(Trainer.MODEL));
+        }
+        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * config.steps() / (stepNanos * 1e-9);
+        return new DistributedStats(rank, val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+    }
+
+    /** DiLoCo: mean pseudo-gradient, Nesterov step on the global parameters, local ← global. */
+    private void outerStep(float[] global, float[] momentum) throws IOException {
+        float[] params = model.params();
+        float[] delta = new float[params.length];
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] = global[i] - params[i];
+        }
+        exchange.mean(delta);
+        syncs++;
+        float mu = dist.outerMomentum();
+        float lr = dist.outerLr();
+        for (int i = 0; i < delta.length; i++) {
+            momentum[i] = mu * momentum[i] + delta[i];
+            global[i] -= lr * (delta[i] + mu * momentum[i]);
+        }
+        System.arraycopy(global, 0, params, 0, params.length);
+    }
+
+    private void checkHashes(long step) throws IOException {
+        byte[][] all = collective.allGather(digest(model.params()));
+        List<String> hex = new ArrayList<>();
+        boolean same = true;
+        for (byte[] h : all) {
+            hex.add(HexFormat.of().formatHex(h));
+            same &= java.util.Arrays.equals(h, all[0]);
+        }
+        if (!same) {
+            throw new ParametersDivergedException(step, hex);
+        }
+    }
+
+    private double evaluate() {
+        ValidationSet validation = new ValidationSet(corpus.validation(), config.ctx(), config.evalWindows(),
+                config.seed());
+        int[] in = new int[config.batch() * config.ctx()];
+        int[] out = new int[in.length];
+        double sum = 0;
+        for (int w = 0; w < validation.windows(); w += config.batch()) {
+            int count = Math.min(config.batch(), validation.windows() - w);
+            validation.batch(w, count, in, out);
+            model.forward(in, out, count, config.ctx());
+            sum += model.crossEntropy() * count;
+        }
+        return sum / validation.windows();
+    }
+
+    /** The model this worker trained (for tests). */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** SHA-256 of the parameters' float32 bits, little-endian. */
+    static byte[] digest(float[] params) {
+        ByteBuffer b = ByteBuffer.allocate(4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(params);
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b.array());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    static String hash(float[] params) {
+        return HexFormat.of().formatHex(digest(params));
+    }
+}

@@ -1,0 +1,86 @@
+package io.flotilla.train.dist;
+
+import io.flotilla.collective.CollectiveConfig;
+import io.flotilla.collective.RingCollective;
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.data.Corpus;
+import io.flotilla.transport.ClusterToken;
+import io.flotilla.transport.TcpTransport;
+import io.flotilla.transport.TransportConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * K workers in this process, one thread each, every one with its own authenticated TCP transport
+ * on 127.0.0.1 (random cluster token), joined into a ring: the same code path as workers in
+ * separate processes, for tests and benchmarks. If one worker fails, the others fail at their next
+ * collective and the first failure is thrown.
+ */
+public final class LocalCluster {
+
+    /** What the run produced: every worker's stats (by rank) and rank 0's final parameters. */
+    public record Result(List<DistributedStats> workers, float[] params) {}
+
+    private LocalCluster() {}
+
+    public static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
+                             TrainListener rank0) throws IOException {
+        ClusterToken token = ClusterToken.random(new SecureRandom());
+        List<TcpTransport> transports = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().name("train-worker-", 0).factory());
+        try {
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (int r = 0; r < workers; r++) {
+                TcpTransport t = new TcpTransport(TransportConfig.loopback("worker-" + r, "flotilla-train", token));
+                transports.add(t);
+                t.start();
+                addresses.add(t.localAddress());
+            }
+            CollectiveConfig collective = CollectiveConfig.defaults().withDeadline(dist.deadline());
+            List<Future<Object[]>> futures = new ArrayList<>();
+            for (int r = 0; r < workers; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> {
+                    try (RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective)) {
+                        DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
+                                rank == 0 ? rank0 : TrainListener.NONE);
+                        return new Object[] {trainer.run(), trainer.model().params()};
+                    }
+                }));
+            }
+            List<DistributedStats> stats = new ArrayList<>();
+            float[] params = null;
+            for (Future<Object[]> f : futures) {
+                Object[] done = await(f);
+                stats.add((DistributedStats) done[0]);
+                params = params == null ? (float[]) done[1] : params;
+            }
+            return new Result(stats, params);
+        } finally {
+            pool.shutdownNow();
+            transports.forEach(TcpTransport::close);
+        }
+    }
+
+    private static Object[] await(Future<Object[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("worker failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the workers");
+        }
+    }
+}
