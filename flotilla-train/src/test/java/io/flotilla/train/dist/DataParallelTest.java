@@ -22,6 +22,11 @@ class DataParallelTest {
 
     /** About 30 KB of sentences from a dozen words, seeded. */
     static Corpus corpus() {
+        String text = text();
+        return Corpus.of(text, PieceTokenizer.chars(text));
+    }
+
+    static String text() {
         String[] words = {"the", "cat", "dog", "sat", "ran", "on", "under", "a", "mat", "log", "and", "then"};
         Rng rng = new Rng(5);
         StringBuilder sb = new StringBuilder();
@@ -32,8 +37,7 @@ class DataParallelTest {
             }
             sb.append(".\n");
         }
-        String text = sb.toString();
-        return Corpus.of(text, PieceTokenizer.chars(text));
+        return sb.toString();
     }
 
     static TrainConfig tiny(Path out, int batch, int steps) {
