@@ -51,6 +51,12 @@ public final class DistributedTrainer {
     private AdamW adam;
     private GradientExchange exchange;
     private long syncs;
+    private StepHook hook = (step, params) -> { };
+
+    /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
+    interface StepHook {
+        void afterStep(long step, float[] params);
+    }
 
     public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
                               TrainListener listener) {
@@ -92,6 +98,7 @@ public final class DistributedTrainer {
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 outerStep(global, momentum);
+                hook.afterStep(step + 1, model.params());
                 checkHashes(step + 1);
             } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
                 checkHashes(step + 1);
@@ -158,6 +165,11 @@ public final class DistributedTrainer {
             sum += model.crossEntropy() * count;
         }
         return sum / validation.windows();
+    }
+
+    DistributedTrainer withHook(StepHook hook) {
+        this.hook = hook;
+        return this;
     }
 
     /** The model this worker trained (for tests). */

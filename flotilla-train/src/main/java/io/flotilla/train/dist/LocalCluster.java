@@ -33,6 +33,16 @@ public final class LocalCluster {
 
     public static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
                              TrainListener rank0) throws IOException {
+        return run(config, dist, workers, corpus, rank0, (rank, step, params) -> { });
+    }
+
+    /** Sees every worker's parameters after each DiLoCo outer step (fault injection in tests). */
+    interface Hook {
+        void afterStep(int rank, long step, float[] params);
+    }
+
+    static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus, TrainListener rank0,
+                      Hook hook) throws IOException {
         ClusterToken token = ClusterToken.random(new SecureRandom());
         List<TcpTransport> transports = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().name("train-worker-", 0).factory());
@@ -51,7 +61,8 @@ public final class LocalCluster {
                 futures.add(pool.submit(() -> {
                     try (RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective)) {
                         DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
-                                rank == 0 ? rank0 : TrainListener.NONE);
+                                rank == 0 ? rank0 : TrainListener.NONE)
+                                .withHook((step, params) -> hook.afterStep(rank, step, params));
                         return new Object[] {trainer.run(), trainer.model().params()};
                     }
                 }));

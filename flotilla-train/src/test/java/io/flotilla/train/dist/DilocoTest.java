@@ -1,0 +1,65 @@
+package io.flotilla.train.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.data.Corpus;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DilocoTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRoundEndsWithTheSameParametersOnEveryWorkerAndOneAllReduce() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 3, corpus,
+                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                        .add(DistributedTrainer.hash(params)));
+        assertThat(hashes).containsOnlyKeys(4L, 8L, 12L);
+        hashes.values().forEach(h -> assertThat(h).hasSize(3).containsOnly(h.get(0)));
+        DistributedStats w0 = r.workers().get(0);
+        assertThat(w0.syncs()).isEqualTo(3);
+        int n = r.params().length;
+        double perRound = 2.0 * 2 / 3 * 4 * n;
+        assertThat((double) w0.bytes().payloadBytes()).isCloseTo(3 * perRound + 3 * 2 * 32,
+                org.assertj.core.data.Offset.offset(100.0));
+        assertThat(w0.valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
+
+    @Test
+    void int8PseudoGradientsCostAQuarterAndStayClose() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 20);
+        DistributedStats fp32 = LocalCluster.run(config, DistributedConfig.diloco(5, Compression.NONE), 2, corpus,
+                TrainListener.NONE).workers().get(0);
+        DistributedStats int8 = LocalCluster.run(config, DistributedConfig.diloco(5, Compression.parse("int8")), 2,
+                corpus, TrainListener.NONE).workers().get(0);
+        double ratio = (double) fp32.bytes().payloadBytes() / int8.bytes().payloadBytes();
+        assertThat(ratio).isBetween(3.8, 4.0);
+        assertThat(int8.valLoss()).isCloseTo(fp32.valLoss(), org.assertj.core.data.Percentage.withPercentage(2));
+    }
+
+    @Test
+    void aOneUlpCorruptionOnOneWorkerIsDetectedAtTheNextRound() {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 8);
+        assertThatThrownBy(() -> LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 2, corpus,
+                TrainListener.NONE, (rank, step, params) -> {
+                    if (rank == 1 && step == 4) {
+                        params[123] = Math.nextUp(params[123]);
+                    }
+                })).isInstanceOf(ParametersDivergedException.class).hasMessageContaining("after step 4");
+    }
+}
