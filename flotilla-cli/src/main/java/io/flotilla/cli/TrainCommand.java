@@ -82,9 +82,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from DIR/checkpoint.bin")
     boolean resume;
 
-    @Option(names = "--mode", paramLabel = "single|ddp|diloco", description = {"single (default): this process;",
+    @Option(names = "--mode", paramLabel = "single|ddp|diloco|fedavg", description = {"single (default): this process;",
             "ddp: one all-reduce of gradients per step; diloco: --inner-steps local steps, then one all-reduce",
-            "of the pseudo-gradient and an outer Nesterov step (lr 0.7, momentum 0.9)"})
+            "of the pseudo-gradient and an outer Nesterov step (lr 0.7, momentum 0.9); fedavg: --inner-steps",
+            "local steps on each worker's own contiguous part of the text, then the models are averaged"})
     String mode = "single";
 
     @Option(names = "--workers", paramLabel = "K", description = {"worker processes on this machine for ddp/diloco,",
@@ -103,11 +104,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!mode.equals("single") && !mode.equals("ddp") && !mode.equals("diloco")) {
-            throw new IllegalArgumentException("--mode must be single, ddp or diloco, got " + mode);
+        if (!List.of("single", "ddp", "diloco", "fedavg").contains(mode)) {
+            throw new IllegalArgumentException("--mode must be single, ddp, diloco or fedavg, got " + mode);
         }
         if (mode.equals("single") && workers != 1) {
-            throw new IllegalArgumentException("--workers " + workers + " needs --mode ddp or diloco");
+            throw new IllegalArgumentException("--workers " + workers + " needs --mode ddp, diloco or fedavg");
         }
         if (!Files.isRegularFile(data)) {
             throw new java.nio.file.NoSuchFileException(data.toString());
@@ -146,8 +147,11 @@ final class TrainCommand implements Callable<Integer> {
     /** Runs --workers worker processes; the JSON line adds bytes per worker and the reduction versus fp32 DDP. */
     private int distributed(TrainConfig config) throws Exception {
         Compression compression = Compression.parse(compress);
-        DistributedConfig dist = mode.equals("ddp") ? DistributedConfig.ddp(compression)
-                : DistributedConfig.diloco(innerSteps, compression);
+        DistributedConfig dist = switch (mode) {
+            case "ddp" -> DistributedConfig.ddp(compression);
+            case "fedavg" -> DistributedConfig.fedAvg(innerSteps, 0, 0f);
+            default -> DistributedConfig.diloco(innerSteps, compression);
+        };
         List<DistributedStats> stats;
         try (ProgressBar bar = progressBar()) {
             stats = WorkerLauncher.run(config, dist, workers, listener(bar));

@@ -58,6 +58,6 @@ class TrainCommandTest {
     void severalWorkersNeedADistributedMode() {
         CliRun run = CliRun.of("train", "--data", "x.txt", "--workers", "4");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("--workers 4 needs --mode ddp or diloco");
+        assertThat(run.err()).contains("--workers 4 needs --mode ddp, diloco or fedavg");
     }
 }

@@ -76,7 +76,7 @@ public final class DistributedTrainer {
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
         ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
-        float[] global = dist.mode() == DistributedConfig.Mode.DILOCO ? model.params().clone() : null;
+        float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
         int rows = config.batch() * config.ctx();
         int[] inputs = new int[rows];
@@ -84,17 +84,23 @@ public final class DistributedTrainer {
         long stepNanos = 0;
         for (long step = 0; step < config.steps(); step++) {
             long t0 = System.nanoTime();
-            loader.next(inputs, targets, config.batch());
-            model.zeroGrad();
-            double loss = model.forward(inputs, targets, config.batch(), config.ctx());
-            model.backward();
-            if (global == null) {
-                exchange.mean(model.grads());
-                syncs++;
-            }
-            double norm = AdamW.clipGradients(model.grads(), config.clip());
             float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
-            adam.update(model.params(), model.grads(), lr);
+            double loss = Double.NaN;
+            double norm = Double.NaN;
+            if (global == null || sampled(step / dist.innerSteps())) {
+                loader.next(inputs, targets, config.batch());
+                model.zeroGrad();
+                loss = model.forward(inputs, targets, config.batch(), config.ctx());
+                model.backward();
+                if (global == null) {
+                    exchange.mean(model.grads());
+                    syncs++;
+                } else if (dist.proxMu() > 0) {
+                    proximal(global);
+                }
+                norm = AdamW.clipGradients(model.grads(), config.clip());
+                adam.update(model.params(), model.grads(), lr);
+            }
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 outerStep(global, momentum);
@@ -121,7 +127,42 @@ public final class DistributedTrainer {
         return new DistributedStats(rank, val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
     }
 
-    /** DiLoCo: mean pseudo-gradient, Nesterov step on the global parameters, local ← global. */
+    /** Whether this worker trains in {@code round} (always, unless FedAvg samples clients). */
+    private boolean sampled(long round) {
+        int k = collective.size();
+        int m = dist.clientsPerRound();
+        return dist.mode() != DistributedConfig.Mode.FEDAVG || m == 0 || m >= k
+                || sample(config.seed(), round, k, m)[collective.rank()];
+    }
+
+    /** The clients of a round: {@code m} of {@code k}, drawn with a seed every worker shares. */
+    static boolean[] sample(long seed, long round, int k, int m) {
+        int[] order = new int[k];
+        for (int i = 0; i < k; i++) {
+            order[i] = i;
+        }
+        new Rng(seed * 0x9E3779B97F4A7C15L + round + 1).shuffle(order);
+        boolean[] chosen = new boolean[k];
+        for (int i = 0; i < m; i++) {
+            chosen[order[i]] = true;
+        }
+        return chosen;
+    }
+
+    /** FedProx: the gradient of {@code μ/2·|w − w_global|²}. */
+    private void proximal(float[] global) {
+        float mu = dist.proxMu();
+        float[] p = model.params();
+        float[] g = model.grads();
+        for (int i = 0; i < g.length; i++) {
+            g[i] += mu * (p[i] - global[i]);
+        }
+    }
+
+    /**
+     * Mean pseudo-gradient {@code global − local} over the workers (FedAvg: over the sampled
+     * ones; the others send zeros), outer Nesterov step on the global parameters, local ← global.
+     */
     private void outerStep(float[] global, float[] momentum) throws IOException {
         float[] params = model.params();
         float[] delta = new float[params.length];
@@ -130,6 +171,13 @@ public final class DistributedTrainer {
         }
         exchange.mean(delta);
         syncs++;
+        int m = dist.clientsPerRound();
+        if (dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
+            float scale = (float) collective.size() / m;
+            for (int i = 0; i < delta.length; i++) {
+                delta[i] *= scale;
+            }
+        }
         float mu = dist.outerMomentum();
         float lr = dist.outerLr();
         for (int i = 0; i < delta.length; i++) {

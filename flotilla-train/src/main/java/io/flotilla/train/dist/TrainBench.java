@@ -2,6 +2,7 @@ package io.flotilla.train.dist;
 
 import io.flotilla.train.TrainConfig;
 import io.flotilla.train.TrainListener;
+import io.flotilla.train.TrainProgress;
 import io.flotilla.train.data.Corpus;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,7 +36,10 @@ public final class TrainBench {
     public record Row(String name, double valLoss, long payloadBytes, long wireBytes, double tokensPerSecond,
                       double seconds) {}
 
-    /** The default scenarios: the name and how workers train. */
+    /** What runs when no scenario is named: the baseline first. */
+    public static final List<String> DEFAULT = List.of("ddp-fp32", "diloco-h10-fp32", "diloco-h10-int8", "ddp-int8");
+
+    /** The named scenarios (all of {@link #DEFAULT} when empty), in order: the name and how workers train. */
     public static Map<String, DistributedConfig> scenarios(List<String> names) {
         Map<String, DistributedConfig> all = new LinkedHashMap<>();
         all.put("ddp-fp32", DistributedConfig.ddp(Compression.NONE));
@@ -48,15 +52,11 @@ public final class TrainBench {
         all.put("diloco-h10-topk-0.03", DistributedConfig.diloco(10, Compression.parse("topk:0.03")));
         all.put("diloco-h50-fp32", DistributedConfig.diloco(50, Compression.NONE));
         all.put("diloco-h100-fp32", DistributedConfig.diloco(100, Compression.NONE));
-        if (names.isEmpty()) {
-            return new LinkedHashMap<>(Map.of()) {{
-                for (String n : List.of("ddp-fp32", "diloco-h10-fp32", "diloco-h10-int8", "ddp-int8")) {
-                    put(n, all.get(n));
-                }
-            }};
-        }
+        all.put("fedavg-h50-2of4", DistributedConfig.fedAvg(50, 2, 0f));
+        all.put("fedprox-0.01-h50-2of4", DistributedConfig.fedAvg(50, 2, 0.01f));
+        all.put("fedprox-0.1-h50-2of4", DistributedConfig.fedAvg(50, 2, 0.1f));
         Map<String, DistributedConfig> chosen = new LinkedHashMap<>();
-        for (String n : names) {
+        for (String n : names.isEmpty() ? DEFAULT : names) {
             if (!all.containsKey(n)) {
                 throw new IllegalArgumentException("unknown scenario " + n + "; known: " + all.keySet());
             }
@@ -65,21 +65,25 @@ public final class TrainBench {
         return chosen;
     }
 
-    /** The common setting: reference model and schedule, 8 windows per worker, {@code steps} steps, eval at the end. */
+    /**
+     * The common setting: reference model and schedule, 8 windows per worker, {@code steps} steps
+     * (warm-up 100, or an eighth of a shorter run), validation at the end.
+     */
     public static TrainConfig setting(Path data, Path out, int steps) {
         TrainConfig c = TrainConfig.reference(data, out).withTokenizer("char");
-        return c.withSchedule(8, steps, c.lr(), c.warmup(), c.minLr()).withEval(0, c.evalWindows(), 0);
+        int warmup = Math.min(c.warmup(), Math.max(1, steps / 8));
+        return c.withSchedule(8, steps, c.lr(), warmup, c.minLr()).withEval(0, c.evalWindows(), 0);
     }
 
     /** Runs the scenarios one after another with {@code workers} workers; {@code onRow} sees each as it finishes. */
     public static List<Row> run(Path data, Path out, int steps, int workers, Map<String, DistributedConfig> scenarios,
-                                Consumer<Row> onRow) throws IOException {
+                                TrainListener progress, Consumer<Row> onRow) throws IOException {
         Corpus corpus = Corpus.load(data, "char");
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, DistributedConfig> e : scenarios.entrySet()) {
             TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
             long t0 = System.nanoTime();
-            LocalCluster.Result r = LocalCluster.run(config, e.getValue(), workers, corpus, TrainListener.NONE);
+            LocalCluster.Result r = LocalCluster.run(config, e.getValue(), workers, corpus, progress);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             DistributedStats w0 = r.workers().get(0);
             double tps = r.workers().stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();
@@ -120,7 +124,15 @@ public final class TrainBench {
         }
         PrintStream o = System.out;
         Row[] baseline = {null};
-        run(data, out, steps, workers, scenarios(names), row -> {
+        TrainListener progress = new TrainListener() {
+            @Override
+            public void onStep(TrainProgress p) {
+                if (p.step() % 10 == 0) {
+                    System.err.printf(Locale.ROOT, "step %d/%d loss %.3f%n", p.step(), p.totalSteps(), p.loss());
+                }
+            }
+        };
+        run(data, out, steps, workers, scenarios(names), progress, row -> {
             o.println(json(row, baseline[0]));
             o.flush();
             if (baseline[0] == null) {

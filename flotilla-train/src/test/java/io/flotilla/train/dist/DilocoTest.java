@@ -62,4 +62,26 @@ class DilocoTest {
                     }
                 })).isInstanceOf(ParametersDivergedException.class).hasMessageContaining("after step 4");
     }
+
+    @Test
+    void fedAvgSamplesTheSameClientsOnEveryWorkerAndAveragesTheirModels() throws Exception {
+        boolean[] chosen = DistributedTrainer.sample(7, 3, 8, 4);
+        assertThat(DistributedTrainer.sample(7, 3, 8, 4)).isEqualTo(chosen);
+        int count = 0;
+        for (boolean c : chosen) {
+            count += c ? 1 : 0;
+        }
+        assertThat(count).isEqualTo(4);
+        assertThat(DistributedTrainer.sample(7, 4, 8, 4)).isNotEqualTo(chosen);
+
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 9);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.fedAvg(3, 2, 0.01f), 4, corpus,
+                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                        .add(DistributedTrainer.hash(params)));
+        assertThat(hashes).containsOnlyKeys(3L, 6L, 9L);
+        hashes.values().forEach(h -> assertThat(h).hasSize(4).containsOnly(h.get(0)));
+        assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
 }
