@@ -45,7 +45,9 @@ public final class DistributedTrainer {
     private final TrainConfig config;
     private final DistributedConfig dist;
     private final Corpus corpus;
-    private final Collective collective;
+    private Collective collective;
+    private Regroup regroup;
+    private CollectiveStats earlierBytes = new CollectiveStats(0, 0, 0);
     private final TrainListener listener;
     private LlamaModel model;
     private AdamW adam;
@@ -103,9 +105,7 @@ public final class DistributedTrainer {
             }
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
-                outerStep(global, momentum);
-                hook.afterStep(step + 1, model.params());
-                checkHashes(step + 1);
+                synchronize(global, momentum, step + 1);
             } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
                 checkHashes(step + 1);
             }
@@ -114,9 +114,11 @@ public final class DistributedTrainer {
             listener.onStep(new TrainProgress(step + 1, config.steps(), loss, lr, norm,
                     rows * (step + 1) / (stepNanos * 1e-9), eta));
         }
-        CollectiveStats bytes = collective.stats();
+        CollectiveStats now = collective.stats();
+        CollectiveStats bytes = new CollectiveStats(earlierBytes.operations() + now.operations(),
+                earlierBytes.payloadBytes() + now.payloadBytes(), earlierBytes.wireBytes() + now.wireBytes());
         double val = Double.NaN;
-        if (rank == 0) {
+        if (collective.rank() == 0) {
             val = evaluate();
             listener.onEval(config.steps(), val);
             Files.createDirectories(config.outDir());
@@ -124,7 +126,51 @@ public final class DistributedTrainer {
                     config.outDir().resolve(Trainer.MODEL));
         }
         double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * config.steps() / (stepNanos * 1e-9);
-        return new DistributedStats(rank, val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+        return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+    }
+
+    /**
+     * One DiLoCo/FedAvg synchronisation. If a worker fails during it and a {@link Regroup} is set,
+     * the survivors re-form the group and redo this synchronisation from the same local
+     * parameters without the failed worker: no completed round is rolled back.
+     */
+    private void synchronize(float[] global, float[] momentum, long step) throws IOException {
+        float[] local = model.params().clone();
+        while (true) {
+            float[] g = global.clone();
+            float[] m = momentum.clone();
+            try {
+                System.arraycopy(local, 0, model.params(), 0, local.length);
+                outerStep(g, m);
+                hook.afterStep(step, model.params());
+                checkHashes(step);
+                System.arraycopy(g, 0, global, 0, g.length);
+                System.arraycopy(m, 0, momentum, 0, m.length);
+                return;
+            } catch (io.flotilla.collective.CollectiveException e) {
+                if (regroup == null) {
+                    throw e;
+                }
+                CollectiveStats lost = collective.stats();
+                earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
+                        earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
+                collective.close();
+                collective = regroup.regroup(e);
+                exchange.rebind(collective);
+            }
+        }
+    }
+
+    /** How survivors re-form their group after a worker failed (elastic runs). */
+    public interface Regroup {
+        /** A new group of the live workers (every survivor calls this); throws if it cannot be formed. */
+        Collective regroup(io.flotilla.collective.CollectiveException cause) throws IOException;
+    }
+
+    /** Makes DiLoCo/FedAvg rounds survive failed workers. */
+    public DistributedTrainer withRegroup(Regroup regroup) {
+        this.regroup = regroup;
+        return this;
     }
 
     /** Whether this worker trains in {@code round} (always, unless FedAvg samples clients). */

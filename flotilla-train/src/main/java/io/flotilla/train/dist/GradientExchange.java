@@ -11,7 +11,7 @@ import java.io.IOException;
  */
 final class GradientExchange {
 
-    private final Collective collective;
+    private Collective collective;
     private final Compression compression;
     private final int denseWarmup;
     private final CompressorCodec ringCodec;
@@ -57,6 +57,11 @@ final class GradientExchange {
         for (byte[] payload : all) {
             topK.accumulate(CompressorCodec.fromBytes(payload, v.length, topK), v, scratch);
         }
+    }
+
+    /** Continues on a re-formed group (after a worker failed); the error-feedback residuals stay. */
+    void rebind(Collective regrouped) {
+        this.collective = regrouped;
     }
 
     Compression compression() {

@@ -43,8 +43,23 @@ public final class LocalCluster {
 
     static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus, TrainListener rank0,
                       Hook hook) throws IOException {
+        return run(config, dist, workers, corpus, rank0, hook, false);
+    }
+
+    /**
+     * An elastic run (DiLoCo/FedAvg): a worker that dies (its hook or its training throws) is
+     * dropped, the survivors regroup and redo the round without it; the result lists the survivors.
+     */
+    static Result runElastic(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
+                             TrainListener rank0, Hook hook) throws IOException {
+        return run(config, dist, workers, corpus, rank0, hook, true);
+    }
+
+    private static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
+                              TrainListener rank0, Hook hook, boolean elastic) throws IOException {
         ClusterToken token = ClusterToken.random(new SecureRandom());
         List<TcpTransport> transports = new ArrayList<>();
+        List<LocalRegroup> closeLater = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().name("train-worker-", 0).factory());
         try {
             List<InetSocketAddress> addresses = new ArrayList<>();
@@ -55,27 +70,52 @@ public final class LocalCluster {
                 addresses.add(t.localAddress());
             }
             CollectiveConfig collective = CollectiveConfig.defaults().withDeadline(dist.deadline());
+            LocalRegroup regroup = new LocalRegroup(workers, token, collective);
+            closeLater.add(regroup);
             List<Future<Object[]>> futures = new ArrayList<>();
             for (int r = 0; r < workers; r++) {
                 int rank = r;
                 futures.add(pool.submit(() -> {
-                    try (RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective)) {
+                    RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective);
+                    try {
                         DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
                                 rank == 0 ? rank0 : TrainListener.NONE)
                                 .withHook((step, params) -> hook.afterStep(rank, step, params));
+                        if (elastic) {
+                            trainer.withRegroup(regroup.forWorker(rank));
+                        }
                         return new Object[] {trainer.run(), trainer.model().params()};
+                    } catch (IOException | RuntimeException e) {
+                        regroup.dead(rank);
+                        transports.get(rank).close();
+                        throw e;
+                    } finally {
+                        ring.close();
                     }
                 }));
             }
             List<DistributedStats> stats = new ArrayList<>();
             float[] params = null;
+            IOException first = null;
             for (Future<Object[]> f : futures) {
-                Object[] done = await(f);
-                stats.add((DistributedStats) done[0]);
-                params = params == null ? (float[]) done[1] : params;
+                try {
+                    Object[] done = await(f);
+                    stats.add((DistributedStats) done[0]);
+                    params = ((DistributedStats) done[0]).rank() == 0 ? (float[]) done[1] : params;
+                } catch (IOException | RuntimeException e) {
+                    if (!elastic) {
+                        throw e;
+                    }
+                    first = first == null && e instanceof IOException io ? io : first;
+                }
             }
+            if (stats.isEmpty()) {
+                throw first != null ? first : new IOException("every worker failed");
+            }
+            stats.sort(java.util.Comparator.comparingInt(DistributedStats::rank));
             return new Result(stats, params);
         } finally {
+            closeLater.forEach(LocalRegroup::close);
             pool.shutdownNow();
             transports.forEach(TcpTransport::close);
         }

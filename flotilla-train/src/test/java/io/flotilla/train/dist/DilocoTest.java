@@ -84,4 +84,25 @@ class DilocoTest {
         hashes.values().forEach(h -> assertThat(h).hasSize(4).containsOnly(h.get(0)));
         assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
     }
+
+    @Test
+    void aWorkerThatDiesInsideARoundDoesNotStopTheRun() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.diloco(3, Compression.NONE), 4,
+                corpus, TrainListener.NONE, (rank, step, params) -> {
+                    if (rank == 2 && step == 6) {
+                        throw new IllegalStateException("worker 2 killed inside round 2");
+                    }
+                    hashes.computeIfAbsent(step, s -> new ArrayList<>()).add(DistributedTrainer.hash(params));
+                });
+        assertThat(r.workers()).hasSize(3);
+        assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
+        assertThat(r.workers()).extracting(DistributedStats::parametersHash)
+                .containsOnly(r.workers().get(0).parametersHash());
+        assertThat(hashes.get(9L)).hasSize(3).containsOnly(hashes.get(9L).get(0));
+        assertThat(hashes.get(12L)).hasSize(3).containsOnly(hashes.get(12L).get(0));
+        assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
 }
