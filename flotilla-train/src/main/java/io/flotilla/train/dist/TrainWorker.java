@@ -78,17 +78,45 @@ public final class TrainWorker {
             if (line == null || !line.startsWith("PEERS ")) {
                 throw new IOException("expected PEERS from the launcher, got " + line);
             }
-            List<InetSocketAddress> peers = new ArrayList<>();
-            for (String p : line.substring(6).split(",")) {
-                int colon = p.lastIndexOf(':');
-                peers.add(new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
-            }
             CollectiveConfig collective = CollectiveConfig.defaults().withDeadline(dist.deadline());
-            try (RingCollective ring = RingCollective.join(transport, rank, peers, collective)) {
-                return new DistributedTrainer(config, dist, corpus, ring, rank == 0 ? progress(out) : TrainListener.NONE)
-                        .run();
+            List<TcpTransport> later = new ArrayList<>();
+            try (RingCollective ring = RingCollective.join(transport, rank, addresses(line.substring(6)), collective)) {
+                DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring, progress(out));
+                if (dist.mode() != DistributedConfig.Mode.DDP) {
+                    trainer.withRegroup(cause -> regroup(rank, token, collective, in, out, later));
+                }
+                return trainer.run();
+            } finally {
+                later.forEach(TcpTransport::close);
             }
         }
+    }
+
+    /** After a failed round: a fresh transport, {@code REGROUP port} to the launcher, then {@code REGROUPED rank addresses}. */
+    private static RingCollective regroup(int worker, ClusterToken token, CollectiveConfig collective,
+                                          BufferedReader in, PrintStream out, List<TcpTransport> later)
+            throws IOException {
+        TcpTransport transport = new TcpTransport(TransportConfig.loopback("worker-" + worker + "-g" + later.size(),
+                "flotilla-train", token));
+        later.add(transport);
+        transport.start();
+        out.println("REGROUP " + transport.localAddress().getPort());
+        out.flush();
+        String line = in.readLine();
+        if (line == null || !line.startsWith("REGROUPED ")) {
+            throw new IOException("expected REGROUPED from the launcher, got " + line);
+        }
+        String[] parts = line.split(" ");
+        return RingCollective.join(transport, Integer.parseInt(parts[1]), addresses(parts[2]), collective);
+    }
+
+    private static List<InetSocketAddress> addresses(String list) {
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (String p : list.split(",")) {
+            int colon = p.lastIndexOf(':');
+            peers.add(new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
+        }
+        return peers;
     }
 
     private static TrainListener progress(PrintStream out) {
@@ -97,6 +125,7 @@ public final class TrainWorker {
             public void onStep(TrainProgress p) {
                 out.println(String.format(Locale.ROOT, "PROGRESS %d %d %.5f %.1f %d", p.step(), p.totalSteps(),
                         p.loss(), p.tokensPerSecond(), p.eta().toMillis()));
+                out.flush();
             }
         };
     }

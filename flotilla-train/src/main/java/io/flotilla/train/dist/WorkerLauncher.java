@@ -38,6 +38,12 @@ public final class WorkerLauncher {
 
     public static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers,
                                              TrainListener rank0) throws IOException {
+        return run(config, dist, workers, rank0, started -> { });
+    }
+
+    /** As {@link #run}, handing the started worker processes to {@code onStart} (fault injection in tests). */
+    static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers, TrainListener rank0,
+                                      java.util.function.Consumer<List<Process>> onStart) throws IOException {
         Files.createDirectories(config.outDir());
         String token = ClusterToken.random(new SecureRandom()).encoded();
         List<Process> processes = new ArrayList<>();
@@ -45,6 +51,7 @@ public final class WorkerLauncher {
             for (int r = 0; r < workers; r++) {
                 processes.add(start(r, workers, config, dist, token));
             }
+            onStart.accept(List.copyOf(processes));
             List<BufferedReader> outputs = new ArrayList<>();
             List<String> peers = new ArrayList<>();
             for (int r = 0; r < workers; r++) {
@@ -59,13 +66,20 @@ public final class WorkerLauncher {
                 in.write(line);
                 in.flush();
             }
+            boolean elastic = dist.mode() != DistributedConfig.Mode.DDP;
+            ProcessRegroup regroup = new ProcessRegroup(processes, rank0);
             List<CompletableFuture<DistributedStats>> results = new ArrayList<>();
             for (int r = 0; r < workers; r++) {
                 int rank = r;
-                results.add(CompletableFuture.supplyAsync(() -> follow(outputs.get(rank), rank,
-                        rank == 0 ? rank0 : TrainListener.NONE, config.outDir()), Thread::startVirtualThread));
+                results.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return follow(outputs.get(rank), rank, regroup, config.outDir());
+                    } finally {
+                        regroup.dead(rank);
+                    }
+                }, Thread::startVirtualThread));
             }
-            return awaitAll(results);
+            return awaitAll(results, elastic);
         } finally {
             processes.forEach(p -> p.destroyForcibly());
         }
@@ -116,13 +130,15 @@ public final class WorkerLauncher {
         }
     }
 
-    /** Reads a worker's lines to its RESULT; progress goes to {@code listener}. */
-    private static DistributedStats follow(BufferedReader reader, int rank, TrainListener listener, Path out) {
+    /** Reads a worker's lines to its RESULT; progress and regroup requests go to {@code regroup}. */
+    private static DistributedStats follow(BufferedReader reader, int rank, ProcessRegroup regroup, Path out) {
         try {
             for (String line; (line = reader.readLine()) != null; ) {
-                if (line.startsWith("PROGRESS ")) {
+                if (line.startsWith("REGROUP ")) {
+                    regroup.register(rank, Integer.parseInt(line.substring(8).trim()));
+                } else if (line.startsWith("PROGRESS ") && regroup.reportsProgress(rank)) {
                     String[] f = line.split(" ");
-                    listener.onStep(new TrainProgress(Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    regroup.progress().onStep(new TrainProgress(Long.parseLong(f[1]), Long.parseLong(f[2]),
                             Double.parseDouble(f[3]), 0f, 0, Double.parseDouble(f[4]),
                             Duration.ofMillis(Long.parseLong(f[5]))));
                 } else if (line.startsWith("RESULT ")) {
@@ -160,8 +176,11 @@ public final class WorkerLauncher {
                 Long.parseLong(v.get("syncs")), RecordArgs.decode(CollectiveStats.class, v), v.get("hash"));
     }
 
-    /** Every worker's stats, or one exception listing every worker that failed (the first is usually the cause). */
-    private static List<DistributedStats> awaitAll(List<CompletableFuture<DistributedStats>> results)
+    /**
+     * Every worker's stats by rank, or one exception listing every worker that failed (the first
+     * is usually the cause); an elastic run only fails if no worker finished.
+     */
+    private static List<DistributedStats> awaitAll(List<CompletableFuture<DistributedStats>> results, boolean elastic)
             throws IOException {
         List<DistributedStats> stats = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -177,9 +196,10 @@ public final class WorkerLauncher {
                 throw new java.io.InterruptedIOException("interrupted while training");
             }
         }
-        if (!failures.isEmpty()) {
+        if (!failures.isEmpty() && (!elastic || stats.isEmpty())) {
             throw new IOException(String.join("; ", failures), first);
         }
+        stats.sort(java.util.Comparator.comparingInt(DistributedStats::rank));
         return stats;
     }
 }

@@ -53,4 +53,29 @@ class WorkerLauncherTest {
         assertThat(progress).extracting(TrainProgress::step).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(dir.resolve("out/model.gguf")).exists();
     }
+
+    @Test
+    void aWorkerKilledInsideADilocoRoundDoesNotStopTheRun() throws Exception {
+        Path text = Files.writeString(dir.resolve("corpus.txt"), DataParallelTest.text());
+        TrainConfig config = TrainConfig.reference(text, dir.resolve("elastic")).withModel(2, 2, 2, 64, 32)
+                .withSchedule(8, 60, 3e-3f, 3, 3e-4f).withEval(0, 16, 0);
+        boolean[] killed = {false};
+        List<Process> workers = new ArrayList<>();
+        List<DistributedStats> stats = WorkerLauncher.run(config, DistributedConfig.diloco(3, Compression.NONE), 3,
+                new TrainListener() {
+                    @Override
+                    public void onStep(TrainProgress p) {
+                        if (p.step() >= 8 && !killed[0]) {
+                            killed[0] = true;
+                            workers.get(2).destroyForcibly(); // SIGKILL
+                        }
+                    }
+                }, workers::addAll);
+        assertThat(killed[0]).isTrue();
+        assertThat(stats).hasSize(2);
+        assertThat(stats).extracting(DistributedStats::steps).containsOnly(60L);
+        assertThat(stats.get(1).parametersHash()).isEqualTo(stats.get(0).parametersHash());
+        assertThat(stats.get(0).rank()).isZero();
+        assertThat(stats.get(0).valLoss()).isFinite();
+    }
 }
