@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             GenerateCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
             TokenizeCommand.class,
             PerplexityCommand.class,
             TrainCommand.class,

@@ -1,0 +1,63 @@
+package io.flotilla.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** Spans from the HTTP request down to the engine's queue and generate phases. */
+class ServerTracingTest {
+
+    /** Keeps exported spans in memory. */
+    static final class Collecting implements SpanExporter {
+        final List<SpanData> spans = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableResultCode export(Collection<SpanData> batch) {
+            spans.addAll(batch);
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
+    }
+
+    @Test
+    void requestSpanHasEngineQueueAndGenerateChildren() throws Exception {
+        Collecting exporter = new Collecting();
+        LocalServingConfig local = LocalServingConfig.defaults(1).withName(TestServer.MODEL).withContextLength(128);
+        try (LocalServedModel model = LocalServedModel.start(TestServer.tinyStories(), local);
+             FlotillaServer server = new FlotillaServer(model, ServerConfig.local(0), ServerTracing.exportingTo(exporter))
+                     .start();
+             var http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"tinystories\",\"prompt\":\"Once\",\"max_tokens\":3}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+        SpanData request = exporter.spans.stream().filter(s -> s.getName().equals("POST /v1/completions")).findFirst()
+                .orElseThrow();
+        assertThat(request.getAttributes().asMap().toString()).contains("flotilla.tenant=default");
+        List<SpanData> children = exporter.spans.stream()
+                .filter(s -> s.getParentSpanId().equals(request.getSpanId())).toList();
+        assertThat(children).extracting(SpanData::getName).containsExactlyInAnyOrder("engine.queue", "engine.generate");
+        for (SpanData child : children) {
+            assertThat(child.getTraceId()).isEqualTo(request.getTraceId());
+            assertThat(child.getEndEpochNanos()).isGreaterThanOrEqualTo(child.getStartEpochNanos());
+        }
+    }
+}
