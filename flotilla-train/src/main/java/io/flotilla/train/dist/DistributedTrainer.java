@@ -35,8 +35,9 @@ import java.util.List;
  *       worker then continues from. The inner AdamW state stays local.</li>
  * </ul>
  * After every DiLoCo round (and every {@value #DDP_HASH_EVERY} DDP steps and at the end) the
- * workers all-gather a SHA-256 of their parameters and stop with
- * {@link ParametersDivergedException} if any differs. Rank 0 evaluates and writes {@code model.gguf}.
+ * workers all-gather a SHA-256 of their parameters; a minority that differs (even by one ulp) is
+ * repaired from the lowest-ranked worker of the majority, and without a majority the run stops
+ * with {@link ParametersDivergedException}. Rank 0 evaluates and writes {@code model.gguf}.
  */
 public final class DistributedTrainer {
 
@@ -53,6 +54,7 @@ public final class DistributedTrainer {
     private AdamW adam;
     private GradientExchange exchange;
     private long syncs;
+    private long repairs;
     private StepHook hook = (step, params) -> { };
 
     /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
@@ -144,7 +146,7 @@ public final class DistributedTrainer {
                 outerStep(g, m);
                 hook.afterStep(step, model.params());
                 checkHashes(step);
-                System.arraycopy(g, 0, global, 0, g.length);
+                System.arraycopy(model.params(), 0, global, 0, g.length); // the outer step's result, or its repair
                 System.arraycopy(m, 0, momentum, 0, m.length);
                 return;
             } catch (io.flotilla.collective.CollectiveException e) {
@@ -241,9 +243,39 @@ public final class DistributedTrainer {
             hex.add(HexFormat.of().formatHex(h));
             same &= java.util.Arrays.equals(h, all[0]);
         }
-        if (!same) {
+        if (same) {
+            return;
+        }
+        int source = majority(hex);
+        if (source < 0) {
             throw new ParametersDivergedException(step, hex);
         }
+        // repair: every worker ends with the source's bits (a sum where only the source contributes)
+        float[] params = model.params();
+        if (collective.rank() != source) {
+            java.util.Arrays.fill(params, 0f);
+        }
+        collective.allReduceSum(params);
+        repairs++;
+    }
+
+    /** The lowest rank whose hash more than half of the workers share, or -1. */
+    static int majority(List<String> hashes) {
+        for (int r = 0; r < hashes.size(); r++) {
+            int agree = 0;
+            for (String h : hashes) {
+                agree += h.equals(hashes.get(r)) ? 1 : 0;
+            }
+            if (2 * agree > hashes.size()) {
+                return r;
+            }
+        }
+        return -1;
+    }
+
+    /** Synchronisations after which a minority of workers was repaired from the majority. */
+    public long repairs() {
+        return repairs;
     }
 
     private double evaluate() {

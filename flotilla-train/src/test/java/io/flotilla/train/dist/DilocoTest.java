@@ -52,7 +52,23 @@ class DilocoTest {
     }
 
     @Test
-    void aOneUlpCorruptionOnOneWorkerIsDetectedAtTheNextRound() {
+    void aOneUlpCorruptionOnOneOfThreeWorkersIsRepairedFromTheOthers() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 8);
+        DistributedConfig diloco = DistributedConfig.diloco(4, Compression.NONE);
+        String undisturbed = LocalCluster.run(config, diloco, 3, corpus, TrainListener.NONE).workers().get(0)
+                .parametersHash();
+        LocalCluster.Result r = LocalCluster.run(config, diloco, 3, corpus, TrainListener.NONE,
+                (rank, step, params) -> {
+                    if (rank == 1 && step == 4) {
+                        params[123] = Math.nextUp(params[123]);
+                    }
+                });
+        assertThat(r.workers()).extracting(DistributedStats::parametersHash).containsOnly(undisturbed);
+    }
+
+    @Test
+    void aOneUlpCorruptionWithoutAMajorityStopsTheRun() {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 4, 8);
         assertThatThrownBy(() -> LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 2, corpus,
