@@ -83,7 +83,11 @@ public final class TrainBench {
         for (Map.Entry<String, DistributedConfig> e : scenarios.entrySet()) {
             TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
             long t0 = System.nanoTime();
-            LocalCluster.Result r = LocalCluster.run(config, e.getValue(), workers, corpus, progress);
+            DistributedConfig dist = e.getValue();
+            if (dist.mode() == DistributedConfig.Mode.DDP) {
+                dist = dist.withDenseWarmup(config.warmup()); // top-k starts when the learning-rate warm-up ends
+            }
+            LocalCluster.Result r = LocalCluster.run(config, dist, workers, corpus, progress);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             DistributedStats w0 = r.workers().get(0);
             double tps = r.workers().stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();
