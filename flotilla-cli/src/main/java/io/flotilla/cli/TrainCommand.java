@@ -144,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs --workers worker processes; the JSON line adds bytes per worker and the reduction versus fp32 DDP. */
+    /** Runs --workers worker processes; the JSON line adds payload bytes, syncs and the surviving workers. */
     private int distributed(TrainConfig config) throws Exception {
         Compression compression = Compression.parse(compress);
         DistributedConfig dist = switch (mode) {
@@ -168,8 +168,9 @@ final class TrainCommand implements Callable<Integer> {
             n.put("steps", w0.steps());
             n.put("syncs", w0.syncs());
             n.put("workers", workers);
+            n.put("workers_finished", stats.size());
             n.put("mode", mode);
-            n.put("compress", compression.toString());
+            n.put("compress", dist.compression().toString());
             n.put("parameters_hash", w0.parametersHash());
             n.put("gguf", out.resolve("model.gguf").toString());
             o.println(n);
