@@ -1,66 +1,75 @@
 package io.flotilla.bench;
 
+import io.flotilla.bench.llamacpp.LlamaBenchProcess;
+import io.flotilla.bench.llamacpp.LlamaCppEngine;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.gguf.GgufTensorInfo;
-import io.flotilla.kernel.Compute;
-import io.flotilla.model.InferenceState;
-import io.flotilla.model.Model;
 import io.flotilla.model.ModelConfig;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * Prefill and decode speed of one model on this machine: the prompt is random token ids (the
- * speed does not depend on them), decoding is greedy, and every run starts from an empty cache.
+ * Prefill and decode speed of one model on this machine, optionally against llama.cpp in the same
+ * run. The prompt is random token ids (the speed does not depend on them), decoding is greedy, and
+ * every run starts from an empty cache. Order of work: start-up to first token (cold), one warm-up
+ * run, resident memory (before the baseline is loaded, so that only Flotilla is counted), the
+ * baseline's warm-up, then {@code repeat} rounds in which Flotilla and the baseline take turns to go
+ * first.
  */
 public final class EngineBench {
     private EngineBench() {}
 
     public static EngineBenchStats run(EngineBenchConfig c) throws IOException {
-        try (GgufFile file = GgufFile.open(c.model()); Compute compute = new Compute(c.threads())) {
-            Model model = Model.load(file, compute);
-            int context = c.promptTokens() + c.genTokens();
-            if (model.config().contextLength() > 0 && context > model.config().contextLength()) {
-                throw new IllegalArgumentException("prompt " + c.promptTokens() + " + generated " + c.genTokens()
-                        + " tokens exceed the model's context of " + model.config().contextLength());
-            }
-            InferenceState state = model.newState(context);
-            int[] prompt = new SplittableRandom(42).ints(c.promptTokens(), 0, model.config().vocabSize()).toArray();
+        Optional<ProcessMemory> before = ProcessMemory.read();
+        long t0 = System.nanoTime();
+        try (FlotillaEngine flotilla = FlotillaEngine.open(c.model(), c.threads(), c.promptTokens() + c.genTokens())) {
+            int[] prompt = new SplittableRandom(42).ints(c.promptTokens(), 0, flotilla.model().config().vocabSize())
+                    .toArray();
+            flotilla.firstToken(new int[] {prompt[0]});
+            double startupMillis = (System.nanoTime() - t0) / 1e6;
+            flotilla.warmUp(prompt, c.genTokens());
+            EngineMemoryStats memory = before.flatMap(b -> ProcessMemory.read().map(g -> new EngineMemoryStats(b, g,
+                    flotilla.file().fileSize(), flotilla.kvCacheBytes()))).orElse(null);
+            long bytesPerToken = weightBytesPerToken(flotilla.file(), flotilla.model().config(),
+                    flotilla.model().tiedOutput());
             double[] prefill = new double[c.repeat()];
             double[] decode = new double[c.repeat()];
-            timeOnce(model, state, prompt, c.genTokens()); // warm-up: JIT, page faults of the mapping
-            for (int r = 0; r < c.repeat(); r++) {
-                long[] nanos = timeOnce(model, state, prompt, c.genTokens());
-                prefill[r] = c.promptTokens() * 1e9 / nanos[0];
-                decode[r] = c.genTokens() * 1e9 / nanos[1];
+            try (EngineTarget base = openBaseline(c)) {
+                double[] basePrefill = new double[c.repeat()];
+                double[] baseDecode = new double[c.repeat()];
+                if (base != null) {
+                    base.warmUp(prompt, c.genTokens());
+                }
+                for (int r = 0; r < c.repeat(); r++) {
+                    if (base != null && r % 2 == 1) {
+                        record(base.run(prompt, c.genTokens()), basePrefill, baseDecode, r);
+                    }
+                    record(flotilla.run(prompt, c.genTokens()), prefill, decode, r);
+                    if (base != null && r % 2 == 0) {
+                        record(base.run(prompt, c.genTokens()), basePrefill, baseDecode, r);
+                    }
+                }
+                EngineBenchStats.Baseline baseline = base == null ? null
+                        : new EngineBenchStats.Baseline(base.name(), basePrefill, baseDecode);
+                return new EngineBenchStats(c, bytesPerToken, prefill, decode, startupMillis, memory, baseline);
             }
-            return new EngineBenchStats(c, weightBytesPerToken(file, model.config(), model.tiedOutput()), prefill,
-                    decode);
         }
     }
 
-    /** Nanoseconds of the prefill and of the decode steps. */
-    private static long[] timeOnce(Model model, InferenceState state, int[] prompt, int gen) {
-        state.reset();
-        long t0 = System.nanoTime();
-        float[] logits = model.forward(state, prompt, 0, prompt.length, false);
-        long t1 = System.nanoTime();
-        int[] one = new int[1];
-        for (int i = 0; i < gen; i++) {
-            one[0] = argmax(logits);
-            logits = model.forward(state, one, 0, 1, false);
-        }
-        return new long[] {t1 - t0, System.nanoTime() - t1};
+    private static void record(EngineRun run, double[] prefill, double[] decode, int r) {
+        prefill[r] = run.prefillTokensPerSecond();
+        decode[r] = run.decodeTokensPerSecond();
     }
 
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
+    /** The baseline's target, or null for none. */
+    private static EngineTarget openBaseline(EngineBenchConfig c) throws IOException {
+        return switch (c.baseline()) {
+            case EngineBaseline.None n -> null;
+            case EngineBaseline.LlamaCppLibrary l -> LlamaCppEngine.open(c.model(), c.threads(), c.promptTokens(),
+                    c.genTokens());
+            case EngineBaseline.LlamaBench b -> new LlamaBenchProcess(b.binary(), c.model(), c.threads());
+        };
     }
 
     /** Bytes of weights one decode step reads. */

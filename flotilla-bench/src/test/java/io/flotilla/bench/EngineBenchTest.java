@@ -60,6 +60,44 @@ class EngineBenchTest {
     }
 
     @Test
+    void reportsStartupAndMemoryAgainstFileAndCache() throws Exception {
+        Path file = tmp.resolve("mem.gguf");
+        SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
+        EngineBenchStats s = EngineBench.run(new EngineBenchConfig(file, 1, 8, 4, 1));
+        assertThat(s.startupMillis()).isPositive();
+        assertThat(s.baseline()).isNull();
+        assertThat(s.decodeRatio()).isNaN();
+        org.junit.jupiter.api.Assumptions.assumeTrue(s.memory() != null, "no /proc/self/status here");
+        assertThat(s.memory().fileBytes()).isEqualTo(java.nio.file.Files.size(file));
+        assertThat(s.memory().kvCacheBytes()).isEqualTo(2L * 2 * 12 * 2 * 64); // K+V, 12 positions, 2 layers, 64 wide, F16
+        assertThat(s.memory().limitBytes()).isEqualTo(Math.round((s.memory().fileBytes() + s.memory().kvCacheBytes()) * 1.1));
+        assertThat(s.memory().generating().rssBytes()).isGreaterThan(s.memory().generating().rssFileBytes());
+    }
+
+    @Test
+    void againstLlamaCppEveryRepeatTimesBoth() throws Exception {
+        Path file = tmp.resolve("ab.gguf");
+        SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
+        EngineBenchStats s = EngineBench.run(new EngineBenchConfig(file, 1, 16, 8, 2,
+                new EngineBaseline.LlamaCppLibrary()));
+        assertThat(s.baseline().name()).contains("llama.cpp");
+        assertThat(s.baseline().prefill().min()).isPositive();
+        assertThat(s.baseline().decodeTokensPerSecond()).hasSize(2);
+        assertThat(s.baseline().decode().min()).isPositive();
+        assertThat(s.decodeRatio()).isEqualTo(EngineBenchStats.pairedRatio(s.decodeTokensPerSecond(),
+                s.baseline().decodeTokensPerSecond()));
+        assertThat(s.prefillRatio()).isPositive().isFinite();
+    }
+
+    @Test
+    void ratioIsTheMedianOfPairedRatios() {
+        assertThat(EngineBenchStats.pairedRatio(new double[] {10, 30, 20}, new double[] {20, 10, 20}))
+                .isEqualTo(1.0); // 0.5, 3, 1
+        assertThatThrownBy(() -> EngineBenchStats.pairedRatio(new double[1], new double[2]))
+                .hasMessageContaining("1 vs 2");
+    }
+
+    @Test
     void badSettingsAreNamed() {
         assertThatThrownBy(() -> new EngineBenchConfig(tmp, 0, 1, 1, 1)).hasMessageContaining("got 0");
     }

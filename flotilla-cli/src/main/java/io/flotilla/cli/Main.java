@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             BenchCommand.class,
             InspectCommand.class,
+            NodeCommand.class,
+            UpCommand.class,
+            ClusterCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

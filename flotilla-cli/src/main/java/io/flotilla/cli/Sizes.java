@@ -32,4 +32,9 @@ final class Sizes {
     static double round2(double v) {
         return Math.round(v * 100) / 100.0;
     }
+
+    /** {@code v} rounded to three decimals, for JSON output (ratios). */
+    static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
 }

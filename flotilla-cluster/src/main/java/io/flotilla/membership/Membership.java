@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.jgroups.Address;
+import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.AUTH;
@@ -57,6 +59,11 @@ public final class Membership implements AutoCloseable {
                 public void viewAccepted(View next) {
                     onView(next);
                 }
+
+                @Override
+                public void receive(Message message) {
+                    onMessage(message);
+                }
             });
             channel = opened;
             opened.connect(config.clusterName());
@@ -83,7 +90,14 @@ public final class Membership implements AutoCloseable {
         GMS gms = new GMS();
         gms.setJoinTimeout(config.joinTimeout().toMillis());
         gms.printLocalAddress(false);
-        return new Protocol[] {tcp, discovery, new MERGE3(), new FD_SOCK2(), new FD_ALL3(), new VERIFY_SUSPECT2(),
+        // a closed socket (killed process) is suspected at once by FD_SOCK2; a silent one after
+        // FD_ALL3's timeout; VERIFY_SUSPECT2 double-checks: a SIGKILLed node leaves the view in ~1 s
+        FD_ALL3 heartbeats = new FD_ALL3();
+        heartbeats.setInterval(500);
+        heartbeats.setTimeout(2500);
+        VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2();
+        verify.setTimeout(500);
+        return new Protocol[] {tcp, discovery, new MERGE3(), new FD_SOCK2(), heartbeats, verify,
             new NAKACK2(), new UNICAST3(), new STABLE(), auth, gms, new MFC(), new FRAG4()};
     }
 
@@ -104,6 +118,46 @@ public final class Membership implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("node {}: membership listener failed on view {}", config.nodeId(), current.id(), e);
         }
+    }
+
+    private void onMessage(Message message) {
+        String from = NameCache.get(message.getSrc());
+        try {
+            listener.received(from != null ? from : String.valueOf(message.getSrc()), message.getArray());
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: membership listener failed on a message from {}", config.nodeId(), from, e);
+        }
+    }
+
+    /**
+     * Sends {@code payload} to the member named {@code member} (reliable, in order per sender).
+     *
+     * @throws MembershipException when the member is not in the current view or the channel is closed
+     */
+    public void send(String member, byte[] payload) throws MembershipException {
+        JChannel current = channel;
+        View view = current == null ? null : current.getView();
+        if (view == null) {
+            throw new MembershipException("node " + config.nodeId() + " is not in a group; cannot send to " + member,
+                    null);
+        }
+        for (Address address : view.getMembers()) {
+            if (member.equals(NameCache.get(address))) {
+                try {
+                    current.send(new BytesMessage(address, payload));
+                    return;
+                } catch (Exception e) {
+                    throw new MembershipException("node " + config.nodeId() + " could not send to " + member + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        throw new MembershipException("node " + config.nodeId() + ": no member " + member + " in view "
+                + view.getViewId().getId(), null);
+    }
+
+    public String nodeId() {
+        return config.nodeId();
     }
 
     /** The latest view, or null before the first. */

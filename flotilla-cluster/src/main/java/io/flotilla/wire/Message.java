@@ -170,6 +170,78 @@ public sealed interface Message {
         }
     }
 
+    /** Tokens for the first stage to embed: one row per token with its sequence and position. */
+    record TokenBatch(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int[] tokens)
+            implements Message {
+        public TokenBatch {
+            if (sequenceIds.length != positions.length || positions.length != tokens.length) {
+                throw new IllegalArgumentException("token batch of " + sequenceIds.length + " sequence ids, "
+                        + positions.length + " positions, " + tokens.length + " tokens");
+            }
+        }
+
+        public MessageType type() {
+            return MessageType.TOKEN_BATCH;
+        }
+    }
+
+    /** Drop the per-sequence state (KV) of these sequences; travels down the pipeline in order. */
+    record Release(long requestId, int[] sequenceIds) implements Message {
+        public MessageType type() {
+            return MessageType.RELEASE;
+        }
+    }
+
+    /**
+     * What a node tells the coordinator about itself: where its data endpoint listens, which model
+     * version its local file holds, and what it measured.
+     */
+    record NodeReport(String nodeId, long pid, String dataHost, int dataPort, String modelVersion, int threads,
+                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond) implements Message {
+        public NodeReport {
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(dataHost, "dataHost");
+            Objects.requireNonNull(modelVersion, "modelVersion");
+        }
+
+        public MessageType type() {
+            return MessageType.NODE_REPORT;
+        }
+    }
+
+    /**
+     * The coordinator's order to serve layers {@code [firstLayer, lastLayer)} of plan
+     * {@code planVersion} with per-sequence states of {@code contextLength} positions and send the
+     * results to {@code nextHost:nextPort}; the tensors of that range must have these content hashes.
+     */
+    record StageAssignment(long planVersion, int firstLayer, int lastLayer, int contextLength, String nextHost, int nextPort,
+                           String modelVersion, String[] tensorNames, String[] tensorHashes) implements Message {
+        public StageAssignment {
+            Objects.requireNonNull(nextHost, "nextHost");
+            Objects.requireNonNull(modelVersion, "modelVersion");
+            if (tensorNames.length != tensorHashes.length) {
+                throw new IllegalArgumentException(tensorNames.length + " tensor names for " + tensorHashes.length
+                        + " hashes");
+            }
+        }
+
+        public MessageType type() {
+            return MessageType.STAGE_ASSIGNMENT;
+        }
+    }
+
+    /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
+    record StageReady(long planVersion, String nodeId, boolean ok, String reason) implements Message {
+        public StageReady {
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        public MessageType type() {
+            return MessageType.STAGE_READY;
+        }
+    }
+
     private static void requireLength(byte[] bytes, int expected, String name) {
         if (bytes.length != expected) {
             throw new IllegalArgumentException(name + " must be " + expected + " bytes, got " + bytes.length);

@@ -14,7 +14,12 @@ public enum MessageType {
     PING(9),
     PONG(10),
     ERROR(11),
-    CLOSE(12);
+    CLOSE(12),
+    TOKEN_BATCH(13),
+    RELEASE(14),
+    NODE_REPORT(15),
+    STAGE_ASSIGNMENT(16),
+    STAGE_READY(17);
 
     private static final MessageType[] BY_ID = new MessageType[256];
 

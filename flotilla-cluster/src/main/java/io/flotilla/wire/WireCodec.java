@@ -8,6 +8,11 @@ import io.flotilla.wire.Message.Error;
 import io.flotilla.wire.Message.Hello;
 import io.flotilla.wire.Message.KvReplay;
 import io.flotilla.wire.Message.Logits;
+import io.flotilla.wire.Message.NodeReport;
+import io.flotilla.wire.Message.Release;
+import io.flotilla.wire.Message.StageAssignment;
+import io.flotilla.wire.Message.StageReady;
+import io.flotilla.wire.Message.TokenBatch;
 import io.flotilla.wire.Message.Ping;
 import io.flotilla.wire.Message.Pong;
 import io.flotilla.wire.Message.ShardChunk;
@@ -40,6 +45,16 @@ public final class WireCodec {
             case Pong m -> out.i64(m.nonce()).i64(m.sentNanos());
             case Error m -> out.i64(m.requestId()).u16(m.code().id() & 0xFFFF).string(m.message());
             case Close m -> out.string(m.reason());
+            case TokenBatch m -> out.i64(m.requestId()).i32(m.microBatchId()).ints(m.sequenceIds()).ints(m.positions())
+                    .ints(m.tokens());
+            case Release m -> out.i64(m.requestId()).ints(m.sequenceIds());
+            case NodeReport m -> out.string(m.nodeId()).i64(m.pid()).string(m.dataHost()).i32(m.dataPort())
+                    .string(m.modelVersion()).i32(m.threads()).i64(m.usableMemoryBytes())
+                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond());
+            case StageAssignment m -> out.i64(m.planVersion()).i32(m.firstLayer()).i32(m.lastLayer()).i32(m.contextLength())
+                    .string(m.nextHost()).i32(m.nextPort()).string(m.modelVersion()).strings(m.tensorNames())
+                    .strings(m.tensorHashes());
+            case StageReady m -> out.i64(m.planVersion()).string(m.nodeId()).bool(m.ok()).string(m.reason());
         }
         return new Frame(message.type(), out.toArray());
     }
@@ -74,6 +89,12 @@ public final class WireCodec {
             case PONG -> new Pong(in.i64(), in.i64());
             case ERROR -> error(in);
             case CLOSE -> new Close(in.string());
+            case TOKEN_BATCH -> tokenBatch(in);
+            case RELEASE -> new Release(in.i64(), in.ints());
+            case NODE_REPORT -> new NodeReport(in.string(), in.i64(), in.string(), in.i32(), in.string(), in.i32(),
+                    in.i64(), in.f64(), in.f64());
+            case STAGE_ASSIGNMENT -> stageAssignment(in);
+            case STAGE_READY -> new StageReady(in.i64(), in.string(), in.bool(), in.string());
         };
         in.end();
         return message;
@@ -114,6 +135,35 @@ public final class WireCodec {
         }
         float[] values = in.floats((long) sequences.length * vocab, format);
         return new Logits(requestId, microBatch, sequences, vocab, format, values);
+    }
+
+    private static TokenBatch tokenBatch(WireReader in) throws WireFormatException {
+        long requestId = in.i64();
+        int microBatch = in.i32();
+        int[] sequences = in.ints();
+        int[] positions = in.ints();
+        int[] tokens = in.ints();
+        if (sequences.length != positions.length || positions.length != tokens.length) {
+            throw in.error("as many positions and tokens as sequence ids, got " + sequences.length + ", "
+                    + positions.length + ", " + tokens.length);
+        }
+        return new TokenBatch(requestId, microBatch, sequences, positions, tokens);
+    }
+
+    private static StageAssignment stageAssignment(WireReader in) throws WireFormatException {
+        long version = in.i64();
+        int first = in.i32();
+        int last = in.i32();
+        int context = in.i32();
+        String host = in.string();
+        int port = in.i32();
+        String model = in.string();
+        String[] names = in.strings();
+        String[] hashes = in.strings();
+        if (names.length != hashes.length) {
+            throw in.error("one hash per tensor name, got " + names.length + " names, " + hashes.length + " hashes");
+        }
+        return new StageAssignment(version, first, last, context, host, port, model, names, hashes);
     }
 
     private static Error error(WireReader in) throws WireFormatException {

@@ -61,6 +61,26 @@ final class WireReader {
         }
     }
 
+    String[] strings() throws WireFormatException {
+        String[] values = new String[count(2, "string")];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = string();
+        }
+        return values;
+    }
+
+    double f64() throws WireFormatException {
+        return Double.longBitsToDouble(i64());
+    }
+
+    boolean bool() throws WireFormatException {
+        int value = u8();
+        if (value > 1) {
+            throw error("boolean 0 or 1, got " + value);
+        }
+        return value == 1;
+    }
+
     byte[] bytes() throws WireFormatException {
         return raw(count(1, "byte array"));
     }

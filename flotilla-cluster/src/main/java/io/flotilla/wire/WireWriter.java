@@ -65,6 +65,23 @@ final class WireWriter {
         return raw(utf8);
     }
 
+    /** i32 count, then each string. */
+    WireWriter strings(String[] values) {
+        i32(values.length);
+        for (String value : values) {
+            string(value);
+        }
+        return this;
+    }
+
+    WireWriter f64(double value) {
+        return i64(Double.doubleToRawLongBits(value));
+    }
+
+    WireWriter bool(boolean value) {
+        return u8(value ? 1 : 0);
+    }
+
     /** i32 length, then the bytes. */
     WireWriter bytes(byte[] value) {
         i32(value.length);

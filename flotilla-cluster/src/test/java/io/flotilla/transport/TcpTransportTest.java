@@ -117,7 +117,7 @@ class TcpTransportTest {
             raw.receive();
             assertThat(raw.receive()).isInstanceOfSatisfying(Message.Error.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.VERSION_MISMATCH);
-                assertThat(e.message()).contains("version 99").contains("speaks 1");
+                assertThat(e.message()).contains("version 99").contains("speaks " + io.flotilla.wire.WireProtocol.VERSION);
             });
         }
     }

@@ -28,6 +28,9 @@ public final class Compute implements AutoCloseable {
 
     /** How long an idle thread spins for the next task before parking. */
     static final long SPIN_NANOS = 50_000;
+    /** Rows of a matrix product are handed out in about this many chunks per thread. */
+    static final int CHUNKS_PER_THREAD = 8;
+    private static final int MIN_CHUNK_ROWS = 16;
 
     private final int threads;
     private final boolean vector;
@@ -76,7 +79,11 @@ public final class Compute implements AutoCloseable {
         }
         matMulTask.set(k, w, out);
         try {
-            parallelFor(w.rows(), matMulTask);
+            if (threads == 1) {
+                matMulTask.rows(0, w.rows());
+            } else {
+                parallelFor(threads, matMulTask);
+            }
         } finally {
             matMulTask.set(null, null, null);
         }
@@ -184,21 +191,40 @@ public final class Compute implements AutoCloseable {
         }
     }
 
-    /** The row body of {@link #matMul}, reused so that a call allocates nothing. */
+    /**
+     * The row body of {@link #matMul}, reused so that a call allocates nothing. Each thread takes
+     * chunks of rows from a shared counter until none is left, rather than a fixed share: on a
+     * machine shared with other processes a thread that loses its core for a while no longer holds
+     * up the whole product (with fixed halves, 2 threads decoded slower than 1 under load). Which
+     * thread computes a row does not change its value, so results stay deterministic.
+     */
     private final class MatMulTask implements RangeBody {
+        private final AtomicInteger next = new AtomicInteger();
         private DotKernel kernel;
         private WeightMatrix w;
         private float[] out;
+        private int chunk;
 
         void set(DotKernel kernel, WeightMatrix w, float[] out) {
             this.kernel = kernel;
             this.w = w;
             this.out = out;
+            if (w != null) {
+                next.set(0);
+                chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
+            }
         }
 
         @Override
         public void run(int start, int end) {
-            Kernels.rows(kernel, w, activations, out, start, end, vector);
+            int rows = w.rows();
+            for (int c = next.getAndIncrement(); c * chunk < rows; c = next.getAndIncrement()) {
+                rows(c * chunk, Math.min(rows, (c + 1) * chunk));
+            }
+        }
+
+        void rows(int r0, int r1) {
+            Kernels.rows(kernel, w, activations, out, r0, r1, vector);
         }
     }
 }

@@ -72,7 +72,7 @@ final class FloatKernels {
             int i = 0;
             for (; i < upper; i += step) {
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.SF, w, row + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.S2I, Lanes.F.withLanes(int.class), 0);
+                        .convertShape(VectorOperators.S2I, Lanes.I, 0);
                 FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
                 FloatVector v = mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                         .reinterpretAsFloats();
@@ -117,7 +117,7 @@ final class FloatKernels {
             int i = 0;
             for (; i < upper; i += step) {
                 FloatVector v = ((IntVector) ShortVector.fromMemorySegment(Lanes.SF, w, row + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.F.withLanes(int.class), 0))
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0))
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 IntVector xi = FloatVector.fromArray(Lanes.F, x, xo + i).reinterpretAsInts();
                 FloatVector xr = xi.add(xi.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))

@@ -47,14 +47,34 @@ final class Q6_KKernel extends DotKernel {
         int cols = a.cols();
         int qo = t * cols;
         FloatVector acc = FloatVector.zero(Lanes.F);
-        for (int g = 0; g < cols / 16; g++) {
-            long blk = row + (long) BLOCK_BYTES * (g >>> 4);
-            int k = g & 15;
-            int ao = qo + 16 * g;
-            acc = madd(subBlock(w, blk, k).mul(act(a.q, ao)), f16(w, blk + 208) * scaleAt(w, blk + 192 + k) * a.d[ao >>> 5],
-                    acc);
+        for (int sb = 0; sb < cols / 256; sb++) {
+            long blk = row + (long) BLOCK_BYTES * sb;
+            float d = f16(w, blk + 208);
+            long sc0 = w.get(Lanes.I64, blk + 192); // int8 scales 0-7
+            long sc1 = w.get(Lanes.I64, blk + 200); // int8 scales 8-15
+            for (int i = 0; i < 8; i++) {
+                // half h, segment s and s + 2 (low and high nibbles of one ql load), lanes l0
+                int h = i >>> 2;
+                int sg = (i >>> 1) & 1;
+                int l0 = 16 * (i & 1);
+                ShortVector ql = u8(w, blk + 64 * h + 32 * sg + l0);
+                ShortVector qh = u8(w, blk + 128 + 32 * h + l0);
+                int k = 8 * h + 2 * sg + (i & 1);
+                int ao = qo + 256 * sb + 128 * h + 32 * sg + l0;
+                ShortVector q = ql.and((short) 0xF).or(qh.lanewise(VectorOperators.LSHR, 2 * sg).and((short) 3)
+                        .lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+                acc = madd(q.mul(act(a.q, ao)), d * scaleOf(sc0, sc1, k) * a.d[ao >>> 5], acc);
+                q = ql.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2 * sg + 4).and((short) 3)
+                        .lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+                acc = madd(q.mul(act(a.q, ao + 64)), d * scaleOf(sc0, sc1, k + 4) * a.d[(ao + 64) >>> 5], acc);
+            }
         }
         return Lanes.sum(acc);
+    }
+
+    /** Int8 scale {@code k} of the sixteen, read as two longs. */
+    private static int scaleOf(long sc0, long sc1, int k) {
+        return (byte) ((k < 8 ? sc0 : sc1) >>> (8 * (k & 7)));
     }
 
     @Override

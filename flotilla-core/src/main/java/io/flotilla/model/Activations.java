@@ -17,7 +17,6 @@ public final class Activations {
     public final float[] att;      // [batch × heads × headDimV] attention output before wo
     public final float[] hb;       // [batch × ffn] gate activations (largest FFN of the model)
     public final float[] hb2;      // [batch × ffn] up activations
-    public final float[][] scores; // [threads][context] attention weights, one row per compute thread
     public final float[] router;   // [batch × experts] router logits, then probabilities
     public final int[] selected;   // [batch × expertsUsed] chosen experts per token
     public final float[] weights;  // [batch × expertsUsed] their routing weights
@@ -27,6 +26,8 @@ public final class Activations {
     public final float[] expertOut; // [batch × dim] an expert's (or the shared expert's) output
     public final float[] gate;     // [batch] shared-expert gate logits
     public final RopeTable rope;
+    public final TokenLayout layout; // positions and KV slots of the tokens in the buffers
+    final Attention.Work attention; // attention scratch, one set per compute thread
 
     Activations(ModelConfig c, int batch, int context, int threads, RopeTable rope) {
         int ffn = Math.max(c.ffnDim(), c.isMoe() ? Math.max(c.expertFfnDim(), c.sharedExpertFfnDim()) : 0);
@@ -41,7 +42,6 @@ public final class Activations {
         this.att = new float[batch * c.heads() * c.headDimV()];
         this.hb = new float[batch * ffn];
         this.hb2 = new float[batch * ffn];
-        this.scores = new float[threads][context];
         this.router = new float[moe * c.experts()];
         this.selected = new int[moe * c.expertsUsed()];
         this.weights = new float[moe * c.expertsUsed()];
@@ -51,5 +51,7 @@ public final class Activations {
         this.expertOut = new float[moe * c.dim()];
         this.gate = new float[moe];
         this.rope = rope;
+        this.layout = new TokenLayout(batch);
+        this.attention = new Attention.Work(c, threads, context);
     }
 }

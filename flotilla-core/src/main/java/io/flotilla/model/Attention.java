@@ -1,77 +1,211 @@
 package io.flotilla.model;
 
 import io.flotilla.kernel.Compute;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal multi-head attention with grouped key/value heads over a {@link KvLayer}, computed as
  * llama.cpp computes it without flash attention: the query is rounded to half precision for the
  * product with the half-precision keys, softmax is taken in float over the scaled scores, and the
  * weights are rounded to half precision for the product with the half-precision values.
+ *
+ * <p>Each token attends over its own sequence's positions {@code [0, position]}, read through the
+ * {@link TokenLayout} (a block table for a paged cache). The work is split over (token, KV head)
+ * items: every key and value row is widened from half precision once per item, into a scratch row,
+ * and serves all query heads of the group. Dot products use 8-lane vectors, summed in a fixed
+ * order (so results never depend on JIT state); nothing is allocated per call.
  */
 public final class Attention {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorShuffle<Float> FOLD4 = VectorShuffle.fromOp(F, i -> (i + 4) % 8);
+    private static final VectorShuffle<Float> FOLD2 = VectorShuffle.fromOp(F, i -> (i + 2) % 8);
+    private static final VectorShuffle<Float> FOLD1 = VectorShuffle.fromOp(F, i -> (i + 1) % 8);
+    /** Vector lanes pay off where the CPU has 256-bit registers. */
+    static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
     private final ModelConfig c;
     private final Compute compute;
+    private final boolean vector;
 
     public Attention(ModelConfig c, Compute compute) {
-        this.c = c;
-        this.compute = compute;
+        this(c, compute, VECTOR);
     }
 
-    /** Rotates the query and key heads of {@code n} tokens at positions {@code [position, position + n)}. */
-    public void rope(Activations a, int n, int position) {
-        for (int t = 0; t < n; t++) {
-            a.rope.rotate(a.q, t * c.queryDim(), c.heads(), c.headDimK(), position + t);
-            a.rope.rotate(a.k, t * c.kvDimK(), c.kvHeads(), c.headDimK(), position + t);
+    /** {@code vector = false}: the scalar twin (for tests). */
+    Attention(ModelConfig c, Compute compute, boolean vector) {
+        this.c = c;
+        this.compute = compute;
+        this.vector = vector && c.headDimK() % F.length() == 0 && c.headDimV() % F.length() == 0;
+    }
+
+    /** Per-state working memory: for each compute thread, a score row per group head and widened K/V rows. */
+    static final class Work implements Compute.RangeBody {
+        final float[][] scores; // [parts][groupSize × context]
+        final float[][] keyRow; // [parts][headDimK]
+        final float[][] valueRow; // [parts][headDimV]
+        final int context;
+        private Attention attention;
+        private Activations a;
+        private KvLayer kv;
+        private int items;
+        private int parts;
+
+        Work(ModelConfig c, int threads, int context) {
+            this.context = context;
+            scores = new float[threads][c.groupSize() * context];
+            keyRow = new float[threads][c.headDimK()];
+            valueRow = new float[threads][c.headDimV()];
+        }
+
+        @Override
+        public void run(int p0, int p1) {
+            for (int p = p0; p < p1; p++) {
+                for (int item = items * p / parts; item < items * (p + 1) / parts; item++) {
+                    attention.attendGroup(a, kv, item / attention.c.kvHeads(), item % attention.c.kvHeads(), p);
+                }
+            }
         }
     }
 
-    /** Appends a.k, a.v of {@code n} tokens to the cache, then {@code a.att = softmax(q·K^T × scale) V}. */
-    public void forward(Activations a, KvLayer kv, int n, int position) {
+    /** Rotates the query and key heads of the layout's {@code n} tokens, each at its own position. */
+    public void rope(Activations a, int n) {
+        TokenLayout m = a.layout;
         for (int t = 0; t < n; t++) {
-            kv.store(position + t, a.k, t * c.kvDimK(), a.v, t * c.kvDimV());
+            a.rope.rotate(a.q, t * c.queryDim(), c.heads(), c.headDimK(), m.position(t));
+            a.rope.rotate(a.k, t * c.kvDimK(), c.kvHeads(), c.headDimK(), m.position(t));
+        }
+    }
+
+    /** Stores a.k, a.v of {@code n} tokens at their slots, then {@code a.att = softmax(q·K^T × scale) V} per token. */
+    public void forward(Activations a, KvLayer kv, int n) {
+        TokenLayout m = a.layout;
+        for (int t = 0; t < n; t++) {
+            kv.store(m.slot(t), a.k, t * c.kvDimK(), a.v, t * c.kvDimV());
         }
         int qLen = n * c.queryDim();
         for (int i = 0; i < qLen; i++) { // ggml converts q to the keys' type (F16) for the product
             a.q[i] = Float.float16ToFloat(Float.floatToFloat16(a.q[i]));
         }
-        int items = n * c.heads();
-        int parts = Math.min(compute.threads(), items);
-        compute.parallelFor(parts, (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                float[] scores = a.scores[p];
-                for (int item = items * p / parts; item < items * (p + 1) / parts; item++) {
-                    attendOne(a, kv, item / c.heads(), item % c.heads(), position, scores);
-                }
+        Work w = a.attention;
+        for (int t = 0; t < n; t++) {
+            if (m.position(t) >= w.context) {
+                throw new IllegalArgumentException("position " + m.position(t) + " is beyond the " + w.context
+                        + " positions this state attends over");
             }
-        });
+        }
+        w.attention = this;
+        w.a = a;
+        w.kv = kv;
+        w.items = n * c.kvHeads();
+        w.parts = Math.min(w.scores.length, w.items);
+        try {
+            compute.parallelFor(w.parts, w);
+        } finally {
+            w.a = null;
+            w.kv = null;
+        }
     }
 
-    /** One query head of token t (at position {@code position + t}) over cache positions [0, position + t]. */
-    private void attendOne(Activations a, KvLayer kv, int t, int h, int position, float[] scores) {
-        int len = position + t + 1;
+    /** The query heads of KV group g of token t over its sequence's positions [0, position(t)]. */
+    private void attendGroup(Activations a, KvLayer kv, int t, int g, int part) {
+        TokenLayout m = a.layout;
+        Work w = a.attention;
+        int len = m.position(t) + 1;
+        int group = c.groupSize();
         int dk = c.headDimK();
         int dv = c.headDimV();
-        int g = h / c.groupSize();
-        int qo = t * c.queryDim() + h * dk;
-        short[] keys = kv.keys();
-        for (int j = 0; j < len; j++) { // scores = q · k_j
-            int ko = j * kv.kvDimK() + g * dk;
-            float dot = 0f;
-            for (int i = 0; i < dk; i++) {
-                dot += a.q[qo + i] * Float.float16ToFloat(keys[ko + i]);
+        int[] table = m.table(m.sequence(t));
+        int bs = m.blockSize();
+        float[] scores = w.scores[part];
+        float[] kRow = w.keyRow[part];
+        float[] vRow = w.valueRow[part];
+        int q0 = t * c.queryDim() + g * group * dk;
+        for (int j = 0; j < len; j++) { // scores[h][j] = (q_h · k_j) × scale
+            int slot = table[j / bs] * bs + j % bs;
+            widen(kv.keys(), slot * kv.kvDimK() + g * dk, kRow, dk);
+            for (int h = 0; h < group; h++) {
+                scores[h * w.context + j] = dot(a.q, q0 + h * dk, kRow, dk) * c.attentionScale();
             }
-            scores[j] = dot * c.attentionScale();
         }
-        VectorOps.softmax(scores, 0, len);
-        int out = (t * c.heads() + h) * dv;
-        java.util.Arrays.fill(a.att, out, out + dv, 0f);
-        short[] values = kv.values();
-        for (int j = 0; j < len; j++) { // att = Σ_j p_j v_j, with p_j rounded to F16 like the values
-            float p = Float.float16ToFloat(Float.floatToFloat16(scores[j]));
-            int vo = j * kv.kvDimV() + g * dv;
-            for (int i = 0; i < dv; i++) {
-                a.att[out + i] += p * Float.float16ToFloat(values[vo + i]);
+        int out0 = (t * c.heads() + g * group) * dv;
+        for (int h = 0; h < group; h++) { // softmax in float, then weights rounded to F16 like the values
+            int o = h * w.context;
+            VectorOps.softmax(scores, o, len);
+            for (int j = 0; j < len; j++) {
+                scores[o + j] = Float.float16ToFloat(Float.floatToFloat16(scores[o + j]));
             }
+        }
+        Arrays.fill(a.att, out0, out0 + group * dv, 0f);
+        for (int j = 0; j < len; j++) { // att_h = Σ_j p_hj v_j
+            int slot = table[j / bs] * bs + j % bs;
+            widen(kv.values(), slot * kv.kvDimV() + g * dv, vRow, dv);
+            for (int h = 0; h < group; h++) {
+                axpy(scores[h * w.context + j], vRow, a.att, out0 + h * dv, dv);
+            }
+        }
+    }
+
+    /** {@code dst[0, len) = src[off, off + len)} widened from half precision. */
+    private void widen(short[] src, int off, float[] dst, int len) {
+        if (!vector) {
+            for (int i = 0; i < len; i++) {
+                dst[i] = Float.float16ToFloat(src[off + i]);
+            }
+            return;
+        }
+        for (int i = 0; i < len; i += F.length()) {
+            halfs(src, off + i).intoArray(dst, i);
+        }
+    }
+
+    /**
+     * Eight halves widened: exponent and mantissa shifted into place and scaled by 2^112 (which
+     * also gets subnormals right), the sign copied. Infinities and NaNs do not survive; a K/V
+     * value beyond the half range is already a broken model.
+     */
+    private static FloatVector halfs(short[] src, int off) {
+        IntVector h = (IntVector) ShortVector.fromArray(S, src, off).convertShape(VectorOperators.S2I, I, 0);
+        FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        return mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** {@code x[xo, xo + len) · y[0, len)}. */
+    private float dot(float[] x, int xo, float[] y, int len) {
+        if (!vector) {
+            float sum = 0f;
+            for (int i = 0; i < len; i++) {
+                sum += x[xo + i] * y[i];
+            }
+            return sum;
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < len; i += F.length()) {
+            acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromArray(F, y, i), acc);
+        }
+        acc = acc.add(acc.rearrange(FOLD4)); // fixed order: reduceLanes(ADD) leaves it unspecified
+        acc = acc.add(acc.rearrange(FOLD2));
+        acc = acc.add(acc.rearrange(FOLD1));
+        return acc.lane(0);
+    }
+
+    /** {@code out[oo + i] += p × v[i]} for i in [0, len), a product then a sum as ggml's F16 dot does it. */
+    private void axpy(float p, float[] v, float[] out, int oo, int len) {
+        if (!vector) {
+            for (int i = 0; i < len; i++) {
+                out[oo + i] += p * v[i];
+            }
+            return;
+        }
+        for (int i = 0; i < len; i += F.length()) {
+            FloatVector.fromArray(F, v, i).mul(p).add(FloatVector.fromArray(F, out, oo + i)).intoArray(out, oo + i);
         }
     }
 }

@@ -138,10 +138,65 @@ public final class Model {
     /** The state's layers on a.x (n ≤ batch tokens) at s.position(); advances the position. */
     void runLayers(InferenceState s, int n) {
         Activations a = s.activations();
+        a.layout.contiguous(s.position(), n, s.contextLength());
         for (int l = s.firstLayer(); l < s.lastLayer(); l++) {
-            layers[l].forward(a, s.kvCache().layer(l), n, s.position());
+            layers[l].forward(a, s.kvCache().layer(l), n);
         }
         s.advance(n);
+    }
+
+    /** A paged state over all layers: see {@link ModelStage#newBatchState}. */
+    public BatchState newBatchState(int numBlocks, int blockSize, int maxTokens) {
+        return all.newBatchState(numBlocks, blockSize, maxTokens);
+    }
+
+    /**
+     * One pass over all chunks of {@code batch} ({@code tokens}: their ids, concatenated in the
+     * batch's order): computes and stores their K/V in the state's paged cache and returns, for each
+     * chunk that asks for them, the logits of its last token ({@code numLogits × vocab}, in the
+     * batch's order; a buffer of the state, reused by the next pass). A chunk gets the same logits,
+     * bit for bit, as the same tokens through {@link #forward(InferenceState, int[], int, int, boolean)}.
+     */
+    public float[] forward(BatchState s, Batch batch, int[] tokens) {
+        if (tokens.length != batch.numTokens()) {
+            throw new IllegalArgumentException(tokens.length + " token ids for a batch of " + batch.numTokens());
+        }
+        checkTokens(tokens, 0, tokens.length); // before the pass changes the cache
+        s.check(batch);
+        Activations a = s.activations();
+        embed(tokens, 0, tokens.length, a.x);
+        runLayers(s, batch);
+        return batchHead(s, batch, a.x);
+    }
+
+    /** The state's layers on a.x, laid out as {@code batch}. */
+    void runLayers(BatchState s, Batch batch) {
+        Activations a = s.activations();
+        a.layout.paged(batch, batch.tables());
+        int n = a.layout.size();
+        for (int l = s.firstLayer(); l < s.lastLayer(); l++) {
+            layers[l].forward(a, s.kvCache().layer(l), n);
+        }
+    }
+
+    /** Norm and output projection of the last hidden row of each chunk asking for logits. */
+    float[] batchHead(BatchState s, Batch batch, float[] hidden) {
+        Activations a = s.activations();
+        int dim = config.dim();
+        int rows = 0;
+        int t = 0;
+        for (Batch.Sequence seq : batch.sequences()) {
+            t += seq.numTokens();
+            if (seq.logits()) {
+                System.arraycopy(hidden, (t - 1) * dim, a.xb2, rows++ * dim, dim);
+            }
+        }
+        float[] out = s.logits(rows);
+        if (rows > 0) {
+            VectorOps.rmsNorm(a.xb2, a.xb, outputNorm, rows, dim, config.rmsEps());
+            compute.matMul(output, a.xb, rows, out);
+        }
+        return out;
     }
 
     /** Final norm and output projection of all n rows of a.x: {@code out[n × vocab]}. */
@@ -183,6 +238,12 @@ public final class Model {
     InferenceState newState(int first, int last, int context, int batch, boolean head) {
         return new InferenceState(config, first, last, context, Math.min(batch, context), compute.threads(),
                 rope(context), head);
+    }
+
+    BatchState newBatchState(int first, int last, int numBlocks, int blockSize, int maxTokens, boolean head) {
+        int positions = (int) Math.min((long) numBlocks * blockSize, config.contextLength());
+        return new BatchState(config, first, last, numBlocks, blockSize, maxTokens, positions, compute.threads(),
+                rope(positions), head);
     }
 
     /** A rotary table covering at least {@code positions} positions (immutable, so states share it). */

@@ -76,6 +76,55 @@ public final class ModelStage {
         }
     }
 
+    /**
+     * A state serving many sequences through a paged KV cache of {@code numBlocks} blocks of
+     * {@code blockSize} positions (this stage's layers, F16), with buffers for up to
+     * {@code maxTokens} tokens per pass.
+     */
+    public BatchState newBatchState(int numBlocks, int blockSize, int maxTokens) {
+        if (numBlocks < 1 || blockSize < 1 || maxTokens < 1) {
+            throw new IllegalArgumentException("numBlocks, blockSize and maxTokens must be >= 1, got " + numBlocks
+                    + ", " + blockSize + " and " + maxTokens);
+        }
+        if ((long) numBlocks * blockSize * Math.max(model.config().kvDimK(), model.config().kvDimV())
+                > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(numBlocks + " blocks of " + blockSize
+                    + " positions do not fit one array per layer; use fewer blocks");
+        }
+        return model.newBatchState(first, last, numBlocks, blockSize, maxTokens, isLast());
+    }
+
+    /**
+     * Runs this stage's layers in place on the hidden states of all chunks of {@code batch}
+     * ({@code batch.numTokens() × dim}, in the batch's order), storing their K/V at their slots.
+     */
+    public void forward(BatchState s, Batch batch, float[] hidden) {
+        checkState(s.firstLayer(), s.lastLayer());
+        s.check(batch);
+        int n = batch.numTokens();
+        int dim = model.config().dim();
+        if (hidden.length < n * dim) {
+            throw new IllegalArgumentException("hidden has " + hidden.length + " floats, a batch of " + n
+                    + " tokens needs " + n * dim);
+        }
+        Activations a = s.activations();
+        System.arraycopy(hidden, 0, a.x, 0, n * dim);
+        model.runLayers(s, batch);
+        System.arraycopy(a.x, 0, hidden, 0, n * dim);
+    }
+
+    /**
+     * Logits of the last token of each chunk of {@code batch} that asks for them
+     * ({@code batch.numLogits() × vocab}, a buffer of the state reused by the next pass).
+     */
+    public float[] logits(BatchState s, Batch batch, float[] hidden) {
+        checkState(s.firstLayer(), s.lastLayer());
+        if (!isLast()) {
+            throw new IllegalStateException("layers [" + first + ", " + last + ") are not the last stage");
+        }
+        return model.batchHead(s, batch, hidden);
+    }
+
     /** Logits of the last of {@code n} hidden states ({@code vocab} floats), or of all of them ({@code n × vocab}). */
     public float[] logits(InferenceState s, float[] hidden, int n, boolean all) {
         checkState(s);
@@ -86,8 +135,12 @@ public final class ModelStage {
     }
 
     private void checkState(InferenceState s) {
-        if (s.firstLayer() != first || s.lastLayer() != last) {
-            throw new IllegalArgumentException("state of layers [" + s.firstLayer() + ", " + s.lastLayer()
+        checkState(s.firstLayer(), s.lastLayer());
+    }
+
+    private void checkState(int stateFirst, int stateLast) {
+        if (stateFirst != first || stateLast != last) {
+            throw new IllegalArgumentException("state of layers [" + stateFirst + ", " + stateLast
                     + ") used with stage [" + first + ", " + last + ")");
         }
     }

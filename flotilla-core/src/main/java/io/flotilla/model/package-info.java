@@ -15,5 +15,18 @@
  * ({@code n × dim}), each stage runs {@code forward(state, hidden, n)} on it, the last one turns it
  * into {@code logits}. Stages composed over a split give the same logits as the whole model, bit
  * for bit. {@link io.flotilla.model.Perplexity} measures perplexity as llama.cpp does.
+ *
+ * <p>Serving many sequences: a {@link io.flotilla.model.BatchState} holds one paged F16 KV cache
+ * for all of them ({@code numBlocks × blockSize} slots per layer); a {@link io.flotilla.model.Batch}
+ * lists each sequence's chunk (start position, length, block table, whether to return logits).
+ * {@code model.forward(batchState, batch, tokens)} runs all chunks in one pass: every weight
+ * matrix is read once for all their tokens, each token attends over its own sequence through its
+ * block table. A chunk's logits equal, bit for bit, those of the same tokens run alone.
+ * <pre>{@code
+ * BatchState bs = model.newBatchState(numBlocks, 16, 512);
+ * Batch b = new Batch(16, List.of(new Batch.Sequence(0, 20, new int[] {3, 7}, true),   // a prompt
+ *                                 new Batch.Sequence(41, 1, new int[] {0, 2, 5}, true))); // a decode
+ * float[] logits = model.forward(bs, b, tokens);        // [2 × vocab]
+ * }</pre>
  */
 package io.flotilla.model;

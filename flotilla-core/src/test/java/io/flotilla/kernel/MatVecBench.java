@@ -20,11 +20,13 @@ import java.util.Random;
  *   io.flotilla.kernel.MatVecBench [TYPE ...]</pre>
  */
 public final class MatVecBench {
-    static final int ROWS = 2048;
+    static final int ROWS = Integer.getInteger("rows", 2048);
     static final int COLS = 8192;
     static final int RUNS = Integer.getInteger("runs", 41);
     static final boolean SCALAR = Boolean.parseBoolean(System.getProperty("scalar", "true"));
     static final long WARMUP_MILLIS = Long.getLong("warmup", 2000);
+    /** Which columns to measure: d1, d2 (decode at 1, 2 threads), p1, p2 (16-token prefill). */
+    static final String MODES = System.getProperty("modes", "d1,d2,p1,p2");
 
     private MatVecBench() {
     }
@@ -58,15 +60,19 @@ public final class MatVecBench {
                 line.append(measure(s, w, x, 1, out, bytes, 3));
             }
         } else {
-            line.append(String.format(Locale.ROOT, " %15s", "-"));
+            line.append(skipped());
         }
         try (Compute c1 = new Compute(1); Compute c2 = new Compute(2)) {
-            line.append(measure(c1, w, x, 1, out, bytes, RUNS));
-            line.append(measure(c2, w, x, 1, out, bytes, RUNS));
-            line.append(measure(c1, w, x, 16, out, bytes, RUNS));
-            line.append(measure(c2, w, x, 16, out, bytes, RUNS));
+            line.append(MODES.contains("d1") ? measure(c1, w, x, 1, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("d2") ? measure(c2, w, x, 1, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("p1") ? measure(c1, w, x, 16, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("p2") ? measure(c2, w, x, 16, out, bytes, RUNS) : skipped());
         }
         System.out.println(line);
+    }
+
+    private static String skipped() {
+        return String.format(Locale.ROOT, " %15s", "-");
     }
 
     /**

@@ -1,13 +1,7 @@
 package io.flotilla.exec;
 
-import io.flotilla.engine.SamplingParams;
 import io.flotilla.model.InferenceState;
 import io.flotilla.model.Model;
-import io.flotilla.sample.SampledToken;
-import io.flotilla.sample.SamplerChain;
-import io.flotilla.sample.SamplerConfig;
-import io.flotilla.sample.TokenHistory;
-import io.flotilla.sample.TokenLogprob;
 import io.flotilla.sched.ScheduledSequence;
 import io.flotilla.sched.SchedulerOutput;
 import java.util.ArrayDeque;
@@ -18,7 +12,7 @@ import java.util.Map;
 
 /**
  * Runs steps on this machine with a whole {@link Model}, one scheduled sequence after another,
- * then samples with a {@link SamplerChain} per request.
+ * then samples with a sampler chain per request.
  *
  * <p>Interim form: each running sequence keeps its own contiguous {@link InferenceState} (the
  * model's KV cache) rather than reading the paged {@code KvStorage} through its block table. So
@@ -31,17 +25,11 @@ public final class LocalExecutor implements Executor {
     private final int contextLength;
     private final Map<String, Sequence> sequences = new HashMap<>();
     private final ArrayDeque<InferenceState> spareStates = new ArrayDeque<>();
-    private long seedCounter = System.nanoTime();
+    private final RequestSamplers samplers;
 
-    /** Per request: its state while it holds KV, its sampler (and RNG) until it finishes. */
+    /** Per request: its state while it holds KV. */
     private static final class Sequence {
         InferenceState state;
-        final SamplerChain sampler;
-        final TokenHistory history = new TokenHistory();
-
-        Sequence(SamplerChain sampler) {
-            this.sampler = sampler;
-        }
     }
 
     /** @param contextLength positions per sequence state: the engine's maxModelLength */
@@ -52,6 +40,7 @@ public final class LocalExecutor implements Executor {
         }
         this.model = model;
         this.contextLength = contextLength;
+        this.samplers = new RequestSamplers(model.config().vocabSize());
     }
 
     @Override
@@ -61,6 +50,7 @@ public final class LocalExecutor implements Executor {
             if (s != null) {
                 releaseState(s);
             }
+            samplers.drop(id);
         }
         for (String id : step.preemptedRequestIds()) {
             Sequence s = sequences.get(id);
@@ -84,7 +74,7 @@ public final class LocalExecutor implements Executor {
     }
 
     private SequenceOutput run(ScheduledSequence seq) {
-        Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(sampler(seq.params())));
+        Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence());
         if (s.state == null) {
             s.state = spareStates.isEmpty() ? model.newState(contextLength) : spareStates.pop();
             s.state.reset();
@@ -101,35 +91,7 @@ public final class LocalExecutor implements Executor {
         if (!seq.sample()) {
             return null;
         }
-        s.history.clear();
-        for (int t : seq.outputTokenIds()) {
-            s.history.accept(t);
-        }
-        int topN = seq.params().logprobs();
-        if (topN == 0) {
-            return SequenceOutput.of(seq.requestId(), s.sampler.sample(logits, s.history));
-        }
-        SampledToken t = s.sampler.sampleWithLogprobs(logits, s.history, topN);
-        int[] ids = new int[t.top().size()];
-        float[] lps = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            TokenLogprob top = t.top().get(i);
-            ids[i] = top.token();
-            lps[i] = top.logprob();
-        }
-        return new SequenceOutput(seq.requestId(), new int[] {t.token()},
-                List.of(new TokenLogprobs(t.token(), t.logprob(), ids, lps)));
-    }
-
-    /**
-     * The request's sampler. Presence and frequency penalties count the generated tokens only (as
-     * OpenAI defines them); the repetition penalty looks at the same history.
-     */
-    private SamplerChain sampler(SamplingParams p) {
-        long seed = p.seed() != null ? p.seed() : seedCounter++;
-        SamplerConfig config = new SamplerConfig(p.temperature(), p.topK(), p.topP(), p.minP(), p.repetitionPenalty(),
-                -1, p.frequencyPenalty(), p.presencePenalty(), seed);
-        return SamplerChain.of(config, model.config().vocabSize());
+        return samplers.sample(seq, logits);
     }
 
     private void releaseState(Sequence s) {

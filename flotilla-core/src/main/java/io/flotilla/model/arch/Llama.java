@@ -57,7 +57,7 @@ public final class Llama implements Layer {
     }
 
     @Override
-    public void forward(Activations a, KvLayer kv, int n, int position) {
+    public void forward(Activations a, KvLayer kv, int n) {
         int dim = c.dim();
         // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
         VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
@@ -69,9 +69,9 @@ public final class Llama implements Layer {
         addBias(a.k, bk, n);
         addBias(a.v, bv, n);
         // rotary embedding on adjacent pairs of q and k
-        attention.rope(a, n, position);
+        attention.rope(a, n);
         // store k, v in the cache; causal attention over it               att: [n × heads·headDimV]
-        attention.forward(a, kv, n, position);
+        attention.forward(a, kv, n);
         // output projection and residual                                  x += wo · att
         compute.matMul(wo, a.att, n, a.xb2);
         addBias(a.xb2, bo, n);

@@ -68,7 +68,7 @@ public final class Qwen2 implements Layer {
     }
 
     @Override
-    public void forward(Activations a, KvLayer kv, int n, int position) {
+    public void forward(Activations a, KvLayer kv, int n) {
         int dim = c.dim();
         // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
         VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
@@ -80,9 +80,9 @@ public final class Qwen2 implements Layer {
         VectorOps.addBias(a.k, bk, n);
         VectorOps.addBias(a.v, bv, n);
         // rotary embedding on halves (NEOX) of q and k
-        attention.rope(a, n, position);
+        attention.rope(a, n);
         // store k, v; causal attention                                    att: [n × heads·headDimV]
-        attention.forward(a, kv, n, position);
+        attention.forward(a, kv, n);
         // x += wo · att
         compute.matMul(wo, a.att, n, a.xb2);
         VectorOps.add(a.x, a.xb2, n * dim);

@@ -55,7 +55,7 @@ public final class Qwen3 implements Layer {
     }
 
     @Override
-    public void forward(Activations a, KvLayer kv, int n, int position) {
+    public void forward(Activations a, KvLayer kv, int n) {
         int dim = c.dim();
         // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
         VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
@@ -67,9 +67,9 @@ public final class Qwen3 implements Layer {
         VectorOps.rmsNorm(a.q, a.q, qNorm, n * c.heads(), c.headDimK(), c.rmsEps());
         VectorOps.rmsNorm(a.k, a.k, kNorm, n * c.kvHeads(), c.headDimK(), c.rmsEps());
         // rotary embedding on halves (NEOX) of q and k
-        attention.rope(a, n, position);
+        attention.rope(a, n);
         // store k, v; causal attention                                    att: [n × heads·headDim]
-        attention.forward(a, kv, n, position);
+        attention.forward(a, kv, n);
         // x += wo · att
         compute.matMul(wo, a.att, n, a.xb2);
         VectorOps.add(a.x, a.xb2, n * dim);

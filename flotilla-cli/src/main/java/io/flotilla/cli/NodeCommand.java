@@ -1,0 +1,91 @@
+package io.flotilla.cli;
+
+import io.flotilla.node.Node;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.transport.ClusterToken;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flotilla node}: one stage node of a cluster, serving the layers the coordinator assigns. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run a node: join the cluster, report what this machine can do, serve assigned layers.")
+final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--cluster", required = true, paramLabel = "NAME", description = "cluster name")
+    String cluster;
+
+    @Option(names = "--token", paramLabel = "SECRET",
+            description = "cluster token (>= 16 bytes); default: the FLOTILLA_CLUSTER_TOKEN environment variable")
+    String token;
+
+    @Option(names = "--join", paramLabel = "HOST:PORT[,HOST:PORT...]", description = "members to contact first")
+    String join;
+
+    @Option(names = "--port", paramLabel = "P", description = "membership port (default: ${DEFAULT-VALUE})")
+    int port = 7800;
+
+    @Option(names = "--data-port", paramLabel = "P", description = "activation port (default: any free port)")
+    int dataPort;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to bind (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
+
+    @Option(names = "--id", paramLabel = "ID", description = "node id (default: node-PID)")
+    String id;
+
+    @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: ${DEFAULT-VALUE})")
+    int threads = 1;
+
+    @Option(names = "--memory", paramLabel = "LIMIT",
+            description = "offer at most this much memory to the planner, e.g. 512M, 4G (default: what is free)")
+    String memory;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "local GGUF model file")
+    Path model;
+
+    @Option(names = "--exit-with-parent", hidden = true, description = "exit when standard input closes")
+    boolean exitWithParent;
+
+    @Override
+    public Integer call() throws Exception {
+        String secret = token != null ? token : System.getenv(NodeConfig.TOKEN_ENV);
+        if (secret == null) {
+            throw new IllegalArgumentException("a node needs --token or " + NodeConfig.TOKEN_ENV);
+        }
+        NodeConfig config = new NodeConfig(id != null ? id : "node-" + ProcessHandle.current().pid(), cluster,
+                ClusterToken.of(secret), host, port, dataPort, NodeConfig.parseHosts(join), threads,
+                memory == null ? 0 : parseBytes(memory), model);
+        Node node = new Node(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+        node.start();
+        System.err.printf("node %s: cluster %s, membership %s:%d, data %s%n", config.nodeId(), cluster, host, port,
+                node.dataAddress());
+        if (exitWithParent) {
+            while (System.in.read() >= 0) {
+                // the launching process keeps our standard input open while it lives
+            }
+            return 0;
+        }
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    /** {@code 123}, {@code 512K}, {@code 64M}, {@code 4G} (binary units). */
+    static long parseBytes(String text) {
+        String t = text.trim().toUpperCase();
+        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            case 'T' -> 1L << 40;
+            default -> 1;
+        };
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            return (long) (Double.parseDouble(digits) * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--memory must be a size like 512M or 4G, got '" + text + "'");
+        }
+    }
+}

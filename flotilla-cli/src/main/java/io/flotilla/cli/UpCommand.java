@@ -1,0 +1,185 @@
+package io.flotilla.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.flotilla.engine.EngineConfig;
+import io.flotilla.engine.EngineCore;
+import io.flotilla.engine.Request;
+import io.flotilla.engine.RequestOutput;
+import io.flotilla.engine.RequestOutputQueue;
+import io.flotilla.engine.SamplingParams;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.kvcache.KvCacheConfig;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeLauncher;
+import io.flotilla.pipeline.Coordinator;
+import io.flotilla.pipeline.CoordinatorConfig;
+import io.flotilla.pipeline.PipelineExecutor;
+import io.flotilla.placement.PlacementObjective;
+import io.flotilla.sched.SchedulerConfig;
+import io.flotilla.tokenizer.Tokenizer;
+import io.flotilla.transport.ClusterToken;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code flotilla up}: a cluster on this machine. Starts the coordinator in this process and N node
+ * processes (the same Java and class path), splits the machine's threads among them, and serves
+ * the cluster status over HTTP; with {@code --prompt}, generates through the pipeline and exits.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start a cluster of N node processes on this machine plus the coordinator.")
+final class UpCommand implements Callable<Integer> {
+    static final String STATUS_PATH = "/cluster/status";
+
+    @Option(names = "--nodes", required = true, paramLabel = "N", description = "node processes to start")
+    int nodes;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    Path model;
+
+    @Option(names = "--threads-per-node", paramLabel = "N",
+            description = "compute threads of each node (default: this machine's processors / N, at least 1)")
+    Integer threadsPerNode;
+
+    @Option(names = "--objective", paramLabel = "latency|throughput",
+            description = "what the placement optimizes (default: ${DEFAULT-VALUE})")
+    String objective = "latency";
+
+    @Option(names = "--port", paramLabel = "P", description = "HTTP port of the coordinator (default: ${DEFAULT-VALUE})")
+    int port = 8080;
+
+    @Option(names = "--memory", paramLabel = "LIMIT", description = "memory each node offers, e.g. 512M (default: free)")
+    String memory;
+
+    @Option(names = "--ctx", paramLabel = "N", description = "context length of each sequence (default: ${DEFAULT-VALUE})")
+    int ctx = 512;
+
+    @Option(names = "--cluster", paramLabel = "NAME", description = "cluster name (default: flotilla-PID)")
+    String cluster;
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "where node logs go (default: a temporary folder)")
+    Path logDir;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "generate greedily from this prompt through the pipeline, print the text and stop")
+    String prompt;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "with --prompt (default: ${DEFAULT-VALUE})")
+    int maxTokens = 64;
+
+    @Override
+    public Integer call() throws Exception {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("--nodes must be >= 1, got " + nodes);
+        }
+        PlacementObjective goal = switch (objective) {
+            case "latency" -> PlacementObjective.LATENCY;
+            case "throughput" -> PlacementObjective.THROUGHPUT;
+            default -> throw new IllegalArgumentException("--objective must be latency or throughput, got " + objective);
+        };
+        int threads = threadsPerNode != null ? threadsPerNode
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / nodes);
+        String name = cluster != null ? cluster : "flotilla-" + ProcessHandle.current().pid();
+        ClusterToken token = ClusterToken.random(new SecureRandom());
+        Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("flotilla-up");
+        List<Process> processes = new ArrayList<>();
+        Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly));
+        Runtime.getRuntime().addShutdownHook(killer);
+        try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", name, token, "127.0.0.1",
+                freePort(), model, goal, nodes, ctx, 4, Duration.ofSeconds(120)))) {
+            coordinator.start();
+            HttpServer http = statusServer(coordinator);
+            for (int i = 0; i < nodes; i++) {
+                NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1", freePort(), 0,
+                        coordinator.config().joinAddress(), threads, memory == null ? 0 : NodeCommand.parseBytes(memory),
+                        model);
+                processes.add(NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node"),
+                        logs.resolve(config.nodeId() + ".log")));
+            }
+            System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%n",
+                    name, nodes, threads, http.getAddress().getPort(), STATUS_PATH, logs);
+            try {
+                if (prompt != null) {
+                    generate(coordinator);
+                } else {
+                    Thread.currentThread().join();
+                }
+            } finally {
+                http.stop(0);
+            }
+        } finally {
+            processes.forEach(Process::destroyForcibly);
+        }
+        return 0;
+    }
+
+    private HttpServer statusServer(Coordinator coordinator) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        http.createContext(STATUS_PATH, exchange -> {
+            byte[] body = ClusterStatusJson.write(coordinator.status()).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+        return http;
+    }
+
+    /** Greedy generation of one prompt through the pipeline; prints prompt and completion. */
+    private void generate(Coordinator coordinator) throws Exception {
+        Tokenizer tokenizer;
+        try (GgufFile file = GgufFile.open(model)) {
+            tokenizer = Tokenizer.fromGguf(file.metadata());
+        }
+        Set<Integer> endIds = new HashSet<>();
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            if (tokenizer.isEndOfGeneration(id)) {
+                endIds.add(id);
+            }
+        }
+        int[] promptIds = tokenizer.encode(prompt, true, false);
+        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60));
+        EngineCore engine = new EngineCore(new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
+                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false)), executor);
+        RequestOutputQueue queue = engine.addRequest(Request.of("up-0", promptIds, SamplingParams.greedy(maxTokens)));
+        long start = System.nanoTime();
+        List<Integer> tokens = new ArrayList<>();
+        while (engine.hasWork()) {
+            engine.step();
+        }
+        for (RequestOutput o; (o = queue.poll()) != null; ) {
+            for (int t : o.newTokenIds()) {
+                if (!endIds.contains(t)) {
+                    tokens.add(t);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.println(prompt + tokenizer.decode(tokens.stream().mapToInt(Integer::intValue).toArray()));
+        System.err.printf("[%d prompt tokens, %d generated in %.2f s through %s; %d chunks replayed]%n",
+                promptIds.length, tokens.size(), seconds, String.join(" -> ", coordinator.status().stages()),
+                executor.replays());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.placement.GgufModelSpec;
+import io.flotilla.placement.ModelSpec;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code flotilla up} and {@code flotilla cluster status} with node processes on 127.0.0.1. */
+class UpCommandTest {
+    private static final String PROMPT = "Once upon a time";
+
+    @TempDir
+    Path logs;
+
+    private static Path tinyStories() {
+        Path p = Path.of(System.getProperty("flotilla.shared", "../shared"),
+                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
+        assumeTrue(Files.exists(p), "../shared not found: skipping");
+        return p;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void upWithAPromptPrintsTheSingleNodeTextThroughTwoStages() throws Exception {
+        Path model = tinyStories();
+        long limit;
+        try (GgufFile file = GgufFile.open(model)) {
+            ModelSpec spec = GgufModelSpec.of(file);
+            limit = (long) ((spec.weightBytes() + spec.kvBytesPerToken() * 128 * 4) * 0.6); // two nodes needed
+        }
+        CliRun up = CliRun.of("up", "--nodes", "2", "--model", model.toString(), "--threads-per-node", "1",
+                "--memory", Long.toString(limit), "--ctx", "128", "--port", "0", "--log-dir", logs.toString(),
+                "--prompt", PROMPT, "--max-tokens", "24");
+        CliRun single = CliRun.of("generate", "--model", model.toString(), "--prompt", PROMPT, "--max-tokens", "24",
+                "--temperature", "0", "--ctx", "128", "--threads", "1");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.err()).containsPattern("through node-\\d -> node-\\d;");
+        assertThat(up.out().strip()).isEqualTo(single.out().strip()).startsWith(PROMPT).hasSizeGreaterThan(40);
+    }
+
+    @Test
+    void clusterStatusShowsNodesCapacityAndPlacement() throws Exception {
+        Path model = tinyStories();
+        int port = freePort();
+        Thread up = Thread.ofPlatform().name("flotilla-up").start(() -> new CommandLine(new Main()).execute("up",
+                "--nodes", "1", "--model", model.toString(), "--threads-per-node", "1", "--ctx", "128",
+                "--port", Integer.toString(port), "--log-dir", logs.toString()));
+        try {
+            String url = "http://127.0.0.1:" + port;
+            JsonNode status = null;
+            for (int i = 0; i < 600 && (status == null || status.get("plan_version").asLong() < 1); i++) {
+                Thread.sleep(100);
+                CliRun run = CliRun.of("cluster", "status", "--url", url, "--json");
+                status = run.exitCode() == 0 ? new ObjectMapper().readTree(run.out()) : null;
+            }
+            assertThat(status).isNotNull();
+            assertThat(status.get("objective").asText()).isEqualTo("latency");
+            JsonNode node = status.get("nodes").get(0);
+            assertThat(node.get("id").asText()).isEqualTo("node-0");
+            assertThat(node.get("alive").asBoolean()).isTrue();
+            assertThat(node.get("pid").asLong()).isPositive();
+            assertThat(node.get("address").asText()).startsWith("127.0.0.1:");
+            assertThat(node.get("layers").toString()).isEqualTo("[0,2]");
+            assertThat(node.get("capacity").get("usable_memory_bytes").asLong()).isPositive();
+            CliRun text = CliRun.of("cluster", "status", "--url", url);
+            assertThat(text.out()).contains("node-0").contains("[0, 2)").contains("plan 1 (latency)");
+        } finally {
+            up.interrupt();
+            up.join(20_000);
+        }
+    }
+}

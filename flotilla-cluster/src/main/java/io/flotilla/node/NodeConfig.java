@@ -1,0 +1,70 @@
+package io.flotilla.node;
+
+import io.flotilla.transport.ClusterToken;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a node process runs.
+ *
+ * @param host           address for both endpoints (membership and data)
+ * @param port           JGroups membership port (peers list it in {@code --join})
+ * @param dataPort       port of the data endpoint (0: any free port; the node reports the one it got)
+ * @param join           members to contact first
+ * @param threads        compute threads of this node
+ * @param memoryLimit    at most this many bytes offered to the planner (0: what the probe measured)
+ * @param model          the local GGUF file
+ */
+public record NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
+                         List<InetSocketAddress> join, int threads, long memoryLimit, Path model) {
+    public NodeConfig {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(clusterName, "clusterName");
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(model, "model");
+        join = List.copyOf(join);
+        if (threads < 1 || memoryLimit < 0) {
+            throw new IllegalArgumentException("node " + nodeId + " needs threads >= 1 and memory limit >= 0, got "
+                    + threads + " and " + memoryLimit);
+        }
+    }
+
+    /** Parses {@code HOST:PORT,HOST:PORT,...}. */
+    public static List<InetSocketAddress> parseHosts(String text) {
+        List<InetSocketAddress> hosts = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return hosts;
+        }
+        for (String part : text.split(",")) {
+            int colon = part.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("expected HOST:PORT, got '" + part + "' in '" + text + "'");
+            }
+            hosts.add(new InetSocketAddress(part.substring(0, colon).trim(),
+                    Integer.parseInt(part.substring(colon + 1).trim())));
+        }
+        return hosts;
+    }
+
+    /** Environment variable that carries the token to a launched node (kept off its command line). */
+    public static final String TOKEN_ENV = "FLOTILLA_CLUSTER_TOKEN";
+
+    /**
+     * The command-line flags of {@code flotilla node} (and {@link NodeMain}) that give this config,
+     * except the token, which goes in {@link #TOKEN_ENV} so that it does not show in process lists.
+     */
+    public List<String> toArgs() {
+        List<String> args = new ArrayList<>(List.of("--id", nodeId, "--cluster", clusterName, "--host", host, "--port", String.valueOf(port), "--data-port",
+                String.valueOf(dataPort), "--threads", String.valueOf(threads), "--memory", String.valueOf(memoryLimit),
+                "--model", model.toString()));
+        if (!join.isEmpty()) {
+            args.add("--join");
+            args.add(String.join(",", join.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList()));
+        }
+        return args;
+    }
+}

@@ -1,0 +1,42 @@
+package io.flotilla.node;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts node processes on this machine with the same Java and class path as this process. Each
+ * child gets the token through {@link NodeConfig#TOKEN_ENV}, its output in a log file, and exits
+ * when this process dies (its standard input closes).
+ */
+public final class NodeLauncher {
+    private NodeLauncher() {
+    }
+
+    /**
+     * Starts {@code mainClass} with the extra {@code jvmOptions} (which must accept {@code args} and {@code --exit-with-parent}, as
+     * {@link NodeMain} and {@code flotilla node} do) with {@code config}'s flags.
+     */
+    public static Process launch(NodeConfig config, List<String> jvmOptions, String mainClass, List<String> leadingArgs,
+                                 Path log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.add("--add-modules");
+        command.add("jdk.incubator.vector");
+        command.add("-XX:+UseSerialGC");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(leadingArgs);
+        command.addAll(config.toArgs());
+        command.add("--exit-with-parent");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put(NodeConfig.TOKEN_ENV, config.token().encoded());
+        return builder.start();
+    }
+}

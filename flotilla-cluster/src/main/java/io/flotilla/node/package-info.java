@@ -1,0 +1,10 @@
+/**
+ * A stage node process. {@link io.flotilla.node.Node} joins the group (JGroups, token-authenticated),
+ * reports its measured capacity and the model version of its local GGUF
+ * ({@link io.flotilla.node.TensorHashes}) to the coordinator, checks every assigned tensor against
+ * the content hashes the coordinator announces, and runs its layer range on batches arriving over
+ * authenticated data connections, keeping one KV state per sequence
+ * ({@link io.flotilla.node.StageRunner}). {@link io.flotilla.node.NodeLauncher} starts node
+ * processes on this machine.
+ */
+package io.flotilla.node;
