@@ -38,7 +38,9 @@ public final class RingCollective implements Collective {
     private long operations;
     private long payloadBytes;
     private long wireBytes;
+    private static final long GOODBYE_MILLIS = 2_000;
     private volatile boolean closed;
+    private volatile boolean failed;
 
     private RingCollective(int rank, int size, CollectiveConfig config, PeerLink right, PeerLink left) {
         this.rank = rank;
@@ -125,6 +127,7 @@ public final class RingCollective implements Collective {
         Message.ShardChunk hello = expect(left.receive(deadline, op), 0, HELLO, op);
         int previous = (rank + size - 1) % size;
         if (hello.offset() != previous || hello.totalLength() != size) {
+            failed = true;
             close();
             throw new CollectiveException(op + ": expected worker " + previous + " of " + size + ", got worker "
                     + hello.offset() + " of " + hello.totalLength(), false, null);
@@ -227,7 +230,7 @@ public final class RingCollective implements Collective {
     }
 
     private long begin(String op) throws CollectiveException {
-        if (closed) {
+        if (closed || failed) {
             throw new CollectiveException(op + ": the ring is closed after an earlier failure", false, null);
         }
         return System.nanoTime() + config.deadline().toNanos();
@@ -295,6 +298,7 @@ public final class RingCollective implements Collective {
 
     private void fail(String op, Exception e) {
         LOG.warn("{} failed, closing the ring: {}", op, e.getMessage());
+        failed = true;
         close();
     }
 
@@ -303,13 +307,32 @@ public final class RingCollective implements Collective {
         return new CollectiveStats(operations, payloadBytes, wireBytes);
     }
 
+    /**
+     * Closes the links. After a clean run, first says goodbye to the right neighbour and waits
+     * briefly for the left one's goodbye: a worker that closed while its left neighbour's last
+     * write was still returning would make that write fail.
+     */
     @Override
     public void close() {
-        closed = true;
-        if (right != null) {
-            right.close();
-            left.close();
+        if (closed) {
+            return;
         }
+        closed = true;
+        if (right == null) {
+            return;
+        }
+        if (!failed) {
+            try {
+                right.send(WireCodec.encode(new Message.Close("ring done"))).get(GOODBYE_MILLIS, TimeUnit.MILLISECONDS);
+                left.receive(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GOODBYE_MILLIS), "closing");
+            } catch (CollectiveException | ExecutionException | TimeoutException e) {
+                LOG.debug("worker {}: no goodbye from a neighbour: {}", rank, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        right.close();
+        left.close();
     }
 
     private static void sleep(long millis) throws CollectiveException {
