@@ -180,7 +180,7 @@ public final class Trainer {
     }
 
     /** The model shape a run trains: Llama defaults (FFN ≈ 8/3·dim, RoPE base 10⁴, ε 10⁻⁵) for this vocabulary. */
-    ModelConfig modelConfig(int vocab) {
+    public ModelConfig modelConfig(int vocab) {
         ModelConfig dense = new ModelConfig(vocab, config.dim(), config.layers(), config.heads(), config.kvHeads(),
                 ModelConfig.defaultFfnHidden(config.dim()), config.ctx(), 10000f, 1e-5f, 0, 0, 0f);
         return config.experts() > 0 ? dense.withExperts(config.experts(), config.expertsUsed(), AUX_LOSS_WEIGHT) : dense;
