@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that load a model. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "the GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "the GGUF model file (default: Flotilla's demo model, " + DefaultModel.RELATIVE_PATH + ")")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
@@ -18,6 +19,11 @@ final class ModelOptions {
             description = "context length in tokens (default: the model's, at most " + LocalModel.DEFAULT_MAX_CONTEXT + ")")
     int ctx;
 
+    /** The model file: {@code --model}, else the demo model ({@link DefaultModel}). */
+    Path path() throws IOException {
+        return DefaultModel.orDefault(model);
+    }
+
     LocalModel open() throws IOException {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
@@ -25,6 +31,6 @@ final class ModelOptions {
         if (ctx < 0) {
             throw new IllegalArgumentException("--ctx must be positive, got " + ctx);
         }
-        return LocalModel.open(model, threads);
+        return LocalModel.open(path(), threads);
     }
 }

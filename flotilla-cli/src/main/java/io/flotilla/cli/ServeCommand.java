@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig serverConfig = new ServerConfig(host, port, keys, maxQueue, traceExporter);
         LocalServingConfig local = new LocalServingConfig(name, modelOptions.threads, modelOptions.ctx, maxNumSeqs,
                 tokenBudget, kvBlocks, kvMemory, prefixCaching);
-        LocalServedModel model = LocalServedModel.start(modelOptions.model, local);
+        LocalServedModel model = LocalServedModel.start(modelOptions.path(), local);
         FlotillaServer server;
         try {
             server = new FlotillaServer(model, serverConfig).start();

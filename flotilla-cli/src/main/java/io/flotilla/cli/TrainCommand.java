@@ -7,9 +7,14 @@ import io.flotilla.train.TrainListener;
 import io.flotilla.train.TrainProgress;
 import io.flotilla.train.TrainStats;
 import io.flotilla.train.Trainer;
+import io.flotilla.train.dist.Compression;
+import io.flotilla.train.dist.DistributedConfig;
+import io.flotilla.train.dist.DistributedStats;
+import io.flotilla.train.dist.WorkerLauncher;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -20,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /** {@code flotilla train}: train a small Llama-style model; the checkpoint is a GGUF the engine serves. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a small Llama-style model on a text file. Writes checkpoint.bin, metrics.csv and",
+        description = {"Train a small Llama-style model on a text file. Writes checkpoint.bin, metrics.csv, loss.png and",
                 "model.gguf (servable by 'flotilla generate') to --out. Defaults: the char-level reference recipe."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text (90% train, 10% validation)")
@@ -77,20 +82,33 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from DIR/checkpoint.bin")
     boolean resume;
 
-    @Option(names = "--mode", paramLabel = "MODE", description = "single (default); ddp, diloco and fedavg are not available yet")
+    @Option(names = "--mode", paramLabel = "single|ddp|diloco|fedavg", description = {"single (default): this process;",
+            "ddp: one all-reduce of gradients per step; diloco: --inner-steps local steps, then one all-reduce",
+            "of the pseudo-gradient and an outer Nesterov step (lr 0.7, momentum 0.9); fedavg: --inner-steps",
+            "local steps on each worker's own contiguous part of the text, then the models are averaged"})
     String mode = "single";
 
-    @Option(names = "--workers", paramLabel = "K", description = "workers (only 1 for now)")
+    @Option(names = "--workers", paramLabel = "K", description = {"worker processes on this machine for ddp/diloco,",
+            "one thread each, over loopback TCP; --batch is per worker (default: ${DEFAULT-VALUE})"})
     int workers = 1;
+
+    @Option(names = "--compress", paramLabel = "none|bf16|int8|topk:D", description = {"how ddp gradients or diloco",
+            "pseudo-gradients travel, with error feedback (default: ${DEFAULT-VALUE}; none = exact fp32)"})
+    String compress = "int8";
+
+    @Option(names = "--inner-steps", paramLabel = "H", description = "diloco local steps per round (default: ${DEFAULT-VALUE})")
+    int innerSteps = 10;
 
     @Option(names = "--json", description = "print one JSON object as the last line: val_loss, train_tokens_per_s, bytes_sent, steps")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        if (!mode.equals("single") || workers != 1) {
-            throw new UnsupportedOperationException("--mode " + mode + " with --workers " + workers
-                    + " is not available yet: this version trains on one worker (--mode single --workers 1)");
+        if (!List.of("single", "ddp", "diloco", "fedavg").contains(mode)) {
+            throw new IllegalArgumentException("--mode must be single, ddp, diloco or fedavg, got " + mode);
+        }
+        if (mode.equals("single") && workers != 1) {
+            throw new IllegalArgumentException("--workers " + workers + " needs --mode ddp, diloco or fedavg");
         }
         if (!Files.isRegularFile(data)) {
             throw new java.nio.file.NoSuchFileException(data.toString());
@@ -102,6 +120,9 @@ final class TrainCommand implements Callable<Integer> {
                 .withSchedule(batch, steps, lr, warmup, lr / 10)
                 .withRun(seed, threads, out, resume);
         config = config.withEval(evalEvery, config.evalWindows(), config.checkpointEvery());
+        if (!mode.equals("single")) {
+            return distributed(config);
+        }
         TrainStats stats;
         try (ProgressBar bar = progressBar()) {
             stats = new Trainer(config, listener(bar)).run();
@@ -119,6 +140,45 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             o.printf(Locale.ROOT, "validation loss %.4f after %d steps, %.0f tokens/s; model: %s%n", stats.valLoss(),
                     stats.steps(), stats.trainTokensPerSecond(), out.resolve("model.gguf"));
+        }
+        return 0;
+    }
+
+    /** Runs --workers worker processes; the JSON line adds payload bytes, syncs and the surviving workers. */
+    private int distributed(TrainConfig config) throws Exception {
+        Compression compression = Compression.parse(compress);
+        DistributedConfig dist = switch (mode) {
+            case "ddp" -> DistributedConfig.ddp(compression);
+            case "fedavg" -> DistributedConfig.fedAvg(innerSteps, 0, 0f);
+            default -> DistributedConfig.diloco(innerSteps, compression);
+        };
+        List<DistributedStats> stats;
+        try (ProgressBar bar = progressBar()) {
+            stats = WorkerLauncher.run(config, dist, workers, listener(bar));
+        }
+        DistributedStats w0 = stats.get(0);
+        double tokensPerSecond = stats.stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();
+        PrintStream o = System.out;
+        if (json) {
+            ObjectNode n = new ObjectMapper().createObjectNode();
+            n.put("val_loss", w0.valLoss());
+            n.put("train_tokens_per_s", Math.round(tokensPerSecond * 10) / 10.0);
+            n.put("bytes_sent", w0.bytes().wireBytes());
+            n.put("payload_bytes", w0.bytes().payloadBytes());
+            n.put("steps", w0.steps());
+            n.put("syncs", w0.syncs());
+            n.put("workers", workers);
+            n.put("workers_finished", stats.size());
+            n.put("mode", mode);
+            n.put("compress", dist.compression().toString());
+            n.put("parameters_hash", w0.parametersHash());
+            n.put("gguf", out.resolve("model.gguf").toString());
+            o.println(n);
+        } else {
+            o.printf(Locale.ROOT, "%s on %d workers: validation loss %.4f after %d steps, %.0f tokens/s, "
+                            + "%d bytes sent per worker (%d payload); model: %s%n", mode, workers, w0.valLoss(),
+                    w0.steps(), tokensPerSecond, w0.bytes().wireBytes(), w0.bytes().payloadBytes(),
+                    out.resolve("model.gguf"));
         }
         return 0;
     }

@@ -54,7 +54,8 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--nodes", required = true, paramLabel = "N", description = "node processes to start")
     int nodes;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model file (default: the demo model, " + DefaultModel.RELATIVE_PATH + ")")
     Path model;
 
     @Option(names = "--threads-per-node", paramLabel = "N",
@@ -100,6 +101,7 @@ final class UpCommand implements Callable<Integer> {
         if (nodes < 1) {
             throw new IllegalArgumentException("--nodes must be >= 1, got " + nodes);
         }
+        model = DefaultModel.orDefault(model);
         PlacementObjective goal = switch (objective) {
             case "latency" -> PlacementObjective.LATENCY;
             case "throughput" -> PlacementObjective.THROUGHPUT;

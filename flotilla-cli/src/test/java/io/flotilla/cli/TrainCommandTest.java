@@ -36,9 +36,28 @@ class TrainCommandTest {
     }
 
     @Test
-    void distributedModesAreRefusedByName() {
-        CliRun run = CliRun.of("train", "--data", "x.txt", "--mode", "diloco", "--workers", "4");
+    void dilocoOnTwoWorkerProcessesReportsBytesAndTheSameModelOnEveryWorker() throws Exception {
+        Path data = tmp.resolve("data.txt");
+        Files.writeString(data, "the quick brown fox jumps over the lazy dog. ".repeat(200));
+        Path out = tmp.resolve("diloco");
+        CliRun run = CliRun.of("train", "--data", data.toString(), "--layers", "1", "--dim", "32", "--heads", "2",
+                "--ctx", "16", "--batch", "4", "--steps", "8", "--warmup", "2", "--eval-every", "0",
+                "--workers", "2", "--mode", "diloco", "--inner-steps", "4", "--compress", "int8",
+                "--out", out.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(run.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(o.get("steps").asInt()).isEqualTo(8);
+        assertThat(o.get("syncs").asInt()).isEqualTo(2);
+        assertThat(o.get("val_loss").asDouble()).isPositive();
+        assertThat(o.get("bytes_sent").asLong()).isGreaterThan(o.get("payload_bytes").asLong()).isPositive();
+        assertThat(o.get("compress").asText()).isEqualTo("int8");
+        assertThat(out.resolve("model.gguf")).exists();
+    }
+
+    @Test
+    void severalWorkersNeedADistributedMode() {
+        CliRun run = CliRun.of("train", "--data", "x.txt", "--workers", "4");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("--mode diloco", "not available yet");
+        assertThat(run.err()).contains("--workers 4 needs --mode ddp, diloco or fedavg");
     }
 }

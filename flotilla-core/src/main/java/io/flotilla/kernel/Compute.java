@@ -35,7 +35,7 @@ public final class Compute implements AutoCloseable {
     private final int threads;
     private final boolean vector;
     private final Activations activations = new Activations();
-    private final MatMulTask matMulTask = new MatMulTask();
+    private final MatMulTask matMulTask;
     private final AtomicInteger pending = new AtomicInteger();
     private Thread[] workers;
     private volatile int generation;
@@ -60,6 +60,7 @@ public final class Compute implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        this.matMulTask = new MatMulTask();
         this.vector = vector;
     }
 
@@ -80,7 +81,7 @@ public final class Compute implements AutoCloseable {
         matMulTask.set(k, w, out);
         try {
             if (threads == 1) {
-                matMulTask.rows(0, w.rows());
+                matMulTask.rows(0, w.rows(), 0);
             } else {
                 parallelFor(threads, matMulTask);
             }
@@ -204,6 +205,8 @@ public final class Compute implements AutoCloseable {
         private WeightMatrix w;
         private float[] out;
         private int chunk;
+        private final float[][] lanes = new float[threads][Lanes.SCRATCH]; // per thread, for dot4
+
 
         void set(DotKernel kernel, WeightMatrix w, float[] out) {
             this.kernel = kernel;
@@ -215,16 +218,17 @@ public final class Compute implements AutoCloseable {
             }
         }
 
+        /** Run by thread {@code start} of a {@code parallelFor(threads, this)}: [start, start + 1). */
         @Override
         public void run(int start, int end) {
             int rows = w.rows();
             for (int c = next.getAndIncrement(); c * chunk < rows; c = next.getAndIncrement()) {
-                rows(c * chunk, Math.min(rows, (c + 1) * chunk));
+                rows(c * chunk, Math.min(rows, (c + 1) * chunk), start);
             }
         }
 
-        void rows(int r0, int r1) {
-            Kernels.rows(kernel, w, activations, out, r0, r1, vector);
+        void rows(int r0, int r1, int thread) {
+            Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread]);
         }
     }
 }

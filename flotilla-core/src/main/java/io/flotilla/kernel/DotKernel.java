@@ -19,9 +19,10 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
 
     /**
      * Tokens {@code t .. t+3} against one row, {@code out[o + k*stride]} for token {@code t+k}.
-     * Formats override this to decode each weight block once for the four tokens.
+     * Formats override this to decode each weight block once for the four tokens. {@code lanes}
+     * is the calling thread's scratch of {@link Lanes#SCRATCH} floats for the final lane sums.
      */
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
         for (int k = 0; k < 4; k++) {
             out[o + k * stride] = dot(w, row, a, t + k);
         }

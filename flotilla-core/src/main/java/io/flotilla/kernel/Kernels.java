@@ -46,7 +46,8 @@ final class Kernels {
     }
 
     /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and every token of {@code a}. */
-    static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, boolean vector) {
+    static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, boolean vector,
+                     float[] lanes) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
@@ -56,7 +57,7 @@ final class Kernels {
             int t = 0;
             if (vector) {
                 for (; t + 4 <= n; t += 4) {
-                    k.dot4(data, row, a, t, out, t * rows + r, rows);
+                    k.dot4(data, row, a, t, out, t * rows + r, rows, lanes);
                 }
                 for (; t < n; t++) {
                     out[t * rows + r] = k.dot(data, row, a, t);

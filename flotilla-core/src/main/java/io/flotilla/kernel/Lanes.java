@@ -37,6 +37,12 @@ final class Lanes {
     static final VectorSpecies<Short> SF = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
     private static final boolean WIDE = F.length() >= 16;
 
+    /** Float lanes of {@link #F}. */
+    static final int N = F.length();
+
+    /** Floats of the scratch a {@code dot4} stores its four accumulators in. */
+    static final int SCRATCH = 4 * N;
+
     /** Whether the vector kernels pay off here (at least 256-bit integer lanes, as with AVX2). */
     static final boolean USABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
@@ -109,6 +115,21 @@ final class Lanes {
         acc = acc.add(acc.rearrange(FOLD2));
         acc = acc.add(acc.rearrange(FOLD1));
         return acc.lane(0);
+    }
+
+    /**
+     * The lane sum of accumulator {@code k} stored at {@code lanes[k*N ..]}, in {@link #sum(FloatVector)}'s
+     * order exactly (so a token's result does not depend on which kernel computed it). Overwrites the
+     * scratch.
+     */
+    static float sum(float[] lanes, int k) {
+        int o = k * N;
+        for (int h = N / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                lanes[o + i] = lanes[o + i] + lanes[o + i + h];
+            }
+        }
+        return lanes[o];
     }
 
     static float f16(MemorySegment w, long off) {

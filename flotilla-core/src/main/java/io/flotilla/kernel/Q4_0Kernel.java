@@ -43,7 +43,7 @@ final class Q4_0Kernel extends DotKernel {
     }
 
     @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
         int cols = a.cols();
         int q0 = t * cols;
         int b0 = q0 / 32;
@@ -83,10 +83,14 @@ final class Q4_0Kernel extends DotKernel {
             acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), s, acc3);
             off3 += s * a.sum[bi];
         }
-        out[o] = Lanes.sum(acc0) - 8 * off0;
-        out[o + stride] = Lanes.sum(acc1) - 8 * off1;
-        out[o + 2 * stride] = Lanes.sum(acc2) - 8 * off2;
-        out[o + 3 * stride] = Lanes.sum(acc3) - 8 * off3;
+        acc0.intoArray(lanes, 0); // lane sums from memory: four Lanes.sum(vector) calls do not fit C2's inlining budget
+        acc1.intoArray(lanes, Lanes.N);
+        acc2.intoArray(lanes, 2 * Lanes.N);
+        acc3.intoArray(lanes, 3 * Lanes.N);
+        out[o] = Lanes.sum(lanes, 0) - 8 * off0;
+        out[o + stride] = Lanes.sum(lanes, 1) - 8 * off1;
+        out[o + 2 * stride] = Lanes.sum(lanes, 2) - 8 * off2;
+        out[o + 3 * stride] = Lanes.sum(lanes, 3) - 8 * off3;
     }
 
     @Override

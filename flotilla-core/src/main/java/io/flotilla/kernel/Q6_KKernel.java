@@ -78,7 +78,7 @@ final class Q6_KKernel extends DotKernel {
     }
 
     @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
         int cols = a.cols();
         int q0t = t * cols;
         FloatVector acc0 = FloatVector.zero(Lanes.F);
@@ -99,10 +99,14 @@ final class Q6_KKernel extends DotKernel {
             ao += cols;
             acc3 = madd(q.mul(act(a.q, ao)), sc * a.d[ao >>> 5], acc3);
         }
-        out[o] = Lanes.sum(acc0);
-        out[o + stride] = Lanes.sum(acc1);
-        out[o + 2 * stride] = Lanes.sum(acc2);
-        out[o + 3 * stride] = Lanes.sum(acc3);
+        acc0.intoArray(lanes, 0); // lane sums from memory: four Lanes.sum(vector) calls would not inline
+        acc1.intoArray(lanes, Lanes.N);
+        acc2.intoArray(lanes, 2 * Lanes.N);
+        acc3.intoArray(lanes, 3 * Lanes.N);
+        out[o] = Lanes.sum(lanes, 0);
+        out[o + stride] = Lanes.sum(lanes, 1);
+        out[o + 2 * stride] = Lanes.sum(lanes, 2);
+        out[o + 3 * stride] = Lanes.sum(lanes, 3);
     }
 
     private static int scaleAt(MemorySegment w, long off) {

@@ -35,7 +35,7 @@ final class Q8_0Kernel extends DotKernel {
     }
 
     @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride) {
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] lanes) {
         int cols = a.cols();
         int q0 = t * cols;
         int b0 = q0 / 32;
@@ -58,10 +58,14 @@ final class Q8_0Kernel extends DotKernel {
             qo += cols;
             acc3 = madd(lo.mul(act(a.q, qo)).add(hi.mul(act(a.q, qo + 16))), dw * a.d[b0 + 3 * bpt + b], acc3);
         }
-        out[o] = Lanes.sum(acc0);
-        out[o + stride] = Lanes.sum(acc1);
-        out[o + 2 * stride] = Lanes.sum(acc2);
-        out[o + 3 * stride] = Lanes.sum(acc3);
+        acc0.intoArray(lanes, 0); // lane sums from memory: four Lanes.sum(vector) calls do not fit C2's inlining budget
+        acc1.intoArray(lanes, Lanes.N);
+        acc2.intoArray(lanes, 2 * Lanes.N);
+        acc3.intoArray(lanes, 3 * Lanes.N);
+        out[o] = Lanes.sum(lanes, 0);
+        out[o + stride] = Lanes.sum(lanes, 1);
+        out[o + 2 * stride] = Lanes.sum(lanes, 2);
+        out[o + 3 * stride] = Lanes.sum(lanes, 3);
     }
 
     @Override

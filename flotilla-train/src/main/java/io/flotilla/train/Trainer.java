@@ -12,11 +12,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Single-worker training: data → forward → backward → clip → AdamW, with periodic validation,
- * checkpoints ({@code checkpoint.bin}), a metrics CSV ({@code metrics.csv}) and, at the end, the
- * model as GGUF ({@code model.gguf}) in the output folder. The constructor does no I/O;
+ * checkpoints ({@code checkpoint.bin}), a metrics CSV ({@code metrics.csv}), a plot of the loss
+ * curves ({@code loss.png}, redrawn at each evaluation) and, at the end, the model as GGUF
+ * ({@code model.gguf}) in the output folder. The constructor does no I/O;
  * {@link #run()} does it all and returns what it measured. Library code: progress goes to the
  * {@link TrainListener}, nothing is printed.
  */
@@ -25,6 +28,8 @@ public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.bin";
     public static final String METRICS = "metrics.csv";
     public static final String MODEL = "model.gguf";
+    public static final String PLOT = "loss.png";
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     static final float BETA1 = 0.9f;
     static final float BETA2 = 0.99f;
     static final float ADAM_EPS = 1e-8f;
@@ -68,7 +73,7 @@ public final class Trainer {
             } else {
                 model.initialize(rng);
             }
-            try (MetricsCsv metrics = new MetricsCsv(config.outDir().resolve(METRICS), resumed)) {
+            try (MetricsCsv metrics = new MetricsCsv(config.outDir().resolve(METRICS), resumed, step)) {
                 return train(Math.min(stopStep, config.steps()), metrics);
             }
         }
@@ -135,6 +140,7 @@ public final class Trainer {
             evaluate(metrics);
         }
         if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+            metrics.flush();
             save();
         }
     }
@@ -158,12 +164,23 @@ public final class Trainer {
         }
         double val = sum / validation.windows();
         metrics.eval(step, val);
+        plot();
         listener.onEval(step, val);
         return val;
     }
 
+    /** Redraws {@code loss.png} from the metrics CSV (flushed at each evaluation); a failure only costs the plot. */
+    private void plot() {
+        Path png = config.outDir().resolve(PLOT);
+        try {
+            LossPlot.write(LossHistory.read(config.outDir().resolve(METRICS)), png);
+        } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+            LOG.warn("could not draw {}: {}", png, e.toString());
+        }
+    }
+
     /** The model shape a run trains: Llama defaults (FFN ≈ 8/3·dim, RoPE base 10⁴, ε 10⁻⁵) for this vocabulary. */
-    ModelConfig modelConfig(int vocab) {
+    public ModelConfig modelConfig(int vocab) {
         ModelConfig dense = new ModelConfig(vocab, config.dim(), config.layers(), config.heads(), config.kvHeads(),
                 ModelConfig.defaultFfnHidden(config.dim()), config.ctx(), 10000f, 1e-5f, 0, 0, 0f);
         return config.experts() > 0 ? dense.withExperts(config.experts(), config.expertsUsed(), AUX_LOSS_WEIGHT) : dense;

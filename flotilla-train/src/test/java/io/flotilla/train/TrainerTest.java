@@ -73,6 +73,8 @@ class TrainerTest {
         assertThat(csv).hasSize(1 + 50 + 1);
         assertThat(out.resolve(Trainer.CHECKPOINT)).exists();
         assertThat(out.resolve(Trainer.MODEL)).exists();
+        assertThat(out.resolve(Trainer.PLOT)).isNotEmptyFile();
+        assertThat(LossHistory.read(out.resolve(Trainer.METRICS)).valSteps()).containsExactly(50);
     }
 
     @Test

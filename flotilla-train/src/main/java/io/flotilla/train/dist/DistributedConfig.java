@@ -1,0 +1,67 @@
+package io.flotilla.train.dist;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How workers train together.
+ *
+ * @param mode          {@link Mode#DDP}: one all-reduce of gradients per step; {@link Mode#DILOCO}:
+ *                      {@code innerSteps} local AdamW steps, then one all-reduce of the pseudo-gradient
+ *                      and an outer Nesterov step
+ * @param compression   how the all-reduced vector travels
+ * @param innerSteps    DiLoCo's H (ignored for DDP)
+ * @param outerLr       DiLoCo outer learning rate
+ * @param outerMomentum DiLoCo outer Nesterov momentum
+ * @param denseWarmup   steps (DDP) or rounds (DiLoCo) sent as dense fp32 before top-k starts
+ * @param deadline      the longest one collective may wait for the slowest worker
+ * @param clientsPerRound {@link Mode#FEDAVG}: clients sampled each round (seeded, the same on every
+ *                      worker); the others sit the round out; 0 for all
+ * @param proxMu        FedProx: the proximal term {@code μ/2·|w − w_global|²} added to each local
+ *                      loss (0 for plain FedAvg/DiLoCo)
+ */
+public record DistributedConfig(Mode mode, Compression compression, int innerSteps, float outerLr,
+                                float outerMomentum, int denseWarmup, Duration deadline, int clientsPerRound,
+                                float proxMu) {
+
+    /**
+     * DDP: gradients averaged every step. DILOCO: pseudo-gradients every H steps, outer Nesterov.
+     * FEDAVG: like DiLoCo over sampled clients, with the outer step "global ← mean of the sampled
+     * local models" (outer lr 1, no momentum).
+     */
+    public enum Mode { DDP, DILOCO, FEDAVG }
+
+    public DistributedConfig {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(deadline, "deadline");
+        if (innerSteps <= 0 || denseWarmup < 0 || clientsPerRound < 0 || proxMu < 0) {
+            throw new IllegalArgumentException("innerSteps " + innerSteps + " must be positive, denseWarmup "
+                    + denseWarmup + ", clientsPerRound " + clientsPerRound + ", proxMu " + proxMu + " not negative");
+        }
+    }
+
+    /** Data-parallel with the given compression; top-k starts after 100 dense steps. */
+    public static DistributedConfig ddp(Compression compression) {
+        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f);
+    }
+
+    /** DiLoCo with H inner steps, outer lr 0.7, Nesterov momentum 0.9; top-k after one dense round. */
+    public static DistributedConfig diloco(int innerSteps, Compression compression) {
+        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, 0.7f, 0.9f, 1, Duration.ofMinutes(5), 0, 0f);
+    }
+
+    /** FedAvg (FedProx when {@code proxMu > 0}): {@code localSteps} per round, {@code clientsPerRound} sampled (0: all). */
+    public static DistributedConfig fedAvg(int localSteps, int clientsPerRound, float proxMu) {
+        return new DistributedConfig(Mode.FEDAVG, Compression.NONE, localSteps, 1f, 0f, 1, Duration.ofMinutes(5),
+                clientsPerRound, proxMu);
+    }
+
+    public DistributedConfig withDeadline(Duration d) {
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound, proxMu);
+    }
+
+    public DistributedConfig withDenseWarmup(int n) {
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, n, deadline, clientsPerRound, proxMu);
+    }
+}

@@ -1,0 +1,320 @@
+package io.flotilla.train.dist;
+
+import io.flotilla.collective.Collective;
+import io.flotilla.collective.CollectiveStats;
+import io.flotilla.train.GgufExport;
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.TrainProgress;
+import io.flotilla.train.Trainer;
+import io.flotilla.train.data.Corpus;
+import io.flotilla.train.data.ShardLoader;
+import io.flotilla.train.data.ValidationSet;
+import io.flotilla.train.model.AdamW;
+import io.flotilla.train.model.LlamaModel;
+import io.flotilla.train.model.Rng;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One worker of a distributed run. Every worker starts from the same seeded initialisation and
+ * reads its own shard of the training split ({@code config.batch()} windows per step).
+ * <ul>
+ *   <li>DDP: forward/backward on the local batch, mean of the gradients over workers (one
+ *       all-reduce per step), global-norm clip, the same AdamW step everywhere.</li>
+ *   <li>DiLoCo: {@code H} local AdamW steps, then the mean pseudo-gradient
+ *       {@code global − local} and an outer Nesterov step on the global parameters, which every
+ *       worker then continues from. The inner AdamW state stays local.</li>
+ * </ul>
+ * After every DiLoCo round (and every {@value #DDP_HASH_EVERY} DDP steps and at the end) the
+ * workers all-gather a SHA-256 of their parameters; a minority that differs (even by one ulp) is
+ * repaired from the lowest-ranked worker of the majority, and without a majority the run stops
+ * with {@link ParametersDivergedException}. Rank 0 evaluates and writes {@code model.gguf}.
+ */
+public final class DistributedTrainer {
+
+    static final int DDP_HASH_EVERY = 100;
+
+    private final TrainConfig config;
+    private final DistributedConfig dist;
+    private final Corpus corpus;
+    private Collective collective;
+    private Regroup regroup;
+    private CollectiveStats earlierBytes = new CollectiveStats(0, 0, 0);
+    private final TrainListener listener;
+    private LlamaModel model;
+    private AdamW adam;
+    private GradientExchange exchange;
+    private long syncs;
+    private long repairs;
+    private StepHook hook = (step, params) -> { };
+
+    /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
+    interface StepHook {
+        void afterStep(long step, float[] params);
+    }
+
+    public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
+                              TrainListener listener) {
+        this.config = config;
+        this.dist = dist;
+        this.corpus = corpus;
+        this.collective = collective;
+        this.listener = listener;
+    }
+
+    /** Trains {@code config.steps()} steps on this worker; every worker of the group calls this at once. */
+    public DistributedStats run() throws IOException {
+        int rank = collective.rank();
+        model = new LlamaModel(new Trainer(config, listener).modelConfig(corpus.tokenizer().vocabSize()), config.batch());
+        adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
+        model.initialize(new Rng(config.seed()));
+        int n = model.params().length;
+        exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
+        ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
+        float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
+        float[] momentum = global == null ? null : new float[n];
+        int rows = config.batch() * config.ctx();
+        int[] inputs = new int[rows];
+        int[] targets = new int[rows];
+        long stepNanos = 0;
+        for (long step = 0; step < config.steps(); step++) {
+            long t0 = System.nanoTime();
+            float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
+            double loss = Double.NaN;
+            double norm = Double.NaN;
+            if (global == null || sampled(step / dist.innerSteps())) {
+                loader.next(inputs, targets, config.batch());
+                model.zeroGrad();
+                loss = model.forward(inputs, targets, config.batch(), config.ctx());
+                model.backward();
+                if (global == null) {
+                    exchange.mean(model.grads());
+                    syncs++;
+                } else if (dist.proxMu() > 0) {
+                    proximal(global);
+                }
+                norm = AdamW.clipGradients(model.grads(), config.clip());
+                adam.update(model.params(), model.grads(), lr);
+            }
+            boolean last = step + 1 == config.steps();
+            if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
+                synchronize(global, momentum, step + 1);
+            } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
+                checkHashes(step + 1);
+            }
+            stepNanos += System.nanoTime() - t0;
+            Duration eta = Duration.ofNanos(stepNanos / (step + 1) * (config.steps() - step - 1));
+            listener.onStep(new TrainProgress(step + 1, config.steps(), loss, lr, norm,
+                    rows * (step + 1) / (stepNanos * 1e-9), eta));
+        }
+        CollectiveStats now = collective.stats();
+        CollectiveStats bytes = new CollectiveStats(earlierBytes.operations() + now.operations(),
+                earlierBytes.payloadBytes() + now.payloadBytes(), earlierBytes.wireBytes() + now.wireBytes());
+        double val = Double.NaN;
+        if (collective.rank() == 0) {
+            val = evaluate();
+            listener.onEval(config.steps(), val);
+            Files.createDirectories(config.outDir());
+            GgufExport.write(model, corpus.tokenizer(), "flotilla " + config.data().getFileName(),
+                    config.outDir().resolve(Trainer.MODEL));
+        }
+        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * config.steps() / (stepNanos * 1e-9);
+        return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+    }
+
+    /**
+     * One DiLoCo/FedAvg synchronisation. If a worker fails during it and a {@link Regroup} is set,
+     * the survivors re-form the group and redo this synchronisation from the same local
+     * parameters without the failed worker: no completed round is rolled back.
+     */
+    private void synchronize(float[] global, float[] momentum, long step) throws IOException {
+        float[] local = model.params().clone();
+        while (true) {
+            float[] g = global.clone();
+            float[] m = momentum.clone();
+            try {
+                System.arraycopy(local, 0, model.params(), 0, local.length);
+                outerStep(g, m);
+                hook.afterStep(step, model.params());
+                checkHashes(step);
+                System.arraycopy(model.params(), 0, global, 0, g.length); // the outer step's result, or its repair
+                System.arraycopy(m, 0, momentum, 0, m.length);
+                return;
+            } catch (io.flotilla.collective.CollectiveException e) {
+                if (regroup == null) {
+                    throw e;
+                }
+                CollectiveStats lost = collective.stats();
+                earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
+                        earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
+                collective.close();
+                collective = regroup.regroup(e);
+                exchange.rebind(collective);
+            }
+        }
+    }
+
+    /** How survivors re-form their group after a worker failed (elastic runs). */
+    public interface Regroup {
+        /** A new group of the live workers (every survivor calls this); throws if it cannot be formed. */
+        Collective regroup(io.flotilla.collective.CollectiveException cause) throws IOException;
+    }
+
+    /** Makes DiLoCo/FedAvg rounds survive failed workers. */
+    public DistributedTrainer withRegroup(Regroup regroup) {
+        this.regroup = regroup;
+        return this;
+    }
+
+    /** Whether this worker trains in {@code round} (always, unless FedAvg samples clients). */
+    private boolean sampled(long round) {
+        int k = collective.size();
+        int m = dist.clientsPerRound();
+        return dist.mode() != DistributedConfig.Mode.FEDAVG || m == 0 || m >= k
+                || sample(config.seed(), round, k, m)[collective.rank()];
+    }
+
+    /** The clients of a round: {@code m} of {@code k}, drawn with a seed every worker shares. */
+    static boolean[] sample(long seed, long round, int k, int m) {
+        int[] order = new int[k];
+        for (int i = 0; i < k; i++) {
+            order[i] = i;
+        }
+        new Rng(seed * 0x9E3779B97F4A7C15L + round + 1).shuffle(order);
+        boolean[] chosen = new boolean[k];
+        for (int i = 0; i < m; i++) {
+            chosen[order[i]] = true;
+        }
+        return chosen;
+    }
+
+    /** FedProx: the gradient of {@code μ/2·|w − w_global|²}. */
+    private void proximal(float[] global) {
+        float mu = dist.proxMu();
+        float[] p = model.params();
+        float[] g = model.grads();
+        for (int i = 0; i < g.length; i++) {
+            g[i] += mu * (p[i] - global[i]);
+        }
+    }
+
+    /**
+     * Mean pseudo-gradient {@code global − local} over the workers (FedAvg: over the sampled
+     * ones; the others send zeros), outer Nesterov step on the global parameters, local ← global.
+     */
+    private void outerStep(float[] global, float[] momentum) throws IOException {
+        float[] params = model.params();
+        float[] delta = new float[params.length];
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] = global[i] - params[i];
+        }
+        exchange.mean(delta);
+        syncs++;
+        int m = dist.clientsPerRound();
+        if (dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
+            float scale = (float) collective.size() / m;
+            for (int i = 0; i < delta.length; i++) {
+                delta[i] *= scale;
+            }
+        }
+        float mu = dist.outerMomentum();
+        float lr = dist.outerLr();
+        for (int i = 0; i < delta.length; i++) {
+            momentum[i] = mu * momentum[i] + delta[i];
+            global[i] -= lr * (delta[i] + mu * momentum[i]);
+        }
+        System.arraycopy(global, 0, params, 0, params.length);
+    }
+
+    private void checkHashes(long step) throws IOException {
+        byte[][] all = collective.allGather(digest(model.params()));
+        List<String> hex = new ArrayList<>();
+        boolean same = true;
+        for (byte[] h : all) {
+            hex.add(HexFormat.of().formatHex(h));
+            same &= java.util.Arrays.equals(h, all[0]);
+        }
+        if (same) {
+            return;
+        }
+        int source = majority(hex);
+        if (source < 0) {
+            throw new ParametersDivergedException(step, hex);
+        }
+        // repair: every worker ends with the source's bits (a sum where only the source contributes)
+        float[] params = model.params();
+        if (collective.rank() != source) {
+            java.util.Arrays.fill(params, 0f);
+        }
+        collective.allReduceSum(params);
+        repairs++;
+    }
+
+    /** The lowest rank whose hash more than half of the workers share, or -1. */
+    static int majority(List<String> hashes) {
+        for (int r = 0; r < hashes.size(); r++) {
+            int agree = 0;
+            for (String h : hashes) {
+                agree += h.equals(hashes.get(r)) ? 1 : 0;
+            }
+            if (2 * agree > hashes.size()) {
+                return r;
+            }
+        }
+        return -1;
+    }
+
+    /** Synchronisations after which a minority of workers was repaired from the majority. */
+    public long repairs() {
+        return repairs;
+    }
+
+    private double evaluate() {
+        ValidationSet validation = new ValidationSet(corpus.validation(), config.ctx(), config.evalWindows(),
+                config.seed());
+        int[] in = new int[config.batch() * config.ctx()];
+        int[] out = new int[in.length];
+        double sum = 0;
+        for (int w = 0; w < validation.windows(); w += config.batch()) {
+            int count = Math.min(config.batch(), validation.windows() - w);
+            validation.batch(w, count, in, out);
+            model.forward(in, out, count, config.ctx());
+            sum += model.crossEntropy() * count;
+        }
+        return sum / validation.windows();
+    }
+
+    DistributedTrainer withHook(StepHook hook) {
+        this.hook = hook;
+        return this;
+    }
+
+    /** The model this worker trained (for tests). */
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** SHA-256 of the parameters' float32 bits, little-endian. */
+    static byte[] digest(float[] params) {
+        ByteBuffer b = ByteBuffer.allocate(4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(params);
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b.array());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    static String hash(float[] params) {
+        return HexFormat.of().formatHex(digest(params));
+    }
+}

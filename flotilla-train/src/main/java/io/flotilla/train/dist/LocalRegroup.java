@@ -1,0 +1,108 @@
+package io.flotilla.train.dist;
+
+import io.flotilla.collective.Collective;
+import io.flotilla.collective.CollectiveConfig;
+import io.flotilla.collective.CollectiveException;
+import io.flotilla.collective.RingCollective;
+import io.flotilla.transport.ClusterToken;
+import io.flotilla.transport.TcpTransport;
+import io.flotilla.transport.TransportConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The coordinator of an elastic {@link LocalCluster}: workers (by their first rank) that die are
+ * reported with {@link #dead}; every survivor of a failed synchronisation calls
+ * {@link #regroup}, which waits until each worker of the last group has either re-registered
+ * or died, then forms a new ring of the survivors (ranks in the old order) on fresh transports.
+ */
+final class LocalRegroup {
+
+    private final ClusterToken token;
+    private final CollectiveConfig config;
+    private final TreeSet<Integer> members = new TreeSet<>();
+    private final TreeSet<Integer> deadWorkers = new TreeSet<>();
+    private final Map<Integer, InetSocketAddress> registered = new TreeMap<>();
+    private final List<TcpTransport> transports = new CopyOnWriteArrayList<>();
+    private List<InetSocketAddress> formed;
+    private int generation;
+
+    LocalRegroup(int workers, ClusterToken token, CollectiveConfig config) {
+        this.token = token;
+        this.config = config;
+        for (int w = 0; w < workers; w++) {
+            members.add(w);
+        }
+    }
+
+    synchronized void dead(int worker) {
+        deadWorkers.add(worker);
+        notifyAll();
+    }
+
+    /** Worker {@code worker}'s {@link DistributedTrainer.Regroup}. */
+    DistributedTrainer.Regroup forWorker(int worker) {
+        return cause -> regroup(worker, cause);
+    }
+
+    private Collective regroup(int worker, CollectiveException cause) throws IOException {
+        TcpTransport transport = new TcpTransport(TransportConfig.loopback("worker-" + worker + "-g" + (generation + 1),
+                "flotilla-train", token));
+        transports.add(transport);
+        transport.start();
+        List<InetSocketAddress> addresses;
+        int rank;
+        synchronized (this) {
+            int myGeneration = generation;
+            registered.put(worker, transport.localAddress());
+            notifyAll();
+            long deadline = System.nanoTime() + config.deadline().toNanos();
+            while (generation == myGeneration && !everyoneAccountedFor()) {
+                long wait = (deadline - System.nanoTime()) / 1_000_000;
+                if (wait <= 0) {
+                    throw new CollectiveException("worker " + worker + ": the survivors did not regroup before the "
+                            + "deadline after " + cause.getMessage(), true, cause);
+                }
+                try {
+                    wait(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CollectiveException("interrupted while regrouping", false, e);
+                }
+            }
+            if (generation == myGeneration) {
+                formed = new ArrayList<>(registered.values());
+                members.clear();
+                members.addAll(registered.keySet());
+                registered.clear();
+                generation++;
+                notifyAll();
+            }
+            addresses = formed;
+            rank = members.headSet(worker).size();
+        }
+        if (addresses.size() < 1) {
+            throw new CollectiveException("no survivors to regroup", false, cause);
+        }
+        return RingCollective.join(transport, rank, addresses, config);
+    }
+
+    private boolean everyoneAccountedFor() {
+        for (int m : members) {
+            if (!registered.containsKey(m) && !deadWorkers.contains(m)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void close() {
+        transports.forEach(TcpTransport::close);
+    }
+}

@@ -1,0 +1,124 @@
+package io.flotilla.train.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flotilla.train.TrainConfig;
+import io.flotilla.train.TrainListener;
+import io.flotilla.train.data.Corpus;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DilocoTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRoundEndsWithTheSameParametersOnEveryWorkerAndOneAllReduce() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 3, corpus,
+                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                        .add(DistributedTrainer.hash(params)));
+        assertThat(hashes).containsOnlyKeys(4L, 8L, 12L);
+        hashes.values().forEach(h -> assertThat(h).hasSize(3).containsOnly(h.get(0)));
+        DistributedStats w0 = r.workers().get(0);
+        assertThat(w0.syncs()).isEqualTo(3);
+        int n = r.params().length;
+        double perRound = 2.0 * 2 / 3 * 4 * n;
+        assertThat((double) w0.bytes().payloadBytes()).isCloseTo(3 * perRound + 3 * 2 * 32,
+                org.assertj.core.data.Offset.offset(100.0));
+        assertThat(w0.valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
+
+    @Test
+    void int8PseudoGradientsCostAQuarterAndStayClose() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 20);
+        DistributedStats fp32 = LocalCluster.run(config, DistributedConfig.diloco(5, Compression.NONE), 2, corpus,
+                TrainListener.NONE).workers().get(0);
+        DistributedStats int8 = LocalCluster.run(config, DistributedConfig.diloco(5, Compression.parse("int8")), 2,
+                corpus, TrainListener.NONE).workers().get(0);
+        double ratio = (double) fp32.bytes().payloadBytes() / int8.bytes().payloadBytes();
+        assertThat(ratio).isBetween(3.8, 4.0);
+        assertThat(int8.valLoss()).isCloseTo(fp32.valLoss(), org.assertj.core.data.Percentage.withPercentage(2));
+    }
+
+    @Test
+    void aOneUlpCorruptionOnOneOfThreeWorkersIsRepairedFromTheOthers() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 8);
+        DistributedConfig diloco = DistributedConfig.diloco(4, Compression.NONE);
+        String undisturbed = LocalCluster.run(config, diloco, 3, corpus, TrainListener.NONE).workers().get(0)
+                .parametersHash();
+        LocalCluster.Result r = LocalCluster.run(config, diloco, 3, corpus, TrainListener.NONE,
+                (rank, step, params) -> {
+                    if (rank == 1 && step == 4) {
+                        params[123] = Math.nextUp(params[123]);
+                    }
+                });
+        assertThat(r.workers()).extracting(DistributedStats::parametersHash).containsOnly(undisturbed);
+    }
+
+    @Test
+    void aOneUlpCorruptionWithoutAMajorityStopsTheRun() {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 8);
+        assertThatThrownBy(() -> LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 2, corpus,
+                TrainListener.NONE, (rank, step, params) -> {
+                    if (rank == 1 && step == 4) {
+                        params[123] = Math.nextUp(params[123]);
+                    }
+                })).isInstanceOf(ParametersDivergedException.class).hasMessageContaining("after step 4");
+    }
+
+    @Test
+    void fedAvgSamplesTheSameClientsOnEveryWorkerAndAveragesTheirModels() throws Exception {
+        boolean[] chosen = DistributedTrainer.sample(7, 3, 8, 4);
+        assertThat(DistributedTrainer.sample(7, 3, 8, 4)).isEqualTo(chosen);
+        int count = 0;
+        for (boolean c : chosen) {
+            count += c ? 1 : 0;
+        }
+        assertThat(count).isEqualTo(4);
+        assertThat(DistributedTrainer.sample(7, 4, 8, 4)).isNotEqualTo(chosen);
+
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 9);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.fedAvg(3, 2, 0.01f), 4, corpus,
+                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                        .add(DistributedTrainer.hash(params)));
+        assertThat(hashes).containsOnlyKeys(3L, 6L, 9L);
+        hashes.values().forEach(h -> assertThat(h).hasSize(4).containsOnly(h.get(0)));
+        assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
+
+    @Test
+    void aWorkerThatDiesInsideARoundDoesNotStopTheRun() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
+        Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
+        LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.diloco(3, Compression.NONE), 4,
+                corpus, TrainListener.NONE, (rank, step, params) -> {
+                    if (rank == 2 && step == 6) {
+                        throw new IllegalStateException("worker 2 killed inside round 2");
+                    }
+                    hashes.computeIfAbsent(step, s -> new ArrayList<>()).add(DistributedTrainer.hash(params));
+                });
+        assertThat(r.workers()).hasSize(3);
+        assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
+        assertThat(r.workers()).extracting(DistributedStats::parametersHash)
+                .containsOnly(r.workers().get(0).parametersHash());
+        assertThat(hashes.get(9L)).hasSize(3).containsOnly(hashes.get(9L).get(0));
+        assertThat(hashes.get(12L)).hasSize(3).containsOnly(hashes.get(12L).get(0));
+        assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
+}
