@@ -74,8 +74,8 @@ public final class Node implements AutoCloseable {
         }
         report = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(), config.host(),
                 transport.localAddress().getPort(), version, config.threads(), memory,
-                NodeProbe.memoryBytesPerSecond(32 << 20, 2),
-                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads());
+                NodeProbe.memoryBytesPerSecond(32 << 20, 2) / config.slowdown(),
+                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown());
         LOG.info("node {}: model {} version {}, data on {}, {}", config.nodeId(), config.model(), version,
                 transport.localAddress(), report);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
@@ -178,7 +178,7 @@ public final class Node implements AutoCloseable {
                         return;
                     }
                     if (runner != null && next != null) {
-                        next.send(runner.process(in));
+                        next.send(process(in));
                     }
                 }
             }
@@ -187,6 +187,17 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Runs one batch; an emulated slow node then sleeps (slowdown - 1) times the compute time. */
+    private Message process(Message in) throws InterruptedException {
+        long start = System.nanoTime();
+        Message out = runner.process(in);
+        if (config.slowdown() > 1) {
+            long extra = (long) ((System.nanoTime() - start) * (config.slowdown() - 1));
+            Thread.sleep(java.time.Duration.ofNanos(extra));
+        }
+        return out;
     }
 
     /** The bound data endpoint. */
