@@ -8,6 +8,7 @@ import io.flotilla.membership.MembershipException;
 import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.model.Model;
+import io.flotilla.placement.LinkProbe;
 import io.flotilla.placement.NodeProbe;
 import io.flotilla.transport.Connection;
 import io.flotilla.transport.TcpTransport;
@@ -166,7 +167,13 @@ public final class Node implements AutoCloseable {
     /** Runs every batch of one upstream connection, in order, while its plan is the current one. */
     private void serve(Connection upstream) {
         try (upstream) {
-            long version = DataLink.version(upstream.receive());
+            Message first = upstream.receive();
+            if (first instanceof Message.Ping ping) { // the coordinator measures this link
+                upstream.send(new Message.Pong(ping.nonce(), ping.sentNanos()));
+                LinkProbe.answer(upstream);
+                return;
+            }
+            long version = DataLink.version(first);
             while (true) {
                 Message in = upstream.receive();
                 synchronized (lock) {
