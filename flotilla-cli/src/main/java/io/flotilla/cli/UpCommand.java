@@ -18,6 +18,7 @@ import io.flotilla.placement.PlacementObjective;
 import io.flotilla.sched.SchedulerConfig;
 import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
+import io.flotilla.transport.TlsKeyStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,6 +75,13 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "where node logs go (default: a temporary folder)")
     Path logDir;
 
+    @Option(names = "--tls", description = "TLS on data connections with a self-signed key made for this cluster (in --log-dir)")
+    boolean tls;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = "TLS on data connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
+    Path tlsKeyStore;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
             description = "generate greedily from this prompt through the pipeline, print the text and stop")
     String prompt;
@@ -96,22 +104,29 @@ final class UpCommand implements Callable<Integer> {
         String name = cluster != null ? cluster : "flotilla-" + ProcessHandle.current().pid();
         ClusterToken token = ClusterToken.random(new SecureRandom());
         Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("flotilla-up");
+        Path store = tlsKeyStore;
+        if (tls && store == null) {
+            store = logs.resolve("cluster-tls.p12");
+            Files.deleteIfExists(store);
+            TlsKeyStore.generate(store, TlsKeyStore.password(token), List.of("127.0.0.1", "localhost"), 30);
+        }
         List<Process> processes = new ArrayList<>();
         Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly));
         Runtime.getRuntime().addShutdownHook(killer);
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", name, token, "127.0.0.1",
-                freePort(), model, goal, nodes, ctx, 4, Duration.ofSeconds(120)))) {
+                freePort(), model, goal, nodes, ctx, 4, Duration.ofSeconds(120), store))) {
             coordinator.start();
             HttpServer http = statusServer(coordinator);
             for (int i = 0; i < nodes; i++) {
                 NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1", freePort(), 0,
                         coordinator.config().joinAddress(), threads, memory == null ? 0 : NodeCommand.parseBytes(memory),
-                        model);
+                        model).withTls(store);
                 processes.add(NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node"),
                         logs.resolve(config.nodeId() + ".log")));
             }
-            System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%n",
-                    name, nodes, threads, http.getAddress().getPort(), STATUS_PATH, logs);
+            System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%s%n",
+                    name, nodes, threads, http.getAddress().getPort(), STATUS_PATH, logs,
+                    store == null ? "" : ", TLS with " + store);
             try {
                 if (prompt != null) {
                     generate(coordinator);

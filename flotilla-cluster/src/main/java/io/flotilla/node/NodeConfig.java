@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param model          the local GGUF file
  * @param slowdown       emulated slowness for benchmarks and tests (1: none; 3: after each batch the node
  *                       sleeps twice its compute time, and reports a third of its measured speeds)
+ * @param tlsKeyStore    PKCS#12 store for TLS on data connections ({@link io.flotilla.transport.TlsKeyStore}),
+ *                       or null for plain TCP
  */
 public record NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
-                         List<InetSocketAddress> join, int threads, long memoryLimit, Path model, double slowdown) {
+                         List<InetSocketAddress> join, int threads, long memoryLimit, Path model, double slowdown,
+                         Path tlsKeyStore) {
     public NodeConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clusterName, "clusterName");
@@ -41,13 +44,19 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
     /** A node at full speed. */
     public NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
                       List<InetSocketAddress> join, int threads, long memoryLimit, Path model) {
-        this(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model, 1);
+        this(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model, 1, null);
     }
 
     /** This node, made {@code factor} times slower (see {@link #slowdown}). */
     public NodeConfig withSlowdown(double factor) {
         return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
-                factor);
+                factor, tlsKeyStore);
+    }
+
+    /** This node with TLS on its data connections from {@code store} (null: plain TCP). */
+    public NodeConfig withTls(Path store) {
+        return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
+                slowdown, store);
     }
 
     /** Parses {@code HOST:PORT,HOST:PORT,...}. */
@@ -81,6 +90,10 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
         if (slowdown != 1) {
             args.add("--slowdown");
             args.add(String.valueOf(slowdown));
+        }
+        if (tlsKeyStore != null) {
+            args.add("--tls-keystore");
+            args.add(tlsKeyStore.toString());
         }
         if (!join.isEmpty()) {
             args.add("--join");

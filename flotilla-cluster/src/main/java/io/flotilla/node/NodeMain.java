@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeMain {
     private static final Set<String> FLAGS = Set.of("--id", "--cluster", "--token", "--host", "--port", "--data-port",
-            "--threads", "--memory", "--model", "--join", "--slowdown");
+            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore");
 
     private NodeMain() {
     }
@@ -62,6 +62,7 @@ public final class NodeMain {
                 NodeConfig.parseHosts(values.get("--join")),
                 Integer.parseInt(values.getOrDefault("--threads", "1")),
                 Long.parseLong(values.getOrDefault("--memory", "0")), Path.of(values.get("--model")),
-                Double.parseDouble(values.getOrDefault("--slowdown", "1")));
+                Double.parseDouble(values.getOrDefault("--slowdown", "1")),
+                values.containsKey("--tls-keystore") ? Path.of(values.get("--tls-keystore")) : null);
     }
 }

@@ -91,7 +91,8 @@ public final class Coordinator implements AutoCloseable {
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), 0), Optional.empty(), WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
+                new InetSocketAddress(config.host(), 0), io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token()),
+                WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
