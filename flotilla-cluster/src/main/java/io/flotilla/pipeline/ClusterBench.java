@@ -67,7 +67,7 @@ public final class ClusterBench {
             bench.pipeline(n, 1, 0, PlacementObjective.MEMORY);
         }
         long cap = (long) (Files.size(config.model()) * config.memoryShare());
-        for (PlacementObjective objective : PlacementObjective.values()) {
+        for (PlacementObjective objective : config.placements()) {
             bench.pipeline(2, config.slowdown(), cap, objective);
         }
         return new ClusterBenchStats(hop, bench.runs);
