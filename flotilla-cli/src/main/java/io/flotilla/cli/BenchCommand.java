@@ -7,8 +7,10 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks: 'flotilla bench engine' measures prefill and decode speed on this machine",
                 "(against llama.cpp with --compare llamacpp); 'flotilla bench serve' loads a serving endpoint;",
-                "'flotilla bench train' compares distributed training modes and compressions."},
-        subcommands = {BenchEngineCommand.class, BenchServeCommand.class, BenchTrainCommand.class})
+                "'flotilla bench cluster' measures the pipeline across node processes; 'flotilla bench train'",
+                "compares distributed training modes and compressions."},
+        subcommands = {BenchEngineCommand.class, BenchServeCommand.class, BenchClusterCommand.class,
+                BenchTrainCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -44,6 +44,14 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "local GGUF model file")
     Path model;
 
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = {"TLS on data connections: a PKCS#12 store with this node's key and the certificates it trusts",
+                    "(password: FLOTILLA_TLS_PASSWORD, default the cluster token); every member needs TLS then"})
+    Path tlsKeyStore;
+
+    @Option(names = "--slowdown", paramLabel = "F", description = "emulate a node F times slower (benchmarks; default 1)")
+    double slowdown = 1;
+
     @Option(names = "--exit-with-parent", hidden = true, description = "exit when standard input closes")
     boolean exitWithParent;
 
@@ -55,7 +63,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         NodeConfig config = new NodeConfig(id != null ? id : "node-" + ProcessHandle.current().pid(), cluster,
                 ClusterToken.of(secret), host, port, dataPort, NodeConfig.parseHosts(join), threads,
-                memory == null ? 0 : parseBytes(memory), model);
+                memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore);
         Node node = new Node(config);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         node.start();

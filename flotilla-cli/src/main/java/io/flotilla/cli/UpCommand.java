@@ -23,6 +23,7 @@ import io.flotilla.server.LocalServingConfig;
 import io.flotilla.server.ServerConfig;
 import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
+import io.flotilla.transport.TlsKeyStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -81,6 +82,13 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "where node logs go (default: a temporary folder)")
     Path logDir;
 
+    @Option(names = "--tls", description = "TLS on data connections with a self-signed key made for this cluster (in --log-dir)")
+    boolean tls;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = "TLS on data connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
+    Path tlsKeyStore;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
             description = "generate greedily from this prompt through the pipeline, print the text and stop")
     String prompt;
@@ -112,16 +120,26 @@ final class UpCommand implements Callable<Integer> {
         String name = cluster != null ? cluster : "flotilla-" + ProcessHandle.current().pid();
         ClusterToken token = ClusterToken.random(new SecureRandom());
         Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("flotilla-up");
+        Path store = tlsKeyStore;
+        tlsNote = "";
+        if (tls && store == null) {
+            store = logs.resolve("cluster-tls.p12");
+            Files.deleteIfExists(store);
+            TlsKeyStore.generate(store, TlsKeyStore.password(token), List.of("127.0.0.1", "localhost"), 30);
+        }
+        if (store != null) {
+            tlsNote = ", TLS with " + store;
+        }
         List<Process> processes = new ArrayList<>();
         Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly));
         Runtime.getRuntime().addShutdownHook(killer);
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", name, token, "127.0.0.1",
-                freePort(), model, goal, nodes, ctx, maxNumSeqs, Duration.ofSeconds(120)))) {
+                freePort(), model, goal, nodes, ctx, maxNumSeqs, Duration.ofSeconds(120), store))) {
             coordinator.start();
             for (int i = 0; i < nodes; i++) {
                 NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1", freePort(), 0,
                         coordinator.config().joinAddress(), threads, memory == null ? 0 : NodeCommand.parseBytes(memory),
-                        model);
+                        model).withTls(store);
                 processes.add(NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node"),
                         logs.resolve(config.nodeId() + ".log")));
             }
@@ -142,9 +160,11 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    private String tlsNote = "";
+
     private void announce(String name, int threads, int boundPort, Path logs) {
-        System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%n",
-                name, nodes, threads, boundPort, STATUS_PATH, logs);
+        System.err.printf("cluster %s: %d nodes x %d threads, status at http://127.0.0.1:%d%s, logs in %s%s%n",
+                name, nodes, threads, boundPort, STATUS_PATH, logs, tlsNote);
     }
 
     /** The OpenAI API of docs/serving.md over the pipeline, plus the status, until interrupted. */

@@ -8,15 +8,19 @@ import io.flotilla.membership.MembershipException;
 import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.model.Model;
+import io.flotilla.placement.LinkProbe;
 import io.flotilla.placement.NodeProbe;
+import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.Connection;
 import io.flotilla.transport.TcpTransport;
+import io.flotilla.transport.TlsKeyStore;
 import io.flotilla.transport.Transport;
 import io.flotilla.transport.TransportConfig;
 import io.flotilla.wire.Message;
 import io.flotilla.wire.WireProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -64,7 +68,7 @@ public final class Node implements AutoCloseable {
         hashes = new TensorHashes(file);
         String version = hashes.modelVersion();
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), config.dataPort()), Optional.empty(),
+                new InetSocketAddress(config.host(), config.dataPort()), tls(config.tlsKeyStore(), config.token()),
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "node-data", this::serve);
@@ -74,10 +78,10 @@ public final class Node implements AutoCloseable {
         }
         report = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(), config.host(),
                 transport.localAddress().getPort(), version, config.threads(), memory,
-                NodeProbe.memoryBytesPerSecond(32 << 20, 2),
-                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads());
-        LOG.info("node {}: model {} version {}, data on {}, {}", config.nodeId(), config.model(), version,
-                transport.localAddress(), report);
+                NodeProbe.memoryBytesPerSecond(32 << 20, 2) / config.slowdown(),
+                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown());
+        LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(), config.model(), version,
+                transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
                 config.host(), config.port(), config.join(), Duration.ofSeconds(2)), new Listener());
         membership.start();
@@ -166,7 +170,13 @@ public final class Node implements AutoCloseable {
     /** Runs every batch of one upstream connection, in order, while its plan is the current one. */
     private void serve(Connection upstream) {
         try (upstream) {
-            long version = DataLink.version(upstream.receive());
+            Message first = upstream.receive();
+            if (first instanceof Message.Ping ping) { // the coordinator measures this link
+                upstream.send(new Message.Pong(ping.nonce(), ping.sentNanos()));
+                LinkProbe.answer(upstream);
+                return;
+            }
+            long version = DataLink.version(first);
             while (true) {
                 Message in = upstream.receive();
                 synchronized (lock) {
@@ -178,7 +188,7 @@ public final class Node implements AutoCloseable {
                         return;
                     }
                     if (runner != null && next != null) {
-                        next.send(runner.process(in));
+                        next.send(process(in));
                     }
                 }
             }
@@ -187,6 +197,22 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The TLS context of {@code store} (password from {@link TlsKeyStore#password}), or none. */
+    public static Optional<javax.net.ssl.SSLContext> tls(Path store, ClusterToken token) throws IOException {
+        return store == null ? Optional.empty() : Optional.of(TlsKeyStore.context(store, TlsKeyStore.password(token)));
+    }
+
+    /** Runs one batch; an emulated slow node then sleeps (slowdown - 1) times the compute time. */
+    private Message process(Message in) throws InterruptedException {
+        long start = System.nanoTime();
+        Message out = runner.process(in);
+        if (config.slowdown() > 1) {
+            long extra = (long) ((System.nanoTime() - start) * (config.slowdown() - 1));
+            Thread.sleep(java.time.Duration.ofNanos(extra));
+        }
+        return out;
     }
 
     /** The bound data endpoint. */

@@ -17,9 +17,14 @@ import java.util.Objects;
  * @param threads        compute threads of this node
  * @param memoryLimit    at most this many bytes offered to the planner (0: what the probe measured)
  * @param model          the local GGUF file
+ * @param slowdown       emulated slowness for benchmarks and tests (1: none; 3: after each batch the node
+ *                       sleeps twice its compute time, and reports a third of its measured speeds)
+ * @param tlsKeyStore    PKCS#12 store for TLS on data connections ({@link io.flotilla.transport.TlsKeyStore}),
+ *                       or null for plain TCP
  */
 public record NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
-                         List<InetSocketAddress> join, int threads, long memoryLimit, Path model) {
+                         List<InetSocketAddress> join, int threads, long memoryLimit, Path model, double slowdown,
+                         Path tlsKeyStore) {
     public NodeConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clusterName, "clusterName");
@@ -27,10 +32,31 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(model, "model");
         join = List.copyOf(join);
+        if (!(slowdown >= 1)) {
+            throw new IllegalArgumentException("node " + nodeId + " needs slowdown >= 1, got " + slowdown);
+        }
         if (threads < 1 || memoryLimit < 0) {
             throw new IllegalArgumentException("node " + nodeId + " needs threads >= 1 and memory limit >= 0, got "
                     + threads + " and " + memoryLimit);
         }
+    }
+
+    /** A node at full speed. */
+    public NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
+                      List<InetSocketAddress> join, int threads, long memoryLimit, Path model) {
+        this(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model, 1, null);
+    }
+
+    /** This node, made {@code factor} times slower (see {@link #slowdown}). */
+    public NodeConfig withSlowdown(double factor) {
+        return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
+                factor, tlsKeyStore);
+    }
+
+    /** This node with TLS on its data connections from {@code store} (null: plain TCP). */
+    public NodeConfig withTls(Path store) {
+        return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
+                slowdown, store);
     }
 
     /** Parses {@code HOST:PORT,HOST:PORT,...}. */
@@ -61,6 +87,14 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
         List<String> args = new ArrayList<>(List.of("--id", nodeId, "--cluster", clusterName, "--host", host, "--port", String.valueOf(port), "--data-port",
                 String.valueOf(dataPort), "--threads", String.valueOf(threads), "--memory", String.valueOf(memoryLimit),
                 "--model", model.toString()));
+        if (slowdown != 1) {
+            args.add("--slowdown");
+            args.add(String.valueOf(slowdown));
+        }
+        if (tlsKeyStore != null) {
+            args.add("--tls-keystore");
+            args.add(tlsKeyStore.toString());
+        }
         if (!join.isEmpty()) {
             args.add("--join");
             args.add(String.join(",", join.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList()));

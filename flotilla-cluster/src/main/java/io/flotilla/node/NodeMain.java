@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeMain {
     private static final Set<String> FLAGS = Set.of("--id", "--cluster", "--token", "--host", "--port", "--data-port",
-            "--threads", "--memory", "--model", "--join");
+            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore");
 
     private NodeMain() {
     }
@@ -61,6 +61,8 @@ public final class NodeMain {
                 Integer.parseInt(values.getOrDefault("--data-port", "0")),
                 NodeConfig.parseHosts(values.get("--join")),
                 Integer.parseInt(values.getOrDefault("--threads", "1")),
-                Long.parseLong(values.getOrDefault("--memory", "0")), Path.of(values.get("--model")));
+                Long.parseLong(values.getOrDefault("--memory", "0")), Path.of(values.get("--model")),
+                Double.parseDouble(values.getOrDefault("--slowdown", "1")),
+                values.containsKey("--tls-keystore") ? Path.of(values.get("--tls-keystore")) : null);
     }
 }

@@ -11,6 +11,7 @@ import io.flotilla.node.TensorHashes;
 import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
 import io.flotilla.placement.LayerSpec;
+import io.flotilla.placement.LinkProbe;
 import io.flotilla.placement.LinkStats;
 import io.flotilla.placement.ModelSpec;
 import io.flotilla.placement.NodeCapacity;
@@ -61,6 +62,7 @@ public final class Coordinator implements AutoCloseable {
     private final Map<String, Message.NodeReport> reports = new ConcurrentHashMap<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final Map<String, String> refused = new ConcurrentHashMap<>();
+    private final Map<String, LinkStats> links = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Message.StageReady>> pending = new ConcurrentHashMap<>();
     private final java.util.concurrent.BlockingQueue<PipelineResult> results =
             new java.util.concurrent.LinkedBlockingQueue<>();
@@ -89,7 +91,8 @@ public final class Coordinator implements AutoCloseable {
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), 0), Optional.empty(), WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
+                new InetSocketAddress(config.host(), 0), io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token()),
+                WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
@@ -145,6 +148,7 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         if (!report.equals(before)) {
+            probe(report);
             replan("node " + report.nodeId() + " reported");
         }
     }
@@ -246,6 +250,34 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Measures RTT and bandwidth from here to the node's data endpoint over a real data connection
+     * ({@link LinkProbe}); without an answer the planner keeps assuming {@link #DEFAULT_LINK}.
+     */
+    private void probe(Message.NodeReport report) {
+        try (Connection connection = transport.connect(new InetSocketAddress(report.dataHost(), report.dataPort()))) {
+            LinkStats stats = LinkProbe.measure(connection, 5, 16, 64 << 10);
+            connection.send(new Message.Close("probe done"));
+            links.put(report.nodeId(), stats);
+            LOG.info("coordinator: link to {}: RTT {} µs, {} MB/s", report.nodeId(),
+                    Math.round(stats.rttSeconds() * 1e6), Math.round(stats.bytesPerSecond() / 1e6));
+        } catch (IOException e) {
+            links.remove(report.nodeId());
+            LOG.warn("coordinator: could not probe the link to {}: {}", report.nodeId(), e.getMessage());
+        }
+    }
+
+    /**
+     * The link between two nodes, estimated from the probes of this coordinator's links to each
+     * (a star, not every pair): the mean of their RTTs and the lower of their bandwidths.
+     */
+    LinkStats estimatedLink(String a, String b) {
+        LinkStats la = links.getOrDefault(a, DEFAULT_LINK);
+        LinkStats lb = links.getOrDefault(b, DEFAULT_LINK);
+        return new LinkStats((la.rttSeconds() + lb.rttSeconds()) / 2,
+                Math.min(la.bytesPerSecond(), lb.bytesPerSecond()));
+    }
+
     private ClusterCapacity capacity(List<Message.NodeReport> nodes) {
         Set<String> types = new java.util.HashSet<>();
         types.add(spec.embedding().weightType());
@@ -257,7 +289,16 @@ public final class Coordinator implements AutoCloseable {
             types.forEach(type -> flops.put(type, r.flopsPerSecond()));
             capacities.add(new NodeCapacity(r.nodeId(), r.usableMemoryBytes(), r.memoryBytesPerSecond(), flops));
         }
-        return ClusterCapacity.uniform(capacities, DEFAULT_LINK);
+        Map<String, Map<String, LinkStats>> pairs = new HashMap<>();
+        for (Message.NodeReport a : nodes) {
+            for (Message.NodeReport b : nodes) {
+                if (!a.nodeId().equals(b.nodeId())) {
+                    pairs.computeIfAbsent(a.nodeId(), k -> new HashMap<>()).put(b.nodeId(),
+                            estimatedLink(a.nodeId(), b.nodeId()));
+                }
+            }
+        }
+        return new ClusterCapacity(capacities, pairs, DEFAULT_LINK);
     }
 
     /** The first replica's stages that hold layers (an embedding-only or output-only stage joins its neighbour). */

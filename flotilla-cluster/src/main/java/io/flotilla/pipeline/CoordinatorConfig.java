@@ -16,10 +16,11 @@ import java.util.Objects;
  * @param contextLength positions of each sequence's state on every stage (the engine's max model length)
  * @param maxSequences  sequences whose KV the placement reserves memory for
  * @param stageTimeout  how long a node may take to load and confirm its range
+ * @param tlsKeyStore   PKCS#12 store for TLS on data connections, or null for plain TCP
  */
 public record CoordinatorConfig(String nodeId, String clusterName, ClusterToken token, String host, int port,
                                 Path model, PlacementObjective objective, int expectedNodes, int contextLength,
-                                int maxSequences, Duration stageTimeout) {
+                                int maxSequences, Duration stageTimeout, Path tlsKeyStore) {
     public CoordinatorConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clusterName, "clusterName");
@@ -32,6 +33,14 @@ public record CoordinatorConfig(String nodeId, String clusterName, ClusterToken 
             throw new IllegalArgumentException("expected nodes, context length and max sequences must be >= 1, got "
                     + expectedNodes + ", " + contextLength + ", " + maxSequences);
         }
+    }
+
+    /** Plain TCP on data connections. */
+    public CoordinatorConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, Path model,
+                             PlacementObjective objective, int expectedNodes, int contextLength, int maxSequences,
+                             Duration stageTimeout) {
+        this(nodeId, clusterName, token, host, port, model, objective, expectedNodes, contextLength, maxSequences,
+                stageTimeout, null);
     }
 
     /** The membership address nodes pass to {@code --join}. */

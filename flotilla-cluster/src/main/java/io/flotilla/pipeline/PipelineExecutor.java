@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs engine steps through the coordinator's pipeline of stage nodes. Each step's sequences are
- * cut into as many micro-batches as there are stages and all are sent at once, so that stage k
- * works on one micro-batch while stage k+1 works on the previous; the last stage returns each
+ * cut into micro-batches (one per sequence, up to four per stage) and all are sent at once, so that
+ * stage k works on one micro-batch while stage k+1 works on the previous; the last stage returns each
  * sequence's logits and this executor samples them as {@code LocalExecutor} does.
  *
  * <p>Surviving failures: the executor remembers every chunk each sequence ran. When the pipeline
@@ -154,7 +154,7 @@ public final class PipelineExecutor implements Executor {
                         + " tokens; PipelineExecutor needs prefix caching off");
             }
         }
-        int microBatches = Math.min(batch.size(), pipeline.stages().size());
+        int microBatches = microBatches(batch.size(), pipeline.stages().size());
         for (int m = 0; m < microBatches; m++) {
             List<ScheduledSequence> part = batch.subList(m * batch.size() / microBatches,
                     (m + 1) * batch.size() / microBatches);
@@ -174,6 +174,15 @@ public final class PipelineExecutor implements Executor {
             }
         }
         return ModelRunnerOutput.of(outputs);
+    }
+
+    /**
+     * One micro-batch per sequence (at most four per stage) when there are several stages: with as
+     * many micro-batches as stages, filling and draining the pipeline would idle each stage for a
+     * third of a two-stage step; with eight, for a ninth. A single stage gets one batch.
+     */
+    static int microBatches(int sequences, int stages) {
+        return stages == 1 ? Math.min(sequences, 1) : Math.min(sequences, 4 * stages);
     }
 
     /** Sends the chunks the sequence ran before, one batch each, so the new stages rebuild its KV. */

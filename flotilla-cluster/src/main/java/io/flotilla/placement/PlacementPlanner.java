@@ -21,7 +21,15 @@ public final class PlacementPlanner {
         List<NodeCapacity> nodes = candidates(request.cluster().nodes());
         PlacementCostModel cost = new PlacementCostModel(request, nodes);
         refuseIfHopeless(request, cost);
-        PlacementPlan plan = request.objective() == PlacementObjective.LATENCY ? fastest(cost) : widest(cost);
+        PlacementPlan plan = switch (request.objective()) {
+            case LATENCY -> fastest(cost);
+            case THROUGHPUT -> widest(cost);
+            case MEMORY -> {
+                PlacementPlan.Pipeline pipeline = splitByMemory(cost);
+                yield pipeline == null ? null : new PlacementPlan(PlacementObjective.MEMORY, List.of(pipeline),
+                        pipeline.secondsPerToken(), pipeline.tokensPerSecond());
+            }
+        };
         if (plan == null) {
             throw refusal(request, cost, "no split of the layers fits the nodes' memory");
         }
@@ -141,6 +149,34 @@ public final class PlacementPlanner {
         double slowest = replicas.stream().mapToDouble(PlacementPlan.Pipeline::secondsPerToken).max().orElseThrow();
         double sumRate = replicas.stream().mapToDouble(PlacementPlan.Pipeline::tokensPerSecond).sum();
         return new PlacementPlan(PlacementObjective.THROUGHPUT, replicas, slowest, sumRate);
+    }
+
+    /**
+     * The naive plan: every node in id order, blocks handed out in proportion to memory (a node
+     * gets at least one); null when it runs out of blocks or a stage does not fit.
+     */
+    static PlacementPlan.Pipeline splitByMemory(PlacementCostModel cost) {
+        List<NodeCapacity> nodes = cost.nodes();
+        long totalMemory = nodes.stream().mapToLong(NodeCapacity::usableMemoryBytes).sum();
+        double need = cost.stageMemory(0, cost.blocks());
+        List<Integer> ends = new ArrayList<>();
+        long memorySoFar = 0;
+        int begin = 0;
+        for (int k = 0; k < nodes.size() && begin < cost.blocks(); k++) {
+            memorySoFar += nodes.get(k).usableMemoryBytes();
+            double target = need * memorySoFar / totalMemory;
+            int end = begin;
+            while (end < cost.blocks() && (end == begin || cost.stageMemory(0, end + 1) <= target + 1)) {
+                end++;
+            }
+            ends.add(k == nodes.size() - 1 ? cost.blocks() : end);
+            begin = ends.getLast();
+        }
+        if (begin < cost.blocks()) {
+            return null;
+        }
+        int[] order = java.util.stream.IntStream.range(0, ends.size()).toArray();
+        return cost.evaluate(order, ends.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static void refuseIfHopeless(PlacementRequest request, PlacementCostModel cost) throws PlacementException {

@@ -37,6 +37,8 @@ final class ClusterFixture implements AutoCloseable {
     final String cluster = "flotilla-pipeline-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     final Map<String, Process> processes = new LinkedHashMap<>();
     Coordinator coordinator;
+    /** TLS key store of every member's data connections, or null for plain TCP; set before starting. */
+    Path tls;
 
     /** Node logs go to {@code logs}, or to the folder named by the system property {@code flotilla.test.logs}. */
     ClusterFixture(Path model, Path logs) {
@@ -53,7 +55,7 @@ final class ClusterFixture implements AutoCloseable {
 
     Coordinator startCoordinator(int expectedNodes) throws Exception {
         coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN, "127.0.0.1", freePort(),
-                model, PlacementObjective.LATENCY, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30)));
+                model, PlacementObjective.LATENCY, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
         coordinator.start();
         return coordinator;
     }
@@ -61,7 +63,7 @@ final class ClusterFixture implements AutoCloseable {
     /** Starts a node process with this model (or {@code modelFile}) and token, joining the coordinator. */
     Process startNode(String id, long memoryLimit, Path modelFile, ClusterToken token) throws IOException {
         NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", freePort(), 0,
-                coordinator.config().joinAddress(), 1, memoryLimit, modelFile);
+                coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls);
         Process process = NodeLauncher.launch(config, List.of(), NodeMain.class.getName(),
                 List.of(), logs.resolve(id + ".log"));
         processes.put(id, process);

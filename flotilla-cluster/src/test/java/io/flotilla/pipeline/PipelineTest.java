@@ -90,6 +90,11 @@ class PipelineTest {
         PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
         List<List<Integer>> got = ClusterFixture.generate(executor, PROMPTS, TOKENS, step -> { });
         assertThat(coordinator.status().stages()).as("stages of the plan").hasSize(nodes);
+        if (nodes > 1) { // the planner saw measured links, not the assumed 0.1 ms and 1 GB/s
+            io.flotilla.placement.LinkStats link = coordinator.estimatedLink("node-0", "node-1");
+            assertThat(link.rttSeconds()).isPositive().isLessThan(0.1).isNotEqualTo(1e-4);
+            assertThat(link.bytesPerSecond()).isPositive().isNotEqualTo(1e9);
+        }
         return got;
     }
 

@@ -91,34 +91,8 @@ class PlacementPlannerTest {
         assertThat(used).doesNotHaveDuplicates();
     }
 
-    /** The naive plan: every node in id order, blocks handed out in proportion to memory. */
     private static PlacementPlan.Pipeline splitByMemory(PlacementCostModel cost) {
-        List<NodeCapacity> nodes = cost.nodes();
-        long totalMemory = nodes.stream().mapToLong(NodeCapacity::usableMemoryBytes).sum();
-        double need = cost.stageMemory(0, cost.blocks());
-        List<Integer> order = new ArrayList<>();
-        List<Integer> ends = new ArrayList<>();
-        long memorySoFar = 0;
-        int begin = 0;
-        for (int k = 0; k < nodes.size() && begin < cost.blocks(); k++) {
-            memorySoFar += nodes.get(k).usableMemoryBytes();
-            double target = need * memorySoFar / totalMemory;
-            int end = begin;
-            while (end < cost.blocks() && (end == begin || cost.stageMemory(0, end + 1) <= target + 1)) {
-                end++;
-            }
-            if (k == nodes.size() - 1) {
-                end = cost.blocks();
-            }
-            order.add(k);
-            ends.add(end);
-            begin = end;
-        }
-        if (begin < cost.blocks()) {
-            return null;
-        }
-        return cost.evaluate(order.stream().mapToInt(Integer::intValue).toArray(),
-                ends.stream().mapToInt(Integer::intValue).toArray());
+        return PlacementPlanner.splitByMemory(cost);
     }
 
     @Test
@@ -179,6 +153,22 @@ class PlacementPlannerTest {
         assertThat(pipeline.stages()).hasSize(2);
         PlacementPlan.Stage big = pipeline.stages().stream().filter(s -> s.nodeId().equals("big")).findFirst().orElseThrow();
         assertThat(big.lastLayer() - big.firstLayer()).isBetween(18, 20);
+    }
+
+    @Test
+    void memoryObjectiveSplitsByMemoryWhateverTheSpeedAndIsSlowerThanThePlan() throws PlacementException {
+        ClusterCapacity cluster = ClusterCapacity.uniform(List.of(node("big", 2048, 60, 300), node("small", 2048, 20, 100)),
+                new LinkStats(1e-4, 1e9));
+        PlacementPlan naive = PlacementPlanner.plan(new PlacementRequest(uniformModel(32, 100), cluster,
+                PlacementObjective.MEMORY, 0));
+        PlacementPlan planned = PlacementPlanner.plan(new PlacementRequest(uniformModel(32, 100), cluster,
+                PlacementObjective.THROUGHPUT, 0));
+        assertThat(naive.objective()).isEqualTo(PlacementObjective.MEMORY);
+        assertThat(naive.replicas().getFirst().stages()).extracting(PlacementPlan.Stage::nodeId)
+                .containsExactly("big", "small");
+        assertThat(naive.replicas().getFirst().stages()).allSatisfy(s ->
+                assertThat(s.lastLayer() - s.firstLayer()).isBetween(15, 17));
+        assertThat(planned.tokensPerSecond()).isGreaterThan(1.2 * naive.tokensPerSecond());
     }
 
     @Test
