@@ -112,7 +112,7 @@ class TcpTransportTest {
         TcpTransport server = fixture.started(TransportFixture.config("server"));
         try (RawPeer raw = new RawPeer(server.localAddress())) {
             raw.send(new Message.Hello(99, "future", TransportFixture.CLUSTER));
-            raw.send(new Message.Challenge(new byte[32]));
+            // no Challenge from us: the server checks the version first and closes, so a second write could hit a reset
             raw.receive();
             raw.receive();
             assertThat(raw.receive()).isInstanceOfSatisfying(Message.Error.class, e -> {
