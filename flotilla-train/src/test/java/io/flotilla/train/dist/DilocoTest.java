@@ -7,9 +7,9 @@ import io.flotilla.train.TrainConfig;
 import io.flotilla.train.TrainListener;
 import io.flotilla.train.data.Corpus;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,8 @@ class DilocoTest {
         TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
         Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
         LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.diloco(4, Compression.NONE), 3, corpus,
-                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                TrainListener.NONE, (rank, step, params) -> hashes
+                        .computeIfAbsent(step, s -> new CopyOnWriteArrayList<>()) // workers add concurrently
                         .add(DistributedTrainer.hash(params)));
         assertThat(hashes).containsOnlyKeys(4L, 8L, 12L);
         hashes.values().forEach(h -> assertThat(h).hasSize(3).containsOnly(h.get(0)));
@@ -94,7 +95,8 @@ class DilocoTest {
         TrainConfig config = DataParallelTest.tiny(dir, 4, 9);
         Map<Long, List<String>> hashes = new ConcurrentHashMap<>();
         LocalCluster.Result r = LocalCluster.run(config, DistributedConfig.fedAvg(3, 2, 0.01f), 4, corpus,
-                TrainListener.NONE, (rank, step, params) -> hashes.computeIfAbsent(step, s -> new ArrayList<>())
+                TrainListener.NONE, (rank, step, params) -> hashes
+                        .computeIfAbsent(step, s -> new CopyOnWriteArrayList<>()) // workers add concurrently
                         .add(DistributedTrainer.hash(params)));
         assertThat(hashes).containsOnlyKeys(3L, 6L, 9L);
         hashes.values().forEach(h -> assertThat(h).hasSize(4).containsOnly(h.get(0)));
@@ -111,7 +113,7 @@ class DilocoTest {
                     if (rank == 2 && step == 6) {
                         throw new IllegalStateException("worker 2 killed inside round 2");
                     }
-                    hashes.computeIfAbsent(step, s -> new ArrayList<>()).add(DistributedTrainer.hash(params));
+                    hashes.computeIfAbsent(step, s -> new CopyOnWriteArrayList<>()).add(DistributedTrainer.hash(params));
                 });
         assertThat(r.workers()).hasSize(3);
         assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
