@@ -1,15 +1,9 @@
 package io.flotilla.pipeline;
 
-import io.flotilla.engine.SamplingParams;
 import io.flotilla.exec.Executor;
 import io.flotilla.exec.ModelRunnerOutput;
+import io.flotilla.exec.RequestSamplers;
 import io.flotilla.exec.SequenceOutput;
-import io.flotilla.exec.TokenLogprobs;
-import io.flotilla.sample.SampledToken;
-import io.flotilla.sample.SamplerChain;
-import io.flotilla.sample.SamplerConfig;
-import io.flotilla.sample.TokenHistory;
-import io.flotilla.sample.TokenLogprob;
 import io.flotilla.sched.ScheduledSequence;
 import io.flotilla.sched.SchedulerOutput;
 import io.flotilla.wire.Message;
@@ -43,21 +37,18 @@ public final class PipelineExecutor implements Executor {
     private final Map<String, Sequence> sequences = new HashMap<>();
     private int nextSequenceId;
     private long nextRequestId = 1;
-    private long seedCounter = System.nanoTime();
+    private RequestSamplers samplers; // made at the first step: the vocabulary is known once the coordinator started
     private int replays;
 
-    /** Per request: its id on the wire, the chunks its KV holds, its sampler. */
+    /** Per request: its id on the wire and the chunks its KV holds. */
     private static final class Sequence {
         final int id;
-        final SamplerChain sampler;
-        final TokenHistory history = new TokenHistory();
         final List<int[]> chunks = new ArrayList<>();
         int length;
         long kvVersion = -1;
 
-        Sequence(int id, SamplerChain sampler) {
+        Sequence(int id) {
             this.id = id;
-            this.sampler = sampler;
         }
     }
 
@@ -88,6 +79,9 @@ public final class PipelineExecutor implements Executor {
         List<Integer> released = new ArrayList<>();
         step.finishedRequestIds().forEach(id -> {
             Sequence s = sequences.remove(id);
+            if (samplers != null) {
+                samplers.drop(id);
+            }
             if (s != null) {
                 released.add(s.id);
             }
@@ -140,8 +134,7 @@ public final class PipelineExecutor implements Executor {
         Map<Long, List<ScheduledSequence>> expected = new HashMap<>();
         List<ScheduledSequence> batch = step.sequences();
         for (ScheduledSequence seq : batch) {
-            Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++,
-                    sampler(seq.params())));
+            Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++));
             if (seq.startPosition() == 0) {
                 s.chunks.clear();
                 s.length = 0;
@@ -170,7 +163,7 @@ public final class PipelineExecutor implements Executor {
             s.length = seq.endPosition();
             s.kvVersion = pipeline.version();
             if (seq.sample()) {
-                outputs.add(sample(seq, s, logits.get(s.id)));
+                outputs.add(samplers().sample(seq, logits.get(s.id)));
             }
         }
         return ModelRunnerOutput.of(outputs);
@@ -272,32 +265,10 @@ public final class PipelineExecutor implements Executor {
         }
     }
 
-    private SequenceOutput sample(ScheduledSequence seq, Sequence s, float[] logits) {
-        s.history.clear();
-        for (int t : seq.outputTokenIds()) {
-            s.history.accept(t);
+    private RequestSamplers samplers() {
+        if (samplers == null) {
+            samplers = new RequestSamplers(coordinator.vocabSize());
         }
-        int topN = seq.params().logprobs();
-        if (topN == 0) {
-            return SequenceOutput.of(seq.requestId(), s.sampler.sample(logits, s.history));
-        }
-        SampledToken t = s.sampler.sampleWithLogprobs(logits, s.history, topN);
-        int[] ids = new int[t.top().size()];
-        float[] lps = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            TokenLogprob top = t.top().get(i);
-            ids[i] = top.token();
-            lps[i] = top.logprob();
-        }
-        return new SequenceOutput(seq.requestId(), new int[] {t.token()},
-                List.of(new TokenLogprobs(t.token(), t.logprob(), ids, lps)));
-    }
-
-    /** The request's sampler, built as {@code LocalExecutor} builds it (same seed, same chain). */
-    private SamplerChain sampler(SamplingParams p) {
-        long seed = p.seed() != null ? p.seed() : seedCounter++;
-        SamplerConfig config = new SamplerConfig(p.temperature(), p.topK(), p.topP(), p.minP(), p.repetitionPenalty(),
-                -1, p.frequencyPenalty(), p.presencePenalty(), seed);
-        return SamplerChain.of(config, coordinator.vocabSize());
+        return samplers;
     }
 }

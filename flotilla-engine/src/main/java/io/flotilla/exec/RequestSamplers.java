@@ -15,7 +15,7 @@ import java.util.Map;
  * The sampler of each request (its RNG continues across steps and preemptions) and the sampling of
  * one sequence's next token from its logits. Executors drop a request's sampler when it finishes.
  */
-final class RequestSamplers {
+public final class RequestSamplers {
     private final int vocab;
     private final Map<String, Entry> entries = new HashMap<>();
     private long seedCounter = System.nanoTime();
@@ -23,12 +23,12 @@ final class RequestSamplers {
     private record Entry(SamplerChain sampler, TokenHistory history) {
     }
 
-    RequestSamplers(int vocab) {
+    public RequestSamplers(int vocab) {
         this.vocab = vocab;
     }
 
     /** Forgets a finished request. */
-    void drop(String requestId) {
+    public void drop(String requestId) {
         entries.remove(requestId);
     }
 
@@ -39,7 +39,7 @@ final class RequestSamplers {
     }
 
     /** The next token of {@code seq} from {@code logits} ({@code vocab} floats). */
-    SequenceOutput sample(ScheduledSequence seq, float[] logits) {
+    public SequenceOutput sample(ScheduledSequence seq, float[] logits) {
         Entry e = entries.computeIfAbsent(seq.requestId(), id -> new Entry(sampler(seq.params()), new TokenHistory()));
         e.history.clear();
         for (int t : seq.outputTokenIds()) {
