@@ -1,12 +1,10 @@
 package io.flotilla.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flotilla.gguf.GgufWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,10 +14,7 @@ class GenerateCommandTest {
     Path tmp;
 
     private static String model() {
-        Path p = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf").toAbsolutePath().normalize();
-        assumeTrue(Files.exists(p), "../shared not found: skipping");
-        return p.toString();
+        return CliRun.tinyStories();
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.flotilla.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,10 +19,7 @@ class ServeCommandTest {
     Path tmp;
 
     private static String model() {
-        Path p = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf").toAbsolutePath().normalize();
-        assumeTrue(Files.exists(p), "../shared not found: skipping");
-        return p.toString();
+        return CliRun.tinyStories();
     }
 
     @Test
