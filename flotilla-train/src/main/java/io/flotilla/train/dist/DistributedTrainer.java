@@ -55,6 +55,8 @@ public final class DistributedTrainer {
     private GradientExchange exchange;
     private long syncs;
     private long repairs;
+    private FederatedAggregator federated;
+    private long round;
     private StepHook hook = (step, params) -> { };
 
     /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
@@ -79,6 +81,7 @@ public final class DistributedTrainer {
         model.initialize(new Rng(config.seed()));
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
+        federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
         ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
         float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
@@ -137,6 +140,7 @@ public final class DistributedTrainer {
      * parameters without the failed worker: no completed round is rolled back.
      */
     private void synchronize(float[] global, float[] momentum, long step) throws IOException {
+        round = (step - 1) / dist.innerSteps();
         float[] local = model.params().clone();
         while (true) {
             float[] g = global.clone();
@@ -217,10 +221,17 @@ public final class DistributedTrainer {
         for (int i = 0; i < delta.length; i++) {
             delta[i] = global[i] - params[i];
         }
-        exchange.mean(delta);
+        if (federated != null) {
+            if (!privateMean(delta)) {
+                System.arraycopy(global, 0, params, 0, params.length); // aborted round: nothing applied
+                return;
+            }
+        } else {
+            exchange.mean(delta);
+        }
         syncs++;
         int m = dist.clientsPerRound();
-        if (dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
+        if (federated == null && dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
             float scale = (float) collective.size() / m;
             for (int i = 0; i < delta.length; i++) {
                 delta[i] *= scale;
@@ -233,6 +244,27 @@ public final class DistributedTrainer {
             global[i] -= lr * (delta[i] + mu * momentum[i]);
         }
         System.arraycopy(global, 0, params, 0, params.length);
+    }
+
+    /**
+     * A private FedAvg round ({@link FederatedAggregator}): {@code delta} becomes the mean of the
+     * clients that trained (those whose parameters moved). False when the round aborted.
+     */
+    private boolean privateMean(float[] delta) throws IOException {
+        boolean trained = false;
+        for (int i = 0; i < delta.length && !trained; i++) {
+            trained = delta[i] != 0;
+        }
+        RoundStats stats;
+        try {
+            stats = federated.mean(collective, delta, round, trained);
+        } catch (RoundAbortedException e) {
+            stats = new RoundStats(round, 0, 0, true, federated.epsilon());
+        }
+        if (collective.rank() == 0) {
+            RoundListener.notify(listener, stats);
+        }
+        return !stats.aborted();
     }
 
     private void checkHashes(long step) throws IOException {

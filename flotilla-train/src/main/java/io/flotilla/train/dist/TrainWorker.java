@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * The program of one worker process that {@link WorkerLauncher} starts. It speaks a line protocol
  * with its parent: it prints {@code LISTEN port}, reads {@code PEERS host:port,...} (every worker's
- * address, in rank order), trains, and prints {@code PROGRESS ...} lines (rank 0) and one
+ * address, in rank order), trains, and prints {@code PROGRESS ...} and {@code ROUND ...} lines and one
  * {@code RESULT ...} line; on failure {@code ERROR reason} and exit status 1. The cluster token
  * comes in the environment variable {@value #TOKEN_ENV}, never on the command line.
  */
@@ -120,11 +120,18 @@ public final class TrainWorker {
     }
 
     private static TrainListener progress(PrintStream out) {
-        return new TrainListener() {
+        return new RoundListener() {
             @Override
             public void onStep(TrainProgress p) {
                 out.println(String.format(Locale.ROOT, "PROGRESS %d %d %.5f %.1f %d", p.step(), p.totalSteps(),
                         p.loss(), p.tokensPerSecond(), p.eta().toMillis()));
+                out.flush();
+            }
+
+            @Override
+            public void onRound(RoundStats r) {
+                out.println(String.format(Locale.ROOT, "ROUND %d %d %d %b %s", r.round(), r.clients(), r.dropped(),
+                        r.aborted(), r.epsilon()));
                 out.flush();
             }
         };

@@ -141,6 +141,11 @@ public final class WorkerLauncher {
                     regroup.progress().onStep(new TrainProgress(Long.parseLong(f[1]), Long.parseLong(f[2]),
                             Double.parseDouble(f[3]), 0f, 0, Double.parseDouble(f[4]),
                             Duration.ofMillis(Long.parseLong(f[5]))));
+                } else if (line.startsWith("ROUND ") && regroup.reportsProgress(rank)) {
+                    String[] f = line.split(" ");
+                    RoundListener.notify(regroup.progress(), new RoundStats(Long.parseLong(f[1]),
+                            Integer.parseInt(f[2]), Integer.parseInt(f[3]), Boolean.parseBoolean(f[4]),
+                            Double.parseDouble(f[5])));
                 } else if (line.startsWith("RESULT ")) {
                     return parseResult(rank, line.substring(7));
                 } else if (line.startsWith("ERROR ")) {
