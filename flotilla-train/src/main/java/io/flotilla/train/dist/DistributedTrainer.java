@@ -330,6 +330,11 @@ public final class DistributedTrainer {
         return this;
     }
 
+    /** The group this worker is in now (a regroup replaces it). */
+    Collective collective() {
+        return collective;
+    }
+
     /** The model this worker trained (for tests). */
     public LlamaModel model() {
         return model;

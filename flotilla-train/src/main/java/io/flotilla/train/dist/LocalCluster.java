@@ -77,15 +77,16 @@ public final class LocalCluster {
                 int rank = r;
                 futures.add(pool.submit(() -> {
                     RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective);
+                    DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
+                            rank == 0 ? rank0 : TrainListener.NONE)
+                            .withHook((step, params) -> hook.afterStep(rank, step, params));
                     try {
-                        DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
-                                rank == 0 ? rank0 : TrainListener.NONE)
-                                .withHook((step, params) -> hook.afterStep(rank, step, params));
                         if (elastic) {
                             trainer.withRegroup(regroup.forWorker(rank));
                         }
                         return new Object[] {trainer.run(), trainer.model().params()};
                     } catch (IOException | RuntimeException e) {
+                        trainer.collective().close(); // a regrouped ring too: its neighbours fail at once
                         regroup.dead(rank);
                         transports.get(rank).close();
                         throw e;

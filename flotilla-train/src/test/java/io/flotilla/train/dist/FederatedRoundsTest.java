@@ -6,6 +6,7 @@ import io.flotilla.train.TrainConfig;
 import io.flotilla.train.TrainProgress;
 import io.flotilla.train.data.Corpus;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,9 +33,9 @@ class FederatedRoundsTest {
     }
 
     @Test
-    void maskedRoundsGiveTheSameModelAsPlainFedAvgUpToFixedPoint() throws Exception {
+    void aMaskedRoundGivesTheSameModelAsPlainFedAvgUpToFixedPoint() throws Exception {
         Corpus corpus = DataParallelTest.corpus();
-        TrainConfig config = DataParallelTest.tiny(dir, 4, 9);
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 3);
         DistributedConfig plain = DistributedConfig.fedAvg(3, 2, 0f);
         LocalCluster.Result a = LocalCluster.run(config, plain, 4, corpus, new Rounds());
         Rounds rounds = new Rounds();
@@ -43,10 +44,9 @@ class FederatedRoundsTest {
         for (int i = 0; i < a.params().length; i++) {
             worst = Math.max(worst, Math.abs(a.params()[i] - b.params()[i]));
         }
-        assertThat(worst).isLessThan(1e-4);
+        assertThat(worst).isGreaterThan(0).isLessThan(2e-6); // fixed point: 2^-21 per client, then float division
         assertThat(b.workers()).extracting(DistributedStats::parametersHash).containsOnly(b.workers().get(0).parametersHash());
-        assertThat(rounds.rounds).containsExactly(new RoundStats(0, 2, 0, false, 0), new RoundStats(1, 2, 0, false, 0),
-                new RoundStats(2, 2, 0, false, 0));
+        assertThat(rounds.rounds).containsExactly(new RoundStats(0, 2, 0, false, 0));
     }
 
     @Test
@@ -71,7 +71,7 @@ class FederatedRoundsTest {
         TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
         Rounds rounds = new Rounds();
         LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.fedAvg(3, 0, 0f)
-                .withPrivacy(true, 0f, 0f), 6, corpus, rounds, (rank, step, params) -> {
+                .withDeadline(Duration.ofSeconds(60)).withPrivacy(true, 0f, 0f), 6, corpus, rounds, (rank, step, params) -> {
                     if (rank == step / 3 && step < 12) {
                         throw new IllegalStateException("client " + rank + " crashed in the round ending at step " + step);
                     }
@@ -90,7 +90,7 @@ class FederatedRoundsTest {
         TrainConfig config = DataParallelTest.tiny(dir, 4, 9);
         Rounds rounds = new Rounds();
         LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.fedAvg(3, 0, 0f)
-                .withPrivacy(true, 0f, 0f), 6, corpus, rounds, (rank, step, params) -> {
+                .withDeadline(Duration.ofSeconds(60)).withPrivacy(true, 0f, 0f), 6, corpus, rounds, (rank, step, params) -> {
                     if (step == 3 && Set.of(1, 3, 5).contains(rank)) {
                         throw new IllegalStateException("client " + rank + " crashed");
                     }
