@@ -58,10 +58,15 @@ public final class DistributedTrainer {
     private FederatedAggregator federated;
     private long round;
     private StepHook hook = (step, params) -> { };
+    private int joinAs = -1;
+    private int firstWorkers;
 
     /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
     interface StepHook {
         void afterStep(long step, float[] params);
+
+        /** After a state transfer to joiners, before they train: every worker's state hash by rank. */
+        default void admitted(long step, boolean joiner, List<String> stateHashes) {}
     }
 
     public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
@@ -75,21 +80,27 @@ public final class DistributedTrainer {
 
     /** Trains {@code config.steps()} steps on this worker; every worker of the group calls this at once. */
     public DistributedStats run() throws IOException {
-        int rank = collective.rank();
+        boolean joining = joinAs >= 0;
+        if (joining) {
+            collective = regroup.join();
+        }
+        int rank = joining ? joinAs : collective.rank();
         model = new LlamaModel(new Trainer(config, listener).modelConfig(corpus.tokenizer().vocabSize()), config.batch());
         adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
         model.initialize(new Rng(config.seed()));
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
         federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
-        ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
+        ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
+                config.seed());
         float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
         int rows = config.batch() * config.ctx();
         int[] inputs = new int[rows];
         int[] targets = new int[rows];
         long stepNanos = 0;
-        for (long step = 0; step < config.steps(); step++) {
+        long first = joining ? receiveState(global, momentum, loader, inputs, targets) : 0;
+        for (long step = first; step < config.steps(); step++) {
             long t0 = System.nanoTime();
             float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
             double loss = Double.NaN;
@@ -111,13 +122,16 @@ public final class DistributedTrainer {
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 synchronize(global, momentum, step + 1);
+                if (!last) {
+                    admitJoiners(global, momentum, step + 1);
+                }
             } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
                 checkHashes(step + 1);
             }
             stepNanos += System.nanoTime() - t0;
-            Duration eta = Duration.ofNanos(stepNanos / (step + 1) * (config.steps() - step - 1));
+            Duration eta = Duration.ofNanos(stepNanos / (step + 1 - first) * (config.steps() - step - 1));
             listener.onStep(new TrainProgress(step + 1, config.steps(), loss, lr, norm,
-                    rows * (step + 1) / (stepNanos * 1e-9), eta));
+                    rows * (step + 1 - first) / (stepNanos * 1e-9), eta));
         }
         CollectiveStats now = collective.stats();
         CollectiveStats bytes = new CollectiveStats(earlierBytes.operations() + now.operations(),
@@ -130,7 +144,7 @@ public final class DistributedTrainer {
             GgufExport.write(model, corpus.tokenizer(), "flotilla " + config.data().getFileName(),
                     config.outDir().resolve(Trainer.MODEL));
         }
-        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * config.steps() / (stepNanos * 1e-9);
+        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * (config.steps() - first) / (stepNanos * 1e-9);
         return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
     }
 
@@ -157,20 +171,95 @@ public final class DistributedTrainer {
                 if (regroup == null) {
                     throw e;
                 }
-                CollectiveStats lost = collective.stats();
-                earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
-                        earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
-                collective.close();
-                collective = regroup.regroup(e);
-                exchange.rebind(collective);
+                moveTo(regroup.regroup(e));
             }
         }
     }
 
-    /** How survivors re-form their group after a worker failed (elastic runs). */
+    /** Continues on a new group; the bytes sent in the old one still count. */
+    private void moveTo(Collective next) {
+        CollectiveStats lost = collective.stats();
+        earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
+                earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
+        collective.close();
+        collective = next;
+        exchange.rebind(collective);
+    }
+
+    /**
+     * At a round boundary of an elastic run that admits joiners: if any worker sees one waiting
+     * (a 1-byte all-gather, so all decide alike), the group re-forms with the joiners and hands
+     * them the state ({@link StateTransfer}); they verify it by hash before they train.
+     */
+    private void admitJoiners(float[] global, float[] momentum, long step) throws IOException {
+        if (regroup == null || !regroup.admitsJoiners()) {
+            return;
+        }
+        boolean pending = false;
+        for (byte[] flag : collective.allGather(new byte[] {(byte) (regroup.joinPending() ? 1 : 0)})) {
+            pending |= flag[0] != 0;
+        }
+        if (pending) {
+            moveTo(regroup.admit());
+            StateTransfer.Outcome o = StateTransfer.share(collective,
+                    new StateTransfer.GlobalState(step, global, momentum), false);
+            hook.admitted(step, false, o.hashes());
+        }
+    }
+
+    /**
+     * A joiner's start: the global state from a peer, verified by hash; the data position follows
+     * from the steps done (its shard's loader replays that many batches without training).
+     */
+    private long receiveState(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
+            throws IOException {
+        StateTransfer.Outcome o = StateTransfer.share(collective, null, true);
+        StateTransfer.GlobalState state = o.state();
+        System.arraycopy(state.params(), 0, global, 0, global.length);
+        System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
+        System.arraycopy(state.params(), 0, model.params(), 0, global.length);
+        for (long s = 0; s < state.step(); s++) {
+            loader.next(inputs, targets, config.batch());
+        }
+        hook.admitted(state.step(), true, o.hashes());
+        return state.step();
+    }
+
+    /** How survivors re-form their group after a worker failed (elastic runs), and how workers join one. */
     public interface Regroup {
         /** A new group of the live workers (every survivor calls this); throws if it cannot be formed. */
         Collective regroup(io.flotilla.collective.CollectiveException cause) throws IOException;
+
+        /** Whether workers may join at round boundaries (then every worker checks each round). */
+        default boolean admitsJoiners() {
+            return false;
+        }
+
+        /** Whether a worker is waiting to join. */
+        default boolean joinPending() {
+            return false;
+        }
+
+        /** The group with the waiting joiners added (every member calls this at the same round boundary). */
+        default Collective admit() throws IOException {
+            throw new UnsupportedOperationException("this group admits no joiners");
+        }
+
+        /** A joiner's side of {@link #admit}. */
+        default Collective join() throws IOException {
+            throw new UnsupportedOperationException("this group admits no joiners");
+        }
+    }
+
+    /**
+     * Makes this trainer a worker that joins a running group as worker {@code id} of the first
+     * {@code workers} (a restarted worker: it reads that worker's shard); needs a {@link Regroup}
+     * that admits joiners.
+     */
+    DistributedTrainer joining(int id, int workers) {
+        this.joinAs = id;
+        this.firstWorkers = workers;
+        return this;
     }
 
     /** Makes DiLoCo/FedAvg rounds survive failed workers. */
