@@ -42,6 +42,8 @@ import java.util.List;
 public final class DistributedTrainer {
 
     static final int DDP_HASH_EVERY = 100;
+    /** DiLoCo/FedAvg: the global state after a round, written by rank 0, read by {@code --resume}. */
+    public static final String CHECKPOINT = "distributed-checkpoint.bin";
 
     private final TrainConfig config;
     private final DistributedConfig dist;
@@ -99,7 +101,8 @@ public final class DistributedTrainer {
         int[] inputs = new int[rows];
         int[] targets = new int[rows];
         long stepNanos = 0;
-        long first = joining ? receiveState(global, momentum, loader, inputs, targets) : 0;
+        long first = joining ? receiveState(global, momentum, loader, inputs, targets)
+                : resume(global, momentum, loader, inputs, targets);
         for (long step = first; step < config.steps(); step++) {
             long t0 = System.nanoTime();
             float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
@@ -122,6 +125,7 @@ public final class DistributedTrainer {
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 synchronize(global, momentum, step + 1);
+                writeCheckpoint(global, momentum, step + 1, last);
                 if (!last) {
                     admitJoiners(global, momentum, step + 1);
                 }
@@ -223,6 +227,41 @@ public final class DistributedTrainer {
         }
         hook.admitted(state.step(), true, o.hashes());
         return state.step();
+    }
+
+    /**
+     * {@code --resume} of a DiLoCo/FedAvg run: every worker reads the global state rank 0 wrote
+     * after a round ({@value #CHECKPOINT}), replays its shard's loader to that step, and the
+     * parameter hashes are compared at once. The inner AdamW state starts afresh (it never left its
+     * worker), so a resumed run is close to, not bit-identical with, an uninterrupted one.
+     */
+    private long resume(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
+            throws IOException {
+        java.nio.file.Path file = config.outDir().resolve(CHECKPOINT);
+        if (global == null || !config.resume() || !Files.exists(file)) {
+            return 0;
+        }
+        StateTransfer.GlobalState state = StateTransfer.GlobalState.read(file);
+        if (state.params().length != global.length) {
+            throw new IOException(file + ": " + state.params().length + " parameters, this model has " + global.length);
+        }
+        System.arraycopy(state.params(), 0, global, 0, global.length);
+        System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
+        System.arraycopy(state.params(), 0, model.params(), 0, global.length);
+        for (long s = 0; s < state.step(); s++) {
+            loader.next(inputs, targets, config.batch());
+        }
+        checkHashes(state.step());
+        return state.step();
+    }
+
+    /** Rank 0 writes the global state after a round, once per {@code checkpointEvery} steps and at the end. */
+    private void writeCheckpoint(float[] global, float[] momentum, long step, boolean last) throws IOException {
+        int every = config.checkpointEvery();
+        if (collective.rank() == 0 && (last || (every > 0 && step % every < dist.innerSteps()))) {
+            Files.createDirectories(config.outDir());
+            new StateTransfer.GlobalState(step, global, momentum).write(config.outDir().resolve(CHECKPOINT));
+        }
     }
 
     /** How survivors re-form their group after a worker failed (elastic runs), and how workers join one. */

@@ -4,6 +4,9 @@ import io.flotilla.collective.Collective;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -45,6 +48,23 @@ final class StateTransfer {
             float[] momentum = new float[n];
             b.asFloatBuffer().get(params).get(momentum);
             return new GlobalState(step, params, momentum);
+        }
+
+        /** Writes the state to {@code file} atomically (a temp file in the same folder, then a move). */
+        void write(Path file) throws IOException {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, encode());
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        /** Reads a state {@link #write} wrote. */
+        static GlobalState read(Path file) throws IOException {
+            byte[] bytes = Files.readAllBytes(file);
+            try {
+                return decode(bytes);
+            } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+                throw new IOException(file + ": not a distributed checkpoint (" + e.getMessage() + ")", e);
+            }
         }
 
         /** SHA-256 of the encoded state. */
