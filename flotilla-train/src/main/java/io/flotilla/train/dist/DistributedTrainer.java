@@ -218,15 +218,20 @@ public final class DistributedTrainer {
     private long receiveState(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
             throws IOException {
         StateTransfer.Outcome o = StateTransfer.share(collective, null, true);
-        StateTransfer.GlobalState state = o.state();
+        adopt(o.state(), global, momentum, loader, inputs, targets);
+        hook.admitted(o.state().step(), true, o.hashes());
+        return o.state().step();
+    }
+
+    /** Continues from {@code state}: global and local parameters, momentum, and the loader replayed to its step. */
+    private void adopt(StateTransfer.GlobalState state, float[] global, float[] momentum, ShardLoader loader,
+                       int[] inputs, int[] targets) {
         System.arraycopy(state.params(), 0, global, 0, global.length);
         System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
         System.arraycopy(state.params(), 0, model.params(), 0, global.length);
         for (long s = 0; s < state.step(); s++) {
             loader.next(inputs, targets, config.batch());
         }
-        hook.admitted(state.step(), true, o.hashes());
-        return state.step();
     }
 
     /**
@@ -245,12 +250,7 @@ public final class DistributedTrainer {
         if (state.params().length != global.length) {
             throw new IOException(file + ": " + state.params().length + " parameters, this model has " + global.length);
         }
-        System.arraycopy(state.params(), 0, global, 0, global.length);
-        System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
-        System.arraycopy(state.params(), 0, model.params(), 0, global.length);
-        for (long s = 0; s < state.step(); s++) {
-            loader.next(inputs, targets, config.batch());
-        }
+        adopt(state, global, momentum, loader, inputs, targets);
         checkHashes(state.step());
         return state.step();
     }
