@@ -113,6 +113,10 @@ final class TrainCommand implements Callable<Integer> {
             "the epsilon spent (delta 1e-5) is shown per round and as dp_epsilon in --json"})
     float dpNoise;
 
+    @Option(names = "--restart-failed", description = {"diloco/fedavg: a worker process that dies is started again once;",
+            "it rejoins at the next round boundary after receiving the state and checking its hash"})
+    boolean restartFailed;
+
     @Option(names = "--json", description = "print one JSON object as the last line: val_loss, train_tokens_per_s, bytes_sent, steps")
     boolean json;
 
@@ -127,6 +131,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!mode.equals("fedavg") && (secureAggregation || dpClip > 0 || dpNoise > 0 || clientsPerRound > 0)) {
             throw new IllegalArgumentException("--secure-aggregation, --dp-clip, --dp-noise and --clients-per-round need "
                     + "--mode fedavg, got --mode " + mode);
+        }
+        if (restartFailed && !List.of("diloco", "fedavg").contains(mode)) {
+            throw new IllegalArgumentException("--restart-failed needs --mode diloco or fedavg, got --mode " + mode);
         }
         if (!Files.isRegularFile(data)) {
             throw new java.nio.file.NoSuchFileException(data.toString());
@@ -175,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
         FederatedProgress rounds;
         try (ProgressBar bar = progressBar()) {
             rounds = new FederatedProgress(listener(bar), bar);
-            stats = WorkerLauncher.run(config, dist, workers, rounds);
+            stats = WorkerLauncher.run(config, dist, workers, rounds, restartFailed);
         }
         DistributedStats w0 = stats.get(0);
         double tokensPerSecond = stats.stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();

@@ -62,7 +62,8 @@ class TrainCommandTest {
         CliRun run = CliRun.of("train", "--data", data.toString(), "--layers", "1", "--dim", "32", "--heads", "2",
                 "--ctx", "16", "--batch", "4", "--steps", "8", "--warmup", "2", "--eval-every", "0",
                 "--workers", "3", "--mode", "fedavg", "--inner-steps", "4", "--clients-per-round", "2",
-                "--secure-aggregation", "--dp-clip", "1", "--dp-noise", "0.5", "--out", out.toString(), "--json");
+                "--secure-aggregation", "--dp-clip", "1", "--dp-noise", "0.5", "--restart-failed", "--out", out.toString(),
+                "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode o = new ObjectMapper().readTree(run.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertThat(o.get("syncs").asInt()).isEqualTo(2);

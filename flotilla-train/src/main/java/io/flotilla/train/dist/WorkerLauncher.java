@@ -41,6 +41,19 @@ public final class WorkerLauncher {
         return run(config, dist, workers, rank0, started -> { });
     }
 
+    /**
+     * As {@link #run}; with {@code restartFailed} (DiLoCo/FedAvg) a worker process that dies is
+     * started again once and rejoins the group at the next round boundary.
+     */
+    public static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers,
+                                             TrainListener rank0, boolean restartFailed) throws IOException {
+        java.util.Set<Integer> restart = new java.util.TreeSet<>();
+        for (int r = 0; restartFailed && r < workers; r++) {
+            restart.add(r);
+        }
+        return run(config, dist, workers, rank0, started -> { }, restart);
+    }
+
     /** As {@link #run}, handing the started worker processes to {@code onStart} (fault injection in tests). */
     static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers, TrainListener rank0,
                                       java.util.function.Consumer<List<Process>> onStart) throws IOException {
