@@ -25,13 +25,16 @@ import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.NameCache;
+import org.jgroups.util.TLS;
+import org.jgroups.util.TLSClientAuth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * This node's membership in the group, through JGroups: TCP transport, static initial hosts,
  * joins and merges authenticated by {@link HmacAuthToken}, failure detection by FD_SOCK2 and
- * FD_ALL3. Views go to the listener; the first member of a view is the coordinator.
+ * FD_ALL3, and TLS on the transport when {@link MembershipConfig#tls} is set. Views go to the listener;
+ * the first member of a view is the coordinator.
  */
 public final class Membership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
@@ -79,6 +82,10 @@ public final class Membership implements AutoCloseable {
         tcp.setBindAddress(InetAddress.getByName(config.bindHost()));
         tcp.setBindPort(config.bindPort());
         tcp.setPortRange(0);
+        // TLS on the transport's sockets covers discovery, joins, views and messages; peers must
+        // present a trusted certificate too. (FD_SOCK2's liveness sockets carry no payload and stay plain.)
+        config.tls().ifPresent(context -> tcp.tls(new TLS().enabled(true).setSSLContext(context)
+                .setClientAuth(TLSClientAuth.NEED)));
         TCPPING discovery = new TCPPING();
         discovery.setInitialHosts(config.initialHosts());
         discovery.setPortRange(0);
