@@ -7,6 +7,7 @@ import io.flotilla.membership.MembershipException;
 import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.node.DataLink;
+import io.flotilla.node.PeerLinks;
 import io.flotilla.node.TensorHashes;
 import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
@@ -53,8 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
-    /** Loopback-like link until peers measure theirs: 0.1 ms round trip, 1 GB/s. */
-    private static final LinkStats DEFAULT_LINK = new LinkStats(1e-4, 1e9);
 
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
@@ -62,7 +61,7 @@ public final class Coordinator implements AutoCloseable {
     private final Map<String, Message.NodeReport> reports = new ConcurrentHashMap<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final Map<String, String> refused = new ConcurrentHashMap<>();
-    private final Map<String, LinkStats> links = new ConcurrentHashMap<>();
+    private final LinkTable links;
     private final Map<String, CompletableFuture<Message.StageReady>> pending = new ConcurrentHashMap<>();
     private final java.util.concurrent.BlockingQueue<PipelineResult> results =
             new java.util.concurrent.LinkedBlockingQueue<>();
@@ -79,6 +78,7 @@ public final class Coordinator implements AutoCloseable {
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
+        this.links = new LinkTable(config.nodeId());
     }
 
     /** One result of the last stage, tagged with the plan whose pipeline produced it. */
@@ -90,14 +90,15 @@ public final class Coordinator implements AutoCloseable {
         hashes = new TensorHashes(file);
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
+        Optional<javax.net.ssl.SSLContext> tls = io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), 0), io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token()),
+                new InetSocketAddress(config.host(), 0), tls,
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1)), new Listener());
+                config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1), tls), new Listener());
         membership.start();
     }
 
@@ -122,6 +123,7 @@ public final class Coordinator implements AutoCloseable {
             try {
                 switch (DataLink.decode(payload)) {
                     case Message.NodeReport report -> control.execute(() -> onReport(report));
+                    case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
                     case Message.StageReady ready -> {
                         CompletableFuture<Message.StageReady> future = pending.get(ready.nodeId());
                         if (future != null) {
@@ -153,11 +155,43 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Places the model over the live, accepted nodes and makes the new pipeline current. */
-    private void replan(String reason) {
-        List<Message.NodeReport> nodes = reports.values().stream()
+    /**
+     * Takes a node's measurement of its link to a peer; re-plans when the placement over the
+     * measured links differs from the current one.
+     */
+    private void onLinkReport(Message.LinkReport report) {
+        if (!links.put(report)) {
+            LOG.warn("coordinator: ignored link report {}", report);
+            return;
+        }
+        LOG.info("coordinator: {} measured its link to {}: RTT {} µs, {} MB/s", report.fromNode(), report.toNode(),
+                Math.round(report.rttSeconds() * 1e6), Math.round(report.bytesPerSecond() / 1e6));
+        if (planCounter == 0 || active == null) {
+            return;
+        }
+        try {
+            if (!layout(plan(usableNodes())).equals(lastStages)) {
+                replan("link " + report.fromNode() + " -> " + report.toNode() + " measured");
+            }
+        } catch (PlacementException e) {
+            LOG.debug("coordinator: no plan with the new link: {}", e.getMessage());
+        }
+    }
+
+    private List<Message.NodeReport> usableNodes() {
+        return reports.values().stream()
                 .filter(r -> alive.contains(r.nodeId()) && !refused.containsKey(r.nodeId()))
                 .sorted(java.util.Comparator.comparing(Message.NodeReport::nodeId)).toList();
+    }
+
+    private PlacementPlan plan(List<Message.NodeReport> nodes) throws PlacementException {
+        return PlacementPlanner.plan(new PlacementRequest(spec, capacity(nodes), config.objective(),
+                (long) config.contextLength() * config.maxSequences()));
+    }
+
+    /** Places the model over the live, accepted nodes and makes the new pipeline current. */
+    private void replan(String reason) {
+        List<Message.NodeReport> nodes = usableNodes();
         if (planCounter == 0 && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
             return;
@@ -170,8 +204,7 @@ public final class Coordinator implements AutoCloseable {
         }
         List<ActivePipeline.Stage> stages;
         try {
-            stages = layout(PlacementPlanner.plan(new PlacementRequest(spec, capacity(nodes), config.objective(),
-                    (long) config.contextLength() * config.maxSequences())));
+            stages = layout(plan(nodes));
         } catch (PlacementException e) {
             problem = e.getMessage();
             LOG.warn("coordinator: {}", problem);
@@ -252,30 +285,29 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Measures RTT and bandwidth from here to the node's data endpoint over a real data connection
-     * ({@link LinkProbe}); without an answer the planner keeps assuming {@link #DEFAULT_LINK}.
+     * ({@link LinkProbe}); without an answer the planner keeps assuming {@link LinkTable#DEFAULT_LINK}.
      */
     private void probe(Message.NodeReport report) {
         try (Connection connection = transport.connect(new InetSocketAddress(report.dataHost(), report.dataPort()))) {
-            LinkStats stats = LinkProbe.measure(connection, 5, 16, 64 << 10);
+            LinkStats stats = LinkProbe.measure(connection, PeerLinks.PINGS, PeerLinks.CHUNKS, PeerLinks.CHUNK_BYTES);
             connection.send(new Message.Close("probe done"));
-            links.put(report.nodeId(), stats);
+            links.putCoordinatorLink(report.nodeId(), stats);
             LOG.info("coordinator: link to {}: RTT {} µs, {} MB/s", report.nodeId(),
                     Math.round(stats.rttSeconds() * 1e6), Math.round(stats.bytesPerSecond() / 1e6));
         } catch (IOException e) {
-            links.remove(report.nodeId());
+            links.removeCoordinatorLink(report.nodeId());
             LOG.warn("coordinator: could not probe the link to {}: {}", report.nodeId(), e.getMessage());
         }
     }
 
-    /**
-     * The link between two nodes, estimated from the probes of this coordinator's links to each
-     * (a star, not every pair): the mean of their RTTs and the lower of their bandwidths.
-     */
+    /** The link the planner assumes from node {@code a} to node {@code b}: measured by them, else estimated. */
     LinkStats estimatedLink(String a, String b) {
-        LinkStats la = links.getOrDefault(a, DEFAULT_LINK);
-        LinkStats lb = links.getOrDefault(b, DEFAULT_LINK);
-        return new LinkStats((la.rttSeconds() + lb.rttSeconds()) / 2,
-                Math.min(la.bytesPerSecond(), lb.bytesPerSecond()));
+        return links.link(a, b);
+    }
+
+    /** The link node {@code a} measured to node {@code b} (or b to a), or null before either probed. */
+    LinkStats measuredLink(String a, String b) {
+        return links.measured(a, b);
     }
 
     private ClusterCapacity capacity(List<Message.NodeReport> nodes) {
@@ -294,11 +326,11 @@ public final class Coordinator implements AutoCloseable {
             for (Message.NodeReport b : nodes) {
                 if (!a.nodeId().equals(b.nodeId())) {
                     pairs.computeIfAbsent(a.nodeId(), k -> new HashMap<>()).put(b.nodeId(),
-                            estimatedLink(a.nodeId(), b.nodeId()));
+                            links.link(a.nodeId(), b.nodeId()));
                 }
             }
         }
-        return new ClusterCapacity(capacities, pairs, DEFAULT_LINK);
+        return new ClusterCapacity(capacities, pairs, LinkTable.DEFAULT_LINK);
     }
 
     /** The first replica's stages that hold layers (an embedding-only or output-only stage joins its neighbour). */
@@ -407,9 +439,9 @@ public final class Coordinator implements AutoCloseable {
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
                     r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
         }
-        return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(),
-                hashes.modelVersion(), nodes, lastStages.stream().map(ActivePipeline.Stage::nodeId).toList(),
-                problem);
+        List<String> stages = lastStages.stream().map(ActivePipeline.Stage::nodeId).toList();
+        return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(), hashes.modelVersion(), nodes,
+                stages, problem, stages.isEmpty() ? List.of() : List.of(stages), links.status(reports.keySet()));
     }
 
     @Override
