@@ -71,7 +71,7 @@ public final class Coordinator implements AutoCloseable {
     private Transport transport;
     private Membership membership;
     private volatile ActivePipeline active;
-    private volatile List<ActivePipeline.Stage> lastStages = List.of();
+    private volatile List<List<ActivePipeline.Stage>> lastReplicas = List.of();
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
     private long planCounter;
@@ -170,7 +170,7 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         try {
-            if (!layout(plan(usableNodes())).equals(lastStages)) {
+            if (!layout(plan(usableNodes())).equals(lastReplicas)) {
                 replan("link " + report.fromNode() + " -> " + report.toNode() + " measured");
             }
         } catch (PlacementException e) {
@@ -202,18 +202,18 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("coordinator: {}", problem);
             return;
         }
-        List<ActivePipeline.Stage> stages;
+        List<List<ActivePipeline.Stage>> replicas;
         try {
-            stages = layout(plan(nodes));
+            replicas = layout(plan(nodes));
         } catch (PlacementException e) {
             problem = e.getMessage();
             LOG.warn("coordinator: {}", problem);
             return;
         }
         long version = ++planCounter;
-        LOG.info("coordinator: plan {} ({}): {}", version, reason, stages);
+        LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
         try {
-            goLive(version, stages);
+            goLive(version, replicas);
         } catch (IOException | TimeoutException | StageRefusedException e) {
             LOG.warn("coordinator: plan {} failed: {}", version, e.getMessage());
             problem = "plan " + version + " failed: " + e.getMessage();
@@ -221,17 +221,29 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Assigns the ranges, waits for every node, opens the link to the first stage and makes the plan current. */
-    private void goLive(long version, List<ActivePipeline.Stage> stages)
+    /**
+     * Assigns the ranges, waits for every node, opens the link to each replica's first stage and
+     * makes the plan current.
+     */
+    private void goLive(long version, List<List<ActivePipeline.Stage>> replicas)
             throws IOException, TimeoutException, StageRefusedException {
-        assign(version, stages);
-        Connection first = transport.connect(stages.getFirst().dataAddress());
-        first.send(DataLink.announce(version, config.nodeId()));
-        lastStages = stages;
+        assign(version, replicas);
+        List<ActivePipeline.Replica> serving = new ArrayList<>();
+        try {
+            for (List<ActivePipeline.Stage> stages : replicas) {
+                Connection first = transport.connect(stages.getFirst().dataAddress());
+                serving.add(new ActivePipeline.Replica(stages, first));
+                first.send(DataLink.announce(version, config.nodeId()));
+            }
+        } catch (IOException e) {
+            serving.forEach(replica -> replica.first().close());
+            throw e;
+        }
+        lastReplicas = replicas;
         problem = null;
         synchronized (this) {
             lastVersion = version;
-            active = new ActivePipeline(version, stages, first);
+            active = new ActivePipeline(version, serving);
             notifyAll();
         }
     }
@@ -242,14 +254,23 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private void assign(long version, List<ActivePipeline.Stage> stages)
+    private void assign(long version, List<List<ActivePipeline.Stage>> replicas)
             throws IOException, TimeoutException, StageRefusedException {
         pending.clear();
         Map<String, CompletableFuture<Message.StageReady>> futures = new HashMap<>();
-        for (ActivePipeline.Stage stage : stages) {
+        List<ActivePipeline.Stage> all = replicas.stream().flatMap(List::stream).toList();
+        for (ActivePipeline.Stage stage : all) {
             futures.put(stage.nodeId(), new CompletableFuture<>());
         }
         pending.putAll(futures);
+        for (List<ActivePipeline.Stage> stages : replicas) {
+            sendAssignments(version, stages);
+        }
+        awaitReady(all, futures);
+    }
+
+    /** Tells each stage of one pipeline its range, where its output goes and the hashes of its tensors. */
+    private void sendAssignments(long version, List<ActivePipeline.Stage> stages) throws IOException {
         InetSocketAddress self = transport.localAddress();
         for (int i = 0; i < stages.size(); i++) {
             ActivePipeline.Stage stage = stages.get(i);
@@ -264,6 +285,10 @@ public final class Coordinator implements AutoCloseable {
                 throw new IOException(e.getMessage(), e);
             }
         }
+    }
+
+    private void awaitReady(List<ActivePipeline.Stage> stages, Map<String, CompletableFuture<Message.StageReady>> futures)
+            throws IOException, TimeoutException, StageRefusedException {
         long deadline = System.nanoTime() + config.stageTimeout().toNanos();
         for (ActivePipeline.Stage stage : stages) {
             Message.StageReady ready;
@@ -333,22 +358,29 @@ public final class Coordinator implements AutoCloseable {
         return new ClusterCapacity(capacities, pairs, LinkTable.DEFAULT_LINK);
     }
 
-    /** The first replica's stages that hold layers (an embedding-only or output-only stage joins its neighbour). */
-    private List<ActivePipeline.Stage> layout(PlacementPlan plan) {
-        List<ActivePipeline.Stage> stages = new ArrayList<>();
-        for (PlacementPlan.Stage stage : plan.replicas().getFirst().stages()) {
-            if (stage.firstLayer() < stage.lastLayer()) {
-                Message.NodeReport r = reports.get(stage.nodeId());
-                stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
-                        new InetSocketAddress(r.dataHost(), r.dataPort())));
+    /**
+     * Each replica's stages that hold layers (an embedding-only or output-only stage joins its
+     * neighbour), replicas in the plan's order.
+     */
+    private List<List<ActivePipeline.Stage>> layout(PlacementPlan plan) {
+        List<List<ActivePipeline.Stage>> replicas = new ArrayList<>();
+        for (PlacementPlan.Pipeline pipeline : plan.replicas()) {
+            List<ActivePipeline.Stage> stages = new ArrayList<>();
+            for (PlacementPlan.Stage stage : pipeline.stages()) {
+                if (stage.firstLayer() < stage.lastLayer()) {
+                    Message.NodeReport r = reports.get(stage.nodeId());
+                    stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
+                            new InetSocketAddress(r.dataHost(), r.dataPort())));
+                }
             }
+            replicas.add(List.copyOf(stages));
         }
-        return stages;
+        return List.copyOf(replicas);
     }
 
     private synchronized void closeActive() {
         if (active != null) {
-            active.first().close();
+            active.replicas().forEach(replica -> replica.first().close());
             active = null;
         }
     }
@@ -430,7 +462,7 @@ public final class Coordinator implements AutoCloseable {
 
     public ClusterStatus status() {
         Map<String, ActivePipeline.Stage> byNode = new HashMap<>();
-        lastStages.forEach(stage -> byNode.put(stage.nodeId(), stage));
+        lastReplicas.forEach(stages -> stages.forEach(stage -> byNode.put(stage.nodeId(), stage)));
         List<ClusterStatus.Node> nodes = new ArrayList<>();
         for (Message.NodeReport r : new TreeMap<>(reports).values()) {
             ActivePipeline.Stage stage = byNode.get(r.nodeId());
@@ -439,9 +471,10 @@ public final class Coordinator implements AutoCloseable {
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
                     r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
         }
-        List<String> stages = lastStages.stream().map(ActivePipeline.Stage::nodeId).toList();
+        List<List<String>> replicas = lastReplicas.stream()
+                .map(stages -> stages.stream().map(ActivePipeline.Stage::nodeId).toList()).toList();
         return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(), hashes.modelVersion(), nodes,
-                stages, problem, stages.isEmpty() ? List.of() : List.of(stages), links.status(reports.keySet()));
+                replicas.isEmpty() ? List.of() : replicas.getFirst(), problem, replicas, links.status(reports.keySet()));
     }
 
     @Override
