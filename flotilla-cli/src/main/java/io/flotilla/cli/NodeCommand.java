@@ -45,7 +45,7 @@ final class NodeCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE",
-            description = {"TLS on data connections: a PKCS#12 store with this node's key and the certificates it trusts",
+            description = {"TLS on data and membership connections: a PKCS#12 store with this node's key and the certificates it trusts",
                     "(password: FLOTILLA_TLS_PASSWORD, default the cluster token); every member needs TLS then"})
     Path tlsKeyStore;
 
