@@ -87,8 +87,8 @@ public final class Node implements AutoCloseable {
         LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(), config.model(), version,
                 transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.join(), Duration.ofSeconds(tls.isPresent() ? 6 : 2), tls),
-                new Listener()); // TLS handshakes make a loaded coordinator slower to answer discovery
+                config.host(), config.port(), config.join(), Duration.ofSeconds(tls.isPresent() ? 6 : 2), tls)
+                .withDns(config.dns()), new Listener()); // TLS handshakes make a loaded coordinator slower to answer
         membership.start();
     }
 
