@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.flotilla.transport.ClusterToken;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +31,7 @@ class MembershipDnsTest {
 
     @Test
     void membersFoundThroughSrvRecordsFormOneGroup() throws Exception {
-        int[] ports = {freePort(), freePort()};
+        int[] ports = MembershipTest.freePorts(2);
         List<String> queries = new CopyOnWriteArrayList<>();
         DNSResolver dns = (query, type) -> {
             queries.add(type + " " + query);
@@ -57,12 +56,6 @@ class MembershipDnsTest {
         started.add(membership);
         membership.start();
         return membership;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Test

@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.RecordingProxy;
 import io.flotilla.transport.TlsKeyStore;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,20 +47,6 @@ class MembershipTlsTest {
         }
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        List<ServerSocket> sockets = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-            sockets.add(socket);
-            ports[i] = socket.getLocalPort();
-        }
-        for (ServerSocket socket : sockets) {
-            socket.close();
-        }
-        return ports;
-    }
-
     private Membership start(String nodeId, int port, List<InetSocketAddress> hosts, boolean withTls,
                              MembershipListener listener) throws MembershipException {
         Membership membership = new Membership(new MembershipConfig(nodeId, CLUSTER, TOKEN, "127.0.0.1", port, hosts,
@@ -82,7 +66,7 @@ class MembershipTlsTest {
 
     @Test
     void membersWithTheStoreJoinAndExchangeMessages() throws Exception {
-        int[] ports = freePorts(2);
+        int[] ports = MembershipTest.freePorts(2);
         List<String> received = new CopyOnWriteArrayList<>();
         Membership a = start("a", ports[0], hosts(ports), true, view -> { });
         Membership b = start("b", ports[1], hosts(ports), true, new MembershipListener() {
@@ -106,7 +90,7 @@ class MembershipTlsTest {
 
     @Test
     void plainMemberWithTheTokenCannotJoinTlsGroup() throws Exception {
-        int[] ports = freePorts(2);
+        int[] ports = MembershipTest.freePorts(2);
         Membership a = start("a", ports[0], hosts(ports), true, view -> { });
         Membership plain = start("plain", ports[1], hosts(ports), false, view -> { });
         Thread.sleep(1500);
@@ -127,7 +111,7 @@ class MembershipTlsTest {
      * which names the cluster, goes through it); whether b's bytes show the cluster name.
      */
     private boolean clusterNameVisible(boolean withTls) throws Exception {
-        int[] ports = freePorts(2);
+        int[] ports = MembershipTest.freePorts(2);
         start("a", ports[0], hosts(ports[0]), withTls, view -> { });
         RecordingProxy proxy = new RecordingProxy(new InetSocketAddress("127.0.0.1", ports[0]));
         proxies.add(proxy);
