@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
 public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
 
+    /** A measured link re-plans only when the new plan is at least this much cheaper than the current one. */
+    static final double LINK_REPLAN_GAIN = 0.10;
+
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("coordinator-control").factory());
@@ -72,6 +75,7 @@ public final class Coordinator implements AutoCloseable {
     private Membership membership;
     private volatile ActivePipeline active;
     private volatile List<List<ActivePipeline.Stage>> lastReplicas = List.of();
+    private PlacementPlan lastPlan; // on the control thread
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
     private long planCounter;
@@ -157,7 +161,9 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Takes a node's measurement of its link to a peer; re-plans when the placement over the
-     * measured links differs from the current one.
+     * measured links differs from the current one and beats it, re-evaluated under the same
+     * measurements, by {@link #LINK_REPLAN_GAIN} (a re-plan replays every sequence; loopback
+     * measurements on a busy machine are noisy).
      */
     private void onLinkReport(Message.LinkReport report) {
         if (!links.put(report)) {
@@ -170,9 +176,18 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         try {
-            if (!layout(plan(usableNodes())).equals(lastReplicas)) {
-                replan("link " + report.fromNode() + " -> " + report.toNode() + " measured");
+            List<Message.NodeReport> nodes = usableNodes();
+            PlacementPlan better = plan(nodes);
+            if (layout(better).equals(lastReplicas)) {
+                return;
             }
+            PlacementPlan current = lastPlan == null ? null : PlacementPlanner.reevaluate(request(nodes), lastPlan);
+            if (current != null && better.cost() > current.cost() * (1 - LINK_REPLAN_GAIN)) {
+                LOG.debug("coordinator: keeping plan {}: {} s instead of {} s is not worth a re-plan", lastVersion,
+                        better.cost(), current.cost());
+                return;
+            }
+            replan("link " + report.fromNode() + " -> " + report.toNode() + " measured");
         } catch (PlacementException e) {
             LOG.debug("coordinator: no plan with the new link: {}", e.getMessage());
         }
@@ -185,8 +200,12 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private PlacementPlan plan(List<Message.NodeReport> nodes) throws PlacementException {
-        return PlacementPlanner.plan(new PlacementRequest(spec, capacity(nodes), config.objective(),
-                (long) config.contextLength() * config.maxSequences()));
+        return PlacementPlanner.plan(request(nodes));
+    }
+
+    private PlacementRequest request(List<Message.NodeReport> nodes) {
+        return new PlacementRequest(spec, capacity(nodes), config.objective(),
+                (long) config.contextLength() * config.maxSequences());
     }
 
     /** Places the model over the live, accepted nodes and makes the new pipeline current. */
@@ -203,8 +222,10 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         List<List<ActivePipeline.Stage>> replicas;
+        PlacementPlan placed;
         try {
-            replicas = layout(plan(nodes));
+            placed = plan(nodes);
+            replicas = layout(placed);
         } catch (PlacementException e) {
             problem = e.getMessage();
             LOG.warn("coordinator: {}", problem);
@@ -214,6 +235,7 @@ public final class Coordinator implements AutoCloseable {
         LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
         try {
             goLive(version, replicas);
+            lastPlan = placed;
         } catch (IOException | TimeoutException | StageRefusedException e) {
             LOG.warn("coordinator: plan {} failed: {}", version, e.getMessage());
             problem = "plan " + version + " failed: " + e.getMessage();
