@@ -12,7 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Throughput objective on two nodes that each hold the model: two single-stage replicas share the sequences. */
+/**
+ * Throughput objective with room for the model twice: two nodes that each hold it make two single-stage
+ * replicas, four that each hold half make two replicas of two stages; the sequences are shared out.
+ */
 class PipelineReplicaTest {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineReplicaTest.class);
 
@@ -50,6 +53,26 @@ class PipelineReplicaTest {
         assertThat(coordinator.status().replicas()).containsExactlyInAnyOrder(List.of("node-0"), List.of("node-1"));
         assertThat(executor.tokensByReplica()).containsOnlyKeys("node-0", "node-1");
         assertThat(executor.tokensByReplica().values()).allMatch(tokens -> tokens > PipelineTest.TOKENS / 2);
+    }
+
+    @Test
+    void fourNodesThatEachHoldHalfTheModelServeAsTwoReplicasOfTwoStages() throws Exception {
+        Path model = PipelineTest.tinyStories();
+        cluster = new ClusterFixture(model, dir);
+        cluster.objective = PlacementObjective.THROUGHPUT;
+        Coordinator coordinator = cluster.startCoordinator(4);
+        long limit = PipelineTest.limitFor(model, 2);
+        for (int i = 0; i < 4; i++) {
+            cluster.startNode("node-" + i, limit);
+        }
+        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(90), Duration.ofSeconds(30));
+
+        List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS,
+                step -> { });
+
+        assertThat(got).isEqualTo(PipelineTest.reference(model));
+        assertThat(coordinator.status().replicas()).hasSize(2).allSatisfy(stages -> assertThat(stages).hasSize(2));
+        assertThat(executor.tokensByReplica()).hasSize(2);
     }
 
     @Test
