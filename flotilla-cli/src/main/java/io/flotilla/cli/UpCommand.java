@@ -231,8 +231,8 @@ final class UpCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + tokenizer.decode(tokens.stream().mapToInt(Integer::intValue).toArray()));
         System.err.printf("[%d prompt tokens, %d generated in %.2f s through %s; %d chunks replayed]%n",
-                promptIds.length, tokens.size(), seconds, String.join(" -> ", coordinator.status().stages()),
-                executor.replays());
+                promptIds.length, tokens.size(), seconds, String.join(" | ", coordinator.status().replicas().stream()
+                        .map(stages -> String.join(" -> ", stages)).toList()), executor.replays());
     }
 
     private static int freePort() throws IOException {
