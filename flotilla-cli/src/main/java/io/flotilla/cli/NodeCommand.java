@@ -41,8 +41,14 @@ final class NodeCommand implements Callable<Integer> {
             description = "offer at most this much memory to the planner, e.g. 512M, 4G (default: what is free)")
     String memory;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "local GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = {"local GGUF model file; without it the node receives the tensors of its layers from a peer",
+                    "that has the model (the coordinator or another node), checked against the announced hashes"})
     Path model;
+
+    @Option(names = "--shard-cache", paramLabel = "DIR",
+            description = "where tensors received from peers are kept (default: ~/.cache/flotilla/shards)")
+    Path shardCache;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE",
             description = {"TLS on data connections: a PKCS#12 store with this node's key and the certificates it trusts",
@@ -63,7 +69,8 @@ final class NodeCommand implements Callable<Integer> {
         }
         NodeConfig config = new NodeConfig(id != null ? id : "node-" + ProcessHandle.current().pid(), cluster,
                 ClusterToken.of(secret), host, port, dataPort, NodeConfig.parseHosts(join), threads,
-                memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore);
+                memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore)
+                .withShardCache(shardCache);
         Node node = new Node(config);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         node.start();

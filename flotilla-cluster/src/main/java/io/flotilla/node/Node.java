@@ -16,13 +16,18 @@ import io.flotilla.transport.TcpTransport;
 import io.flotilla.transport.TlsKeyStore;
 import io.flotilla.transport.Transport;
 import io.flotilla.transport.TransportConfig;
+import io.flotilla.wire.ErrorCode;
 import io.flotilla.wire.Message;
 import io.flotilla.wire.WireProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -44,7 +49,11 @@ public final class Node implements AutoCloseable {
     private GgufFile file;
     private Model model;
     private Compute compute;
-    private TensorHashes hashes;
+    private TensorHashes hashes;      // of the local full copy; null without one
+    private ShardServer shards;       // answers peers' SHARD_REQUESTs from the local full copy
+    private ShardCache shardCache;
+    private GgufFile shardFile;       // the received shard in use, guarded by lock
+    private final Map<String, Message.NodeReport> peers = new ConcurrentHashMap<>();
     private Message.NodeReport report;
     private Transport transport;
     private Membership membership;
@@ -60,17 +69,24 @@ public final class Node implements AutoCloseable {
         this.config = config;
     }
 
-    /** Opens the model, measures this machine, starts the data endpoint and joins the group. */
+    /**
+     * Opens the model (when the node has a local copy), measures this machine, starts the data
+     * endpoint and joins the group.
+     */
     public void start() throws IOException, MembershipException {
-        file = GgufFile.open(config.model());
         compute = new Compute(config.threads());
-        model = Model.load(file, compute);
-        hashes = new TensorHashes(file);
-        String version = hashes.modelVersion();
+        if (config.model() != null) {
+            file = GgufFile.open(config.model());
+            model = Model.load(file, compute);
+            hashes = new TensorHashes(file);
+            shards = new ShardServer(file, hashes);
+        }
+        String version = hashes == null ? "" : hashes.modelVersion();
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
                 new InetSocketAddress(config.host(), config.dataPort()), tls(config.tlsKeyStore(), config.token()),
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(10)));
         transport.start();
+        shardCache = new ShardCache(config.shardCache(), config.nodeId(), transport);
         DataLink.acceptEach(transport, "node-data", this::serve);
         long memory = NodeProbe.usableMemoryBytes();
         if (config.memoryLimit() > 0) {
@@ -80,7 +96,8 @@ public final class Node implements AutoCloseable {
                 transport.localAddress().getPort(), version, config.threads(), memory,
                 NodeProbe.memoryBytesPerSecond(32 << 20, 2) / config.slowdown(),
                 NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown());
-        LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(), config.model(), version,
+        LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(),
+                config.model() == null ? "(from peers, cache " + config.shardCache() + ")" : config.model(), version,
                 transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
                 config.host(), config.port(), config.join(), Duration.ofSeconds(2)), new Listener());
@@ -90,6 +107,7 @@ public final class Node implements AutoCloseable {
     private final class Listener implements MembershipListener {
         @Override
         public void viewChanged(MembershipView view) {
+            peers.keySet().retainAll(view.members());
             // whoever runs the coordinator takes it (it need not be the view's first member when
             // nodes started before it); other nodes ignore reports
             for (String member : view.members()) {
@@ -102,8 +120,11 @@ public final class Node implements AutoCloseable {
         @Override
         public void received(String from, byte[] payload) {
             try {
-                if (DataLink.decode(payload) instanceof Message.StageAssignment assignment) {
-                    control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                switch (DataLink.decode(payload)) {
+                    case Message.StageAssignment assignment ->
+                            control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                    case Message.NodeReport peer -> peers.put(peer.nodeId(), peer); // a possible source of shards
+                    default -> LOG.debug("node {}: ignoring a control message from {}", config.nodeId(), from);
                 }
             } catch (IOException e) {
                 LOG.warn("node {}: malformed control message from {}: {}", config.nodeId(), from, e.getMessage());
@@ -119,28 +140,75 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** Checks the model version and the range's tensor hashes, then serves the range. */
+    /**
+     * Checks the model version and the range's tensor hashes (after receiving the tensors from peers
+     * when this node has no copy of its own), then serves the range.
+     */
     private Message.StageReady assign(Message.StageAssignment a) {
-        String mine = hashes.modelVersion();
-        if (!mine.equals(a.modelVersion())) {
+        GgufFile source = file;
+        TensorHashes sourceHashes = hashes;
+        Model sourceModel = model;
+        if (hashes == null) {
+            try {
+                ShardCache.Shard shard = shardCache.open(a, sources(a.modelVersion()));
+                source = shard.file();
+                sourceHashes = shard.hashes();
+                sourceModel = Model.load(source, compute);
+            } catch (IOException | RuntimeException e) {
+                return refuse(a, "node " + config.nodeId() + " could not get the tensors of layers [" + a.firstLayer()
+                        + ", " + a.lastLayer() + ") from its peers: " + e.getMessage());
+            }
+        } else if (!hashes.modelVersion().equals(a.modelVersion())) {
             return refuse(a, "coordinator serves model version " + a.modelVersion() + " but node " + config.nodeId()
-                    + " has version " + mine + " (" + config.model() + ")");
+                    + " has version " + hashes.modelVersion() + " (" + config.model() + ")");
         }
+        String problem = checkHashes(a, source, sourceHashes);
+        if (problem != null) {
+            closeUnused(source);
+            return refuse(a, problem);
+        }
+        return serve(a, source, sourceModel);
+    }
+
+    /** Why the tensors of {@code a} in {@code source} are not the announced ones, or null. */
+    private String checkHashes(Message.StageAssignment a, GgufFile source, TensorHashes sourceHashes) {
         for (int i = 0; i < a.tensorNames().length; i++) {
-            String local = file.hasTensor(a.tensorNames()[i]) ? hashes.hash(a.tensorNames()[i]) : "(missing)";
+            String local = source.hasTensor(a.tensorNames()[i]) ? sourceHashes.hash(a.tensorNames()[i]) : "(missing)";
             if (!local.equals(a.tensorHashes()[i])) {
-                return refuse(a, "tensor " + a.tensorNames()[i] + " of model version " + a.modelVersion()
-                        + " has hash " + a.tensorHashes()[i] + " but node " + config.nodeId() + " has " + local);
+                return "tensor " + a.tensorNames()[i] + " of model version " + a.modelVersion()
+                        + " has hash " + a.tensorHashes()[i] + " but node " + config.nodeId() + " has " + local;
             }
         }
+        return null;
+    }
+
+    /** The data endpoints of the peers that reported a full copy of {@code version}. */
+    private List<InetSocketAddress> sources(String version) {
+        return peers.values().stream().filter(p -> p.modelVersion().equals(version))
+                .sorted(Comparator.comparing(Message.NodeReport::nodeId))
+                .map(p -> new InetSocketAddress(p.dataHost(), p.dataPort())).toList();
+    }
+
+    private void closeUnused(GgufFile source) {
+        if (source != file) {
+            source.close();
+        }
+    }
+
+    /** Makes the range of {@code a} over {@code source} the one this node serves, linked to the next hop. */
+    private Message.StageReady serve(Message.StageAssignment a, GgufFile source, Model sourceModel) {
         synchronized (lock) {
             closeNext();
             runner = null;
             planVersion = a.planVersion();
             lock.notifyAll();
+            if (shardFile != null && shardFile != source) {
+                shardFile.close(); // no runner uses it any more
+            }
+            shardFile = source == file ? null : source;
             try {
-                runner = new StageRunner(model.stage(a.firstLayer(), a.lastLayer()), model.config().dim(),
-                        model.config().vocabSize(), a.contextLength());
+                runner = new StageRunner(sourceModel.stage(a.firstLayer(), a.lastLayer()), sourceModel.config().dim(),
+                        sourceModel.config().vocabSize(), a.contextLength());
                 next = transport.connect(new InetSocketAddress(a.nextHost(), a.nextPort()));
                 next.send(DataLink.announce(a.planVersion(), config.nodeId()));
             } catch (IOException | RuntimeException e) {
@@ -174,6 +242,15 @@ public final class Node implements AutoCloseable {
             if (first instanceof Message.Ping ping) { // the coordinator measures this link
                 upstream.send(new Message.Pong(ping.nonce(), ping.sentNanos()));
                 LinkProbe.answer(upstream);
+                return;
+            }
+            if (first instanceof Message.ShardRequest request) { // a peer without the model wants tensors
+                if (shards == null) {
+                    upstream.send(new Message.Error(request.requestId(), ErrorCode.NOT_FOUND, "node "
+                            + config.nodeId() + " has no full copy of the model"));
+                } else {
+                    shards.serve(upstream, request);
+                }
                 return;
             }
             long version = DataLink.version(first);
@@ -228,6 +305,9 @@ public final class Node implements AutoCloseable {
         }
         synchronized (lock) {
             closeNext();
+            if (shardFile != null) {
+                shardFile.close();
+            }
         }
         if (transport != null) {
             transport.close();

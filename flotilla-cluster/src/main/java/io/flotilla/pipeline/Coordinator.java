@@ -7,6 +7,7 @@ import io.flotilla.membership.MembershipException;
 import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.node.DataLink;
+import io.flotilla.node.ShardServer;
 import io.flotilla.node.TensorHashes;
 import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
@@ -68,6 +69,7 @@ public final class Coordinator implements AutoCloseable {
             new java.util.concurrent.LinkedBlockingQueue<>();
     private GgufFile file;
     private TensorHashes hashes;
+    private ShardServer shards;
     private ModelSpec spec;
     private Transport transport;
     private Membership membership;
@@ -88,6 +90,7 @@ public final class Coordinator implements AutoCloseable {
     public void start() throws IOException, MembershipException {
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
+        shards = new ShardServer(file, hashes);
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
@@ -105,6 +108,7 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             alive.retainAll(view.members());
+            control.execute(() -> announceSource(view));
             for (String gone : view.left()) {
                 CompletableFuture<Message.StageReady> waiting = pending.get(gone);
                 if (waiting != null) {
@@ -136,10 +140,33 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the members where to fetch tensors: a report of no threads names a member that serves no
+     * layers but answers SHARD_REQUESTs from its full copy (nodes without a local model use it).
+     */
+    private void announceSource(MembershipView view) {
+        InetSocketAddress data = transport.localAddress();
+        Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0);
+        for (String member : view.members()) {
+            if (!member.equals(config.nodeId())) {
+                try {
+                    membership.send(member, DataLink.encode(source));
+                } catch (MembershipException e) {
+                    LOG.warn("coordinator: could not tell {} where the shards are: {}", member, e.getMessage());
+                }
+            }
+        }
+    }
+
     private void onReport(Message.NodeReport report) {
+        if (report.threads() == 0) {
+            return; // another member's shard source announcement, not a node
+        }
         Message.NodeReport before = reports.put(report.nodeId(), report);
         alive.add(report.nodeId()); // a report is sent from a view that holds the node
-        if (!report.modelVersion().equals(hashes.modelVersion())) {
+        // an empty version: the node has no copy of its own and receives its tensors from peers
+        if (!report.modelVersion().isEmpty() && !report.modelVersion().equals(hashes.modelVersion())) {
             String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
                     + ", the cluster serves " + hashes.modelVersion();
             if (refused.put(report.nodeId(), reason) == null) {
@@ -324,7 +351,12 @@ public final class Coordinator implements AutoCloseable {
     private void readResults(Connection connection) {
         long version = -1;
         try (connection) {
-            version = DataLink.version(connection.receive());
+            Message first = connection.receive();
+            if (first instanceof Message.ShardRequest request) { // a node without the model wants tensors
+                shards.serve(connection, request);
+                return;
+            }
+            version = DataLink.version(first);
             while (true) {
                 results.add(new PipelineResult(version, connection.receive()));
             }
