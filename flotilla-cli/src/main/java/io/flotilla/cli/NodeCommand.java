@@ -2,6 +2,8 @@ package io.flotilla.cli;
 
 import io.flotilla.node.Node;
 import io.flotilla.node.NodeConfig;
+import io.flotilla.placement.PlacementObjective;
+import io.flotilla.server.ApiKeys;
 import io.flotilla.transport.ClusterToken;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -58,6 +60,28 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--slowdown", paramLabel = "F", description = "emulate a node F times slower (benchmarks; default 1)")
     double slowdown = 1;
 
+    @Option(names = "--api-port", paramLabel = "P",
+            description = {"coordinator fail-over: when this node becomes the oldest member alive (JGroups view order)",
+                    "it starts a coordinator, re-plans over the nodes alive and serves the OpenAI API and",
+                    "/cluster/status on port P (needs --model); until then nothing listens on P"})
+    Integer apiPort;
+
+    @Option(names = "--objective", paramLabel = "latency|throughput",
+            description = "with --api-port: what the placement optimizes (default: ${DEFAULT-VALUE})")
+    String objective = "latency";
+
+    @Option(names = "--ctx", paramLabel = "N",
+            description = "with --api-port: context length of each sequence (default: ${DEFAULT-VALUE})")
+    int ctx = 512;
+
+    @Option(names = "--max-num-seqs", paramLabel = "N",
+            description = "with --api-port: sequences served together (default: ${DEFAULT-VALUE})")
+    int maxNumSeqs = 4;
+
+    @Option(names = "--api-keys", paramLabel = "FILE",
+            description = "with --api-port: key file of the OpenAI API (as flotilla serve); without it the API is open")
+    Path apiKeys;
+
     @Option(names = "--exit-with-parent", hidden = true, description = "exit when standard input closes")
     boolean exitWithParent;
 
@@ -72,6 +96,14 @@ final class NodeCommand implements Callable<Integer> {
                 memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore)
                 .withShardCache(shardCache);
         Node node = new Node(config);
+        if (apiPort != null) {
+            if (model == null) {
+                throw new IllegalArgumentException("--api-port needs --model: a coordinator plans and tokenizes"
+                        + " with the whole model");
+            }
+            node.whenFirstInView(new CoordinatorTakeover(node, objective(objective), apiPort, ctx, maxNumSeqs,
+                    apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys)));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         node.start();
         System.err.printf("node %s: cluster %s, membership %s:%d, data %s%n", config.nodeId(), cluster, host, port,
@@ -84,6 +116,15 @@ final class NodeCommand implements Callable<Integer> {
         }
         Thread.currentThread().join();
         return 0;
+    }
+
+    /** {@code latency} or {@code throughput}. */
+    static PlacementObjective objective(String text) {
+        return switch (text) {
+            case "latency" -> PlacementObjective.LATENCY;
+            case "throughput" -> PlacementObjective.THROUGHPUT;
+            default -> throw new IllegalArgumentException("--objective must be latency or throughput, got " + text);
+        };
     }
 
     /** {@code 123}, {@code 512K}, {@code 64M}, {@code 4G} (binary units). */

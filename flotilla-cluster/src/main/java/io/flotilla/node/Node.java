@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,8 @@ public final class Node implements AutoCloseable {
     private StageRunner runner;       // guarded by lock
     private Connection next;          // guarded by lock
     private long planVersion;         // guarded by lock
+    private volatile Runnable takeOver;
+    private final AtomicBoolean tookOver = new AtomicBoolean();
 
     public NodeConfig config() {
         return config;
@@ -108,6 +111,11 @@ public final class Node implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             peers.keySet().retainAll(view.members());
+            Runnable task = takeOver;
+            if (task != null && view.coordinator().equals(config.nodeId()) && !tookOver.getAndSet(true)) {
+                LOG.info("node {}: first member of view {}: taking over as coordinator", config.nodeId(), view.id());
+                Thread.ofPlatform().name("node-takeover").start(task);
+            }
             // whoever runs the coordinator takes it (it need not be the view's first member when
             // nodes started before it); other nodes ignore reports
             for (String member : view.members()) {
@@ -290,6 +298,22 @@ public final class Node implements AutoCloseable {
             Thread.sleep(java.time.Duration.ofNanos(extra));
         }
         return out;
+    }
+
+    /**
+     * Runs {@code task} once, on a thread of its own, when this node becomes the first member of the
+     * group's view: JGroups' coordinator, the oldest member alive (at once when it forms the group,
+     * or when every member that joined before it has left or failed). Call before {@link #start}.
+     */
+    public void whenFirstInView(Runnable task) {
+        this.takeOver = task;
+    }
+
+    /** The plan this node serves (0 before the first assignment). */
+    public long planVersion() {
+        synchronized (lock) {
+            return planVersion;
+        }
     }
 
     /** The bound data endpoint. */

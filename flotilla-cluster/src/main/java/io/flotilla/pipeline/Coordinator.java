@@ -88,6 +88,16 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public void start() throws IOException, MembershipException {
+        start(config.joinAddress(), 0);
+    }
+
+    /**
+     * Takes over an existing group: joins it through {@code members} and numbers its plans after
+     * {@code afterPlanVersion} (the last plan a previous coordinator made), so that the nodes never
+     * mistake a new plan's links for an old one's.
+     */
+    public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
+        planCounter = afterPlanVersion;
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
         shards = new ShardServer(file, hashes);
@@ -100,7 +110,7 @@ public final class Coordinator implements AutoCloseable {
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1)), new Listener());
+                config.host(), config.port(), members, Duration.ofSeconds(1)), new Listener());
         membership.start();
     }
 
