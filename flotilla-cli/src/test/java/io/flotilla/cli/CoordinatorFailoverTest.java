@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three {@code flotilla node --api-port} processes on 127.0.0.1: the first coordinates; after it is
+ * Three {@code flotilla node} processes on 127.0.0.1, two of them candidates ({@code --api-port}), one
+ * without a model file (it receives its tensors from peers): the first coordinates; after it is
  * SIGKILLed the next oldest takes over, re-plans over the survivors and serves the single-node text.
  */
 class CoordinatorFailoverTest {
@@ -67,9 +68,11 @@ class CoordinatorFailoverTest {
     private void node(String id, int port, int apiPort, List<InetSocketAddress> join, Path model, long memory)
             throws IOException {
         NodeConfig config = new NodeConfig(id, "failover-" + ProcessHandle.current().pid(), TOKEN, "127.0.0.1", port,
-                0, join, 1, memory, model);
-        processes.put(id, NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node", "--api-port",
-                Integer.toString(apiPort), "--ctx", "128", "--max-num-seqs", "2"), logs.resolve(id + ".log")));
+                0, join, 1, memory, model).withShardCache(logs.resolve("shards"));
+        List<String> flags = model == null ? List.of("node") : List.of("node", "--api-port", Integer.toString(apiPort),
+                "--ctx", "128", "--max-num-seqs", "2");
+        processes.put(id, NodeLauncher.launch(config, List.of("-DFLOTILLA_LOG_LEVEL=INFO"), Main.class.getName(), flags,
+                logs.resolve(id + ".log")));
     }
 
     @Test
@@ -91,14 +94,16 @@ class CoordinatorFailoverTest {
         List<InetSocketAddress> join = new ArrayList<>();
         String[] ids = {"node-a", "node-b", "node-c"};
         for (int i = 0; i < 3; i++) {
-            node(ids[i], ports[i], api[i], join, model, memory);
+            node(ids[i], ports[i], api[i], join, i < 2 ? model : null, memory); // node-c has no copy
             join.add(new InetSocketAddress("127.0.0.1", ports[i]));
             if (i == 0) { // the first forms the group (and so coordinates) before the others join
                 awaitReadyOrAlive("http://127.0.0.1:" + api[0], ids[0]);
             }
         }
         String first = "http://127.0.0.1:" + api[0];
-        awaitStages(first, 2);
+        JsonNode before = awaitStatus(first, s -> s.get("stages").size() >= 2 && s.get("nodes").size() == 3);
+        assertThat(before.findValuesAsText("api")).as("candidates and where they would serve")
+                .containsExactly(first, "http://127.0.0.1:" + api[1], "null");
         assertThat(content(chat(first))).isEqualTo(expected).isNotBlank();
 
         processes.get("node-a").destroyForcibly().waitFor(); // SIGKILL
@@ -111,6 +116,8 @@ class CoordinatorFailoverTest {
         assertThatThrownBy(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api[2]
                 + "/ready")).build(), HttpResponse.BodyHandlers.discarding()))
                 .as("node-c is no coordinator: nothing listens on its API port").isInstanceOf(IOException.class);
+        assertThat(logs.resolve("shards")).as("node-c received its tensors")
+                .isDirectoryContaining(p -> p.getFileName().toString().startsWith("node-c-sha256-"));
     }
 
     /** Waits until {@code url} answers /ready or, while no plan is possible (one node), its status. */
@@ -125,10 +132,6 @@ class CoordinatorFailoverTest {
         throw new AssertionError("no API on " + url + ":\n" + log(id));
     }
 
-    private void awaitStages(String url, int stages) throws Exception {
-        awaitStatus(url, s -> s.get("stages").size() >= stages);
-    }
-
     private JsonNode awaitStatus(String url, java.util.function.Predicate<JsonNode> done) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         JsonNode last = null;
@@ -139,8 +142,8 @@ class CoordinatorFailoverTest {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("status of " + url + " stayed " + last + "\nnode-b:\n" + log("node-b")
-                + "\nnode-c:\n" + log("node-c"));
+        throw new AssertionError("status of " + url + " stayed " + last + "\nnode-a:\n" + log("node-a")
+                + "\nnode-b:\n" + log("node-b") + "\nnode-c:\n" + log("node-c"));
     }
 
     private static JsonNode status(String url) throws InterruptedException {

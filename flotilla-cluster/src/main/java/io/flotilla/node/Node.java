@@ -62,6 +62,7 @@ public final class Node implements AutoCloseable {
     private Connection next;          // guarded by lock
     private long planVersion;         // guarded by lock
     private volatile Runnable takeOver;
+    private int apiPort;              // reported: 0 unless this node is a candidate coordinator
     private final AtomicBoolean tookOver = new AtomicBoolean();
 
     public NodeConfig config() {
@@ -98,7 +99,7 @@ public final class Node implements AutoCloseable {
         report = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(), config.host(),
                 transport.localAddress().getPort(), version, config.threads(), memory,
                 NodeProbe.memoryBytesPerSecond(32 << 20, 2) / config.slowdown(),
-                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown());
+                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown(), apiPort);
         LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(),
                 config.model() == null ? "(from peers, cache " + config.shardCache() + ")" : config.model(), version,
                 transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
@@ -111,11 +112,7 @@ public final class Node implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             peers.keySet().retainAll(view.members());
-            Runnable task = takeOver;
-            if (task != null && view.coordinator().equals(config.nodeId()) && !tookOver.getAndSet(true)) {
-                LOG.info("node {}: first member of view {}: taking over as coordinator", config.nodeId(), view.id());
-                Thread.ofPlatform().name("node-takeover").start(task);
-            }
+            electMaybe(view);
             // whoever runs the coordinator takes it (it need not be the view's first member when
             // nodes started before it); other nodes ignore reports
             for (String member : view.members()) {
@@ -131,12 +128,26 @@ public final class Node implements AutoCloseable {
                 switch (DataLink.decode(payload)) {
                     case Message.StageAssignment assignment ->
                             control.execute(() -> sendToCoordinator(from, assign(assignment)));
-                    case Message.NodeReport peer -> peers.put(peer.nodeId(), peer); // a possible source of shards
+                    case Message.NodeReport peer -> { // a possible source of shards, or an older candidate
+                        peers.put(peer.nodeId(), peer);
+                        electMaybe(membership.view());
+                    }
                     default -> LOG.debug("node {}: ignoring a control message from {}", config.nodeId(), from);
                 }
             } catch (IOException e) {
                 LOG.warn("node {}: malformed control message from {}: {}", config.nodeId(), from, e.getMessage());
             }
+        }
+    }
+
+    /** Starts the take-over task once, when this candidate is elected in {@code view}. */
+    private void electMaybe(MembershipView view) {
+        Runnable task = takeOver;
+        if (task != null && view != null && CoordinatorElection.isElected(config.nodeId(), view.members(), peers)
+                && !tookOver.getAndSet(true)) {
+            LOG.info("node {}: first candidate of view {} {}: taking over as coordinator", config.nodeId(), view.id(),
+                    view.members());
+            Thread.ofPlatform().name("node-takeover").start(task);
         }
     }
 
@@ -301,11 +312,16 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} once, on a thread of its own, when this node becomes the first member of the
-     * group's view: JGroups' coordinator, the oldest member alive (at once when it forms the group,
-     * or when every member that joined before it has left or failed). Call before {@link #start}.
+     * Makes this node a candidate coordinator: its reports carry {@code apiPort}, and it runs
+     * {@code task} once, on a thread of its own, when {@link CoordinatorElection} elects it (it is
+     * the oldest candidate alive and no coordinator is in the view: at once when it forms the group,
+     * or when every coordinator and older candidate has left or failed). Call before {@link #start}.
      */
-    public void whenFirstInView(Runnable task) {
+    public void candidateCoordinator(int apiPort, Runnable task) {
+        if (apiPort <= 0 || apiPort > 65535) {
+            throw new IllegalArgumentException("node " + config.nodeId() + ": API port must be 1..65535, got " + apiPort);
+        }
+        this.apiPort = apiPort;
         this.takeOver = task;
     }
 

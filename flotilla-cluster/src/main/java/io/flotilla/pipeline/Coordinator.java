@@ -157,7 +157,7 @@ public final class Coordinator implements AutoCloseable {
     private void announceSource(MembershipView view) {
         InetSocketAddress data = transport.localAddress();
         Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
-                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0);
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0);
         for (String member : view.members()) {
             if (!member.equals(config.nodeId())) {
                 try {
@@ -447,7 +447,8 @@ public final class Coordinator implements AutoCloseable {
             nodes.add(new ClusterStatus.Node(r.nodeId(), r.pid(), r.dataHost() + ":" + r.dataPort(),
                     alive.contains(r.nodeId()), stage == null ? List.of() : List.of(stage.firstLayer(),
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
-                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
+                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId()),
+                    r.apiPort() > 0 ? "http://" + r.dataHost() + ":" + r.apiPort() : null));
         }
         return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(),
                 hashes.modelVersion(), nodes, lastStages.stream().map(ActivePipeline.Stage::nodeId).toList(),
