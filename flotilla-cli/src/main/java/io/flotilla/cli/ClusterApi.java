@@ -21,7 +21,8 @@ final class ClusterApi {
     }
 
     /**
-     * Serves until the thread is interrupted; {@code started} gets the bound port and the served model's name once it listens.
+     * Serves until the thread is interrupted; {@code started} gets the bound port and the served
+     * model's name once it listens.
      * The API answers {@code /ready} once the coordinator has a plan.
      */
     static void serve(Coordinator coordinator, Path model, String host, int port, int contextLength, int maxNumSeqs,

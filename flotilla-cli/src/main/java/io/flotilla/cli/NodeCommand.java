@@ -61,10 +61,10 @@ final class NodeCommand implements Callable<Integer> {
     double slowdown = 1;
 
     @Option(names = "--api-port", paramLabel = "P",
-            description = {"coordinator fail-over: this node is a candidate; when no coordinator and no older candidate",
-                    "is alive (JGroups view order) it starts a coordinator, re-plans over the nodes alive and",
-                    "serves the OpenAI API and /cluster/status on port P (needs --model); until then nothing",
-                    "listens on P"})
+            description = {"coordinator fail-over: this node is a candidate; when no coordinator and no older",
+                    "candidate is alive (JGroups view order) it starts a coordinator, re-plans over the nodes",
+                    "alive and serves the OpenAI API and /cluster/status on port P (needs --model); until then",
+                    "nothing listens on P"})
     Integer apiPort;
 
     @Option(names = "--objective", paramLabel = "latency|throughput",
@@ -102,8 +102,9 @@ final class NodeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--api-port needs --model: a coordinator plans and tokenizes"
                         + " with the whole model");
             }
-            node.candidateCoordinator(apiPort, new CoordinatorTakeover(node, objective(objective), apiPort, ctx, maxNumSeqs,
-                    apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys)));
+            ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
+            node.candidateCoordinator(apiPort, new CoordinatorTakeover(node, objective(objective), apiPort, ctx,
+                    maxNumSeqs, keys));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         node.start();

@@ -319,7 +319,8 @@ public final class Node implements AutoCloseable {
      */
     public void candidateCoordinator(int apiPort, Runnable task) {
         if (apiPort <= 0 || apiPort > 65535) {
-            throw new IllegalArgumentException("node " + config.nodeId() + ": API port must be 1..65535, got " + apiPort);
+            throw new IllegalArgumentException("node " + config.nodeId() + ": API port must be 1..65535, got "
+                    + apiPort);
         }
         this.apiPort = apiPort;
         this.takeOver = task;
