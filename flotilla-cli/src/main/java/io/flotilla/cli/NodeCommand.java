@@ -44,8 +44,8 @@ final class NodeCommand implements Callable<Integer> {
     String memory;
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = {"local GGUF model file; without it the node receives the tensors of its layers from a peer",
-                    "that has the model (the coordinator or another node), checked against the announced hashes"})
+            description = "local GGUF model file; without it the node receives the tensors of its layers from a peer "
+                    + "that has the model (the coordinator or another node), checked against the announced hashes")
     Path model;
 
     @Option(names = "--shard-cache", paramLabel = "DIR",
@@ -61,10 +61,10 @@ final class NodeCommand implements Callable<Integer> {
     double slowdown = 1;
 
     @Option(names = "--api-port", paramLabel = "P",
-            description = {"coordinator fail-over: this node is a candidate; when no coordinator and no older",
-                    "candidate is alive (JGroups view order) it starts a coordinator, re-plans over the nodes",
-                    "alive and serves the OpenAI API and /cluster/status on port P (needs --model); until then",
-                    "nothing listens on P"})
+            description = "coordinator fail-over: this node is a candidate; when no coordinator and no older "
+                    + "candidate is alive (JGroups view order) it starts a coordinator, re-plans over the nodes "
+                    + "alive and serves the OpenAI API and /cluster/status on port P (needs --model); until then "
+                    + "nothing listens on P")
     Integer apiPort;
 
     @Option(names = "--objective", paramLabel = "latency|throughput",
