@@ -64,7 +64,8 @@ final class ClusterCommand implements Runnable {
                         n.alive() ? "yes" : "no", layers, n.capacity().threads(),
                         Sizes.bytes(n.capacity().usableMemoryBytes()), Sizes.count((long) n.capacity()
                                 .memoryBytesPerSecond()), Sizes.count((long) n.capacity().flopsPerSecond()),
-                        n.refused() == null ? "" : "  refused: " + n.refused());
+                        (n.api() == null ? "" : "  candidate coordinator, API " + n.api())
+                                + (n.refused() == null ? "" : "  refused: " + n.refused()));
             }
             if (s.replicas().size() > 1) {
                 System.out.printf("replicas: %s%n", String.join(" | ", s.replicas().stream()

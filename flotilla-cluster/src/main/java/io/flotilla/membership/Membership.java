@@ -170,7 +170,9 @@ public final class Membership implements AutoCloseable {
                     null);
         }
         for (Address address : view.getMembers()) {
-            if (member.equals(NameCache.get(address))) {
+            // a member whose name this node has not learnt yet (it joined through another member) is
+            // listed and reported under its address: send to that too
+            if (member.equals(NameCache.get(address)) || member.equals(address.toString())) {
                 try {
                     current.send(new BytesMessage(address, payload));
                     return;

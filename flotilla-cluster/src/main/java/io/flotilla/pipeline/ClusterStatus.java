@@ -35,9 +35,11 @@ public record ClusterStatus(long planVersion, String objective, String modelVers
     /**
      * @param layers  {@code [first, last + 1)} of the node's range in the current plan, or empty
      * @param refused why the coordinator will not use the node (e.g. another model version), or null
+     * @param api     {@code http://HOST:PORT} where the node serves the API if it becomes coordinator
+     *                (a candidate, {@code flotilla node --api-port}), or null
      */
     public record Node(String id, long pid, String address, boolean alive, List<Integer> layers, Capacity capacity,
-                       String refused) {
+                       String refused, String api) {
         public Node {
             layers = List.copyOf(layers);
         }

@@ -8,6 +8,7 @@ import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.node.DataLink;
 import io.flotilla.node.PeerLinks;
+import io.flotilla.node.ShardServer;
 import io.flotilla.node.TensorHashes;
 import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
@@ -70,6 +71,7 @@ public final class Coordinator implements AutoCloseable {
             new java.util.concurrent.LinkedBlockingQueue<>();
     private GgufFile file;
     private TensorHashes hashes;
+    private ShardServer shards;
     private ModelSpec spec;
     private Transport transport;
     private Membership membership;
@@ -90,8 +92,19 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public void start() throws IOException, MembershipException {
+        start(config.joinAddress(), 0);
+    }
+
+    /**
+     * Takes over an existing group: joins it through {@code members} and numbers its plans after
+     * {@code afterPlanVersion} (the last plan a previous coordinator made), so that the nodes never
+     * mistake a new plan's links for an old one's.
+     */
+    public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
+        planCounter = afterPlanVersion;
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
+        shards = new ShardServer(file, hashes);
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
         Optional<javax.net.ssl.SSLContext> tls = io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token());
@@ -102,7 +115,7 @@ public final class Coordinator implements AutoCloseable {
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1), tls), new Listener());
+                config.host(), config.port(), members, Duration.ofSeconds(1), tls), new Listener());
         membership.start();
     }
 
@@ -110,6 +123,7 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             alive.retainAll(view.members());
+            control.execute(() -> announceSource(view));
             for (String gone : view.left()) {
                 CompletableFuture<Message.StageReady> waiting = pending.get(gone);
                 if (waiting != null) {
@@ -142,10 +156,33 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the members where to fetch tensors: a report of no threads names a member that serves no
+     * layers but answers SHARD_REQUESTs from its full copy (nodes without a local model use it).
+     */
+    private void announceSource(MembershipView view) {
+        InetSocketAddress data = transport.localAddress();
+        Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0);
+        for (String member : view.members()) {
+            if (!member.equals(config.nodeId())) {
+                try {
+                    membership.send(member, DataLink.encode(source));
+                } catch (MembershipException e) {
+                    LOG.warn("coordinator: could not tell {} where the shards are: {}", member, e.getMessage());
+                }
+            }
+        }
+    }
+
     private void onReport(Message.NodeReport report) {
+        if (report.threads() == 0) {
+            return; // another member's shard source announcement, not a node
+        }
         Message.NodeReport before = reports.put(report.nodeId(), report);
         alive.add(report.nodeId()); // a report is sent from a view that holds the node
-        if (!report.modelVersion().equals(hashes.modelVersion())) {
+        // an empty version: the node has no copy of its own and receives its tensors from peers
+        if (!report.modelVersion().isEmpty() && !report.modelVersion().equals(hashes.modelVersion())) {
             String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
                     + ", the cluster serves " + hashes.modelVersion();
             if (refused.put(report.nodeId(), reason) == null) {
@@ -410,7 +447,12 @@ public final class Coordinator implements AutoCloseable {
     private void readResults(Connection connection) {
         long version = -1;
         try (connection) {
-            version = DataLink.version(connection.receive());
+            Message first = connection.receive();
+            if (first instanceof Message.ShardRequest request) { // a node without the model wants tensors
+                shards.serve(connection, request);
+                return;
+            }
+            version = DataLink.version(first);
             while (true) {
                 results.add(new PipelineResult(version, connection.receive()));
             }
@@ -491,7 +533,8 @@ public final class Coordinator implements AutoCloseable {
             nodes.add(new ClusterStatus.Node(r.nodeId(), r.pid(), r.dataHost() + ":" + r.dataPort(),
                     alive.contains(r.nodeId()), stage == null ? List.of() : List.of(stage.firstLayer(),
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
-                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
+                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId()),
+                    r.apiPort() > 0 ? "http://" + r.dataHost() + ":" + r.apiPort() : null));
         }
         List<List<String>> replicas = lastReplicas.stream()
                 .map(stages -> stages.stream().map(ActivePipeline.Stage::nodeId).toList()).toList();

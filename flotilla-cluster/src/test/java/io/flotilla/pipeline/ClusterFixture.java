@@ -62,10 +62,14 @@ final class ClusterFixture implements AutoCloseable {
         return coordinator;
     }
 
-    /** Starts a node process with this model (or {@code modelFile}) and token, joining the coordinator. */
+    /**
+     * Starts a node process with this model (or {@code modelFile}; null: none, it receives its tensors
+     * from peers into {@code logs/shards}) and token, joining the coordinator.
+     */
     Process startNode(String id, long memoryLimit, Path modelFile, ClusterToken token) throws IOException {
         NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", freePort(), 0,
-                coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls);
+                coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls)
+                .withShardCache(logs.resolve("shards"));
         Process process = NodeLauncher.launch(config, List.of(), NodeMain.class.getName(),
                 List.of(), logs.resolve(id + ".log"));
         processes.put(id, process);
