@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * matrix kernels of every weight type the model uses, on its own first rows ({@link #ROWS} rows of
  * one tensor per type, full width: the real loop shape), for one token and for a four-token tile
  * plus one, on a thread of its own with its own one-thread {@link Compute}, until the kernels are
- * compiled or {@link #BUDGET_NANOS} have passed. The norms and element-wise steps are warmed on
- * vectors of the model's width.
+ * compiled (its rounds become an order of magnitude faster), {@link #ROUNDS} rounds are done or
+ * {@link #BUDGET_NANOS} have passed. The norms and element-wise steps are warmed on vectors of the
+ * model's width. {@code -Dflotilla.warmup=false} turns it off.
  *
  * <p>{@link Model#forward} waits for a running warm-up (at most its budget) before its first pass:
  * the interpreted pass and the warm-up would otherwise share the cores with the JIT compiler, and
@@ -32,8 +33,9 @@ public final class ModelWarmUp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelWarmUp.class);
     /** Rows of each sampled tensor that the warm-up multiplies. */
     static final int ROWS = 16;
-    /** Products of each kind per type: past C2's thresholds (a few thousand calls of each kernel). */
+    /** At most this many rounds (each: the products of every type): past C2's thresholds. */
     static final int ROUNDS = 300;
+    static final boolean ENABLED = !"false".equals(System.getProperty("flotilla.warmup"));
     /** Smaller models are not warmed up: their first pass costs less than the warm-up. */
     static final long MIN_FILE_BYTES = 64L << 20;
     /** The warm-up stops after this long even if it is not done (a loaded machine). */
@@ -75,9 +77,12 @@ public final class ModelWarmUp implements AutoCloseable {
         return out;
     }
 
-    /** Starts the warm-up on a daemon thread (once; not for small models); returns this. */
+    /**
+     * Starts the warm-up on a daemon thread (once; not for small models, nor with the system property
+     * {@code flotilla.warmup=false}); returns this.
+     */
     public synchronized ModelWarmUp start() {
-        if (thread == null && !samples.isEmpty() && !stopped) {
+        if (thread == null && !samples.isEmpty() && !stopped && ENABLED) {
             thread = Thread.ofPlatform().daemon().name("flotilla-warm-up").start(this::run);
         }
         return this;
@@ -93,13 +98,18 @@ public final class ModelWarmUp implements AutoCloseable {
                 inputs[i] = input(5 * samples.get(i).cols());
                 outputs[i] = new float[5 * samples.get(i).rows()];
             }
+            RoundClock clock = new RoundClock();
             for (int round = 0; round < ROUNDS && !stopped && System.nanoTime() - t0 < BUDGET_NANOS; round++) {
+                long r0 = System.nanoTime();
                 for (int i = 0; i < inputs.length && !stopped; i++) {
                     // one token (decode), then a four-token tile and one more token (prefill)
                     compute.matMul(samples.get(i), inputs[i], 1, outputs[i]);
                     compute.matMul(samples.get(i), inputs[i], 5, outputs[i]);
                 }
                 elementWise(round);
+                if (clock.compiled(System.nanoTime() - r0)) {
+                    break;
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("warm-up failed; the first prompt will run with cold kernels", e);
@@ -107,6 +117,38 @@ public final class ModelWarmUp implements AutoCloseable {
             elapsedNanos = System.nanoTime() - t0;
             done.countDown();
             LOG.debug("warm-up of {} weight types took {} ms", samples.size(), elapsedNanos / 1_000_000);
+        }
+    }
+
+    /**
+     * Tells from round times when the kernels are compiled: a round of C2 code takes one to two
+     * orders of magnitude less than the rounds before it (C1 and the interpreter run the Vector
+     * API's Java fallback). Done after {@link #FAST_ROUNDS} rounds in a row under a tenth of the
+     * median of rounds 1 to 5 (round 0 also loads classes).
+     */
+    static final class RoundClock {
+        static final int FAST_ROUNDS = 5;
+        private final long[] early = new long[5];
+        private int rounds;
+        private long slowBar;
+        private int fast;
+
+        boolean compiled(long nanos) {
+            int r = rounds++;
+            if (r == 0) {
+                return false;
+            }
+            if (r <= early.length) {
+                early[r - 1] = nanos;
+                if (r == early.length) {
+                    long[] sorted = early.clone();
+                    java.util.Arrays.sort(sorted);
+                    slowBar = sorted[sorted.length / 2] / 10;
+                }
+                return false;
+            }
+            fast = nanos < slowBar ? fast + 1 : 0;
+            return fast >= FAST_ROUNDS;
         }
     }
 

@@ -78,4 +78,21 @@ class ModelWarmUpTest {
         w.start(); // a closed warm-up does not start again
         assertThat(w.isDone()).isTrue();
     }
+
+    @Test
+    void roundClockSeesTheDropToCompiledRounds() {
+        ModelWarmUp.RoundClock clock = new ModelWarmUp.RoundClock();
+        long[] slow = {900, 100, 120, 80, 110, 95, 60, 70}; // round 0 loads classes; C1 rounds vary
+        for (long r : slow) {
+            assertThat(clock.compiled(r)).isFalse();
+        }
+        for (int i = 1; i < ModelWarmUp.RoundClock.FAST_ROUNDS; i++) {
+            assertThat(clock.compiled(5)).isFalse();
+        }
+        assertThat(clock.compiled(50)).isFalse(); // not yet fast: the run starts again
+        for (int i = 1; i < ModelWarmUp.RoundClock.FAST_ROUNDS; i++) {
+            assertThat(clock.compiled(4)).isFalse();
+        }
+        assertThat(clock.compiled(4)).isTrue();
+    }
 }
