@@ -65,7 +65,7 @@ class EngineBenchTest {
         SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
         EngineBenchStats s = EngineBench.run(new EngineBenchConfig(file, 1, 8, 4, 1));
         assertThat(s.startupMillis()).isPositive();
-        assertThat(s.startupCpuMillis()).isPositive(); // HotSpot on Linux reports process CPU time
+        assertThat(s.startupCpuMillis()).isNotNegative(); // HotSpot on Linux reports it (in clock ticks: may be 0)
         assertThat(s.baseline()).isNull();
         assertThat(s.decodeRatio()).isNaN();
         org.junit.jupiter.api.Assumptions.assumeTrue(s.memory() != null, "no /proc/self/status here");
