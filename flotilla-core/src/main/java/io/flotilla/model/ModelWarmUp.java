@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
  * the interpreted pass makes no progress worth having.
  */
 public final class ModelWarmUp implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ModelWarmUp.class);
     /** Rows of each sampled tensor that the warm-up multiplies. */
     static final int ROWS = 16;
     /** At most this many rounds (each: the products of every type): past C2's thresholds. */
@@ -112,11 +110,11 @@ public final class ModelWarmUp implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("warm-up failed; the first prompt will run with cold kernels", e);
+            // the logger only here: initializing logging costs start-up time that a warm-up must not add
+            LoggerFactory.getLogger(ModelWarmUp.class).warn("warm-up failed; the first prompt runs with cold kernels", e);
         } finally {
             elapsedNanos = System.nanoTime() - t0;
             done.countDown();
-            LOG.debug("warm-up of {} weight types took {} ms", samples.size(), elapsedNanos / 1_000_000);
         }
     }
 
