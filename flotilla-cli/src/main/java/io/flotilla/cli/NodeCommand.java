@@ -1,5 +1,6 @@
 package io.flotilla.cli;
 
+import io.flotilla.membership.DnsDiscovery;
 import io.flotilla.node.Node;
 import io.flotilla.node.NodeConfig;
 import io.flotilla.transport.ClusterToken;
@@ -21,6 +22,11 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--join", paramLabel = "HOST:PORT[,HOST:PORT...]", description = "members to contact first")
     String join;
+
+    @Option(names = "--discovery", paramLabel = "dns:NAME|dns+srv:NAME",
+            description = {"find the first members through DNS instead of --join: A records (every member on --port)",
+                    "or SRV records (address and port each), e.g. a Kubernetes headless service"})
+    String discovery;
 
     @Option(names = "--port", paramLabel = "P", description = "membership port (default: ${DEFAULT-VALUE})")
     int port = 7800;
@@ -45,7 +51,8 @@ final class NodeCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE",
-            description = {"TLS on data connections: a PKCS#12 store with this node's key and the certificates it trusts",
+            description = {"TLS on data and membership connections: a PKCS#12 store with this node's key and the",
+                    "certificates it trusts",
                     "(password: FLOTILLA_TLS_PASSWORD, default the cluster token); every member needs TLS then"})
     Path tlsKeyStore;
 
@@ -63,7 +70,8 @@ final class NodeCommand implements Callable<Integer> {
         }
         NodeConfig config = new NodeConfig(id != null ? id : "node-" + ProcessHandle.current().pid(), cluster,
                 ClusterToken.of(secret), host, port, dataPort, NodeConfig.parseHosts(join), threads,
-                memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore);
+                memory == null ? 0 : parseBytes(memory), model).withSlowdown(slowdown).withTls(tlsKeyStore)
+                .withDns(discovery == null ? null : DnsDiscovery.parse(discovery));
         Node node = new Node(config);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         node.start();

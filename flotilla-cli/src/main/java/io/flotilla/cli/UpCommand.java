@@ -82,11 +82,12 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "where node logs go (default: a temporary folder)")
     Path logDir;
 
-    @Option(names = "--tls", description = "TLS on data connections with a self-signed key made for this cluster (in --log-dir)")
+    @Option(names = "--tls", description = "TLS on data and membership connections with a self-signed key made "
+            + "for this cluster (in --log-dir)")
     boolean tls;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE",
-            description = "TLS on data connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
+            description = "TLS on data and membership connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
     Path tlsKeyStore;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
@@ -230,8 +231,8 @@ final class UpCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + tokenizer.decode(tokens.stream().mapToInt(Integer::intValue).toArray()));
         System.err.printf("[%d prompt tokens, %d generated in %.2f s through %s; %d chunks replayed]%n",
-                promptIds.length, tokens.size(), seconds, String.join(" -> ", coordinator.status().stages()),
-                executor.replays());
+                promptIds.length, tokens.size(), seconds, String.join(" | ", coordinator.status().replicas().stream()
+                        .map(stages -> String.join(" -> ", stages)).toList()), executor.replays());
     }
 
     private static int freePort() throws IOException {

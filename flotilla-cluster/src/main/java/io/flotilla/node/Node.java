@@ -40,6 +40,9 @@ public final class Node implements AutoCloseable {
     private final NodeConfig config;
     private final ExecutorService control = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon()
             .name("node-control").factory());
+    private final ExecutorService probes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon()
+            .name("node-probe").factory());
+    private final java.util.Map<String, Message.LinkReport> peerLinks = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object lock = new Object();
     private GgufFile file;
     private Model model;
@@ -67,8 +70,9 @@ public final class Node implements AutoCloseable {
         model = Model.load(file, compute);
         hashes = new TensorHashes(file);
         String version = hashes.modelVersion();
+        Optional<javax.net.ssl.SSLContext> tls = tls(config.tlsKeyStore(), config.token());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), config.dataPort()), tls(config.tlsKeyStore(), config.token()),
+                new InetSocketAddress(config.host(), config.dataPort()), tls,
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES, Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "node-data", this::serve);
@@ -83,7 +87,8 @@ public final class Node implements AutoCloseable {
         LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(), config.model(), version,
                 transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.join(), Duration.ofSeconds(2)), new Listener());
+                config.host(), config.port(), config.join(), Duration.ofSeconds(tls.isPresent() ? 6 : 2), tls)
+                .withDns(config.dns()), new Listener()); // TLS handshakes make a loaded coordinator slower to answer
         membership.start();
     }
 
@@ -91,10 +96,13 @@ public final class Node implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             // whoever runs the coordinator takes it (it need not be the view's first member when
-            // nodes started before it); other nodes ignore reports
+            // nodes started before it); other nodes probe the link to the sender. Links measured
+            // before this view go along (a probe may end before the first view is known).
+            peerLinks.keySet().retainAll(view.members());
             for (String member : view.members()) {
                 if (!member.equals(config.nodeId())) {
                     control.execute(() -> sendToCoordinator(member, report));
+                    peerLinks.values().forEach(link -> control.execute(() -> sendToCoordinator(member, link)));
                 }
             }
         }
@@ -102,11 +110,39 @@ public final class Node implements AutoCloseable {
         @Override
         public void received(String from, byte[] payload) {
             try {
-                if (DataLink.decode(payload) instanceof Message.StageAssignment assignment) {
-                    control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                switch (DataLink.decode(payload)) {
+                    case Message.StageAssignment assignment ->
+                            control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                    case Message.NodeReport peer when !peer.nodeId().equals(config.nodeId()) ->
+                            probes.execute(() -> probe(peer));
+                    default -> {
+                    }
                 }
             } catch (IOException e) {
                 LOG.warn("node {}: malformed control message from {}: {}", config.nodeId(), from, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Measures the data link to a peer node (another node's report arrived) and tells every other
+     * member, the coordinator among them, in a {@link Message.LinkReport}.
+     */
+    private void probe(Message.NodeReport peer) {
+        Message.LinkReport measured;
+        try (Connection connection = transport.connect(new InetSocketAddress(peer.dataHost(), peer.dataPort()))) {
+            measured = PeerLinks.measure(connection, config.nodeId(), peer.nodeId());
+        } catch (IOException e) {
+            LOG.warn("node {}: could not probe the link to {}: {}", config.nodeId(), peer.nodeId(), e.getMessage());
+            return;
+        }
+        LOG.info("node {}: link to {}: RTT {} µs, {} MB/s", config.nodeId(), peer.nodeId(),
+                Math.round(measured.rttSeconds() * 1e6), Math.round(measured.bytesPerSecond() / 1e6));
+        peerLinks.put(peer.nodeId(), measured);
+        MembershipView view = membership.view();
+        for (String member : view == null ? java.util.List.<String>of() : view.members()) {
+            if (!member.equals(config.nodeId()) && !member.equals(peer.nodeId())) {
+                control.execute(() -> sendToCoordinator(member, measured));
             }
         }
     }
@@ -223,6 +259,7 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         control.shutdownNow();
+        probes.shutdownNow();
         if (membership != null) {
             membership.close();
         }

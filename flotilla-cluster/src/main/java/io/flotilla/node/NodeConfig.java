@@ -1,5 +1,6 @@
 package io.flotilla.node;
 
+import io.flotilla.membership.DnsDiscovery;
 import io.flotilla.transport.ClusterToken;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -21,10 +22,11 @@ import java.util.Objects;
  *                       sleeps twice its compute time, and reports a third of its measured speeds)
  * @param tlsKeyStore    PKCS#12 store for TLS on data connections ({@link io.flotilla.transport.TlsKeyStore}),
  *                       or null for plain TCP
+ * @param dns            find the first members through DNS instead of {@code join}, or null
  */
 public record NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
                          List<InetSocketAddress> join, int threads, long memoryLimit, Path model, double slowdown,
-                         Path tlsKeyStore) {
+                         Path tlsKeyStore, DnsDiscovery dns) {
     public NodeConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clusterName, "clusterName");
@@ -41,6 +43,20 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
         }
     }
 
+    /** A node that finds its first members in {@code join}. */
+    public NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
+                      List<InetSocketAddress> join, int threads, long memoryLimit, Path model, double slowdown,
+                      Path tlsKeyStore) {
+        this(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model, slowdown,
+                tlsKeyStore, null);
+    }
+
+    /** This node, finding its first members through DNS (null: through {@code join}). */
+    public NodeConfig withDns(DnsDiscovery discovery) {
+        return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
+                slowdown, tlsKeyStore, discovery);
+    }
+
     /** A node at full speed. */
     public NodeConfig(String nodeId, String clusterName, ClusterToken token, String host, int port, int dataPort,
                       List<InetSocketAddress> join, int threads, long memoryLimit, Path model) {
@@ -50,13 +66,13 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
     /** This node, made {@code factor} times slower (see {@link #slowdown}). */
     public NodeConfig withSlowdown(double factor) {
         return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
-                factor, tlsKeyStore);
+                factor, tlsKeyStore, dns);
     }
 
     /** This node with TLS on its data connections from {@code store} (null: plain TCP). */
     public NodeConfig withTls(Path store) {
         return new NodeConfig(nodeId, clusterName, token, host, port, dataPort, join, threads, memoryLimit, model,
-                slowdown, store);
+                slowdown, store, dns);
     }
 
     /** Parses {@code HOST:PORT,HOST:PORT,...}. */
@@ -94,6 +110,10 @@ public record NodeConfig(String nodeId, String clusterName, ClusterToken token, 
         if (tlsKeyStore != null) {
             args.add("--tls-keystore");
             args.add(tlsKeyStore.toString());
+        }
+        if (dns != null) {
+            args.add("--discovery");
+            args.add(dns.toString());
         }
         if (!join.isEmpty()) {
             args.add("--join");

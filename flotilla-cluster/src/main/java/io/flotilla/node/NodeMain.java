@@ -1,5 +1,6 @@
 package io.flotilla.node;
 
+import io.flotilla.membership.DnsDiscovery;
 import io.flotilla.transport.ClusterToken;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeMain {
     private static final Set<String> FLAGS = Set.of("--id", "--cluster", "--token", "--host", "--port", "--data-port",
-            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore");
+            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore", "--discovery");
 
     private NodeMain() {
     }
@@ -63,6 +64,7 @@ public final class NodeMain {
                 Integer.parseInt(values.getOrDefault("--threads", "1")),
                 Long.parseLong(values.getOrDefault("--memory", "0")), Path.of(values.get("--model")),
                 Double.parseDouble(values.getOrDefault("--slowdown", "1")),
-                values.containsKey("--tls-keystore") ? Path.of(values.get("--tls-keystore")) : null);
+                values.containsKey("--tls-keystore") ? Path.of(values.get("--tls-keystore")) : null,
+                values.containsKey("--discovery") ? DnsDiscovery.parse(values.get("--discovery")) : null);
     }
 }

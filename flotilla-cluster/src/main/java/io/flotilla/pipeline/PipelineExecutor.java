@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * sequence's chunks on it (the new stages start empty) and runs the step again: the same chunks in
  * the same order give the same KV, so the output equals an uninterrupted run. Like
  * {@code LocalExecutor}, it needs prefix caching off.
+ *
+ * <p>Replicas: when the plan has several pipelines, each sequence is placed on the least loaded one
+ * (fewest sequences) when it starts or when a new plan starts, and stays there; every step sends
+ * each replica its own micro-batches. A replica that breaks breaks the plan: the coordinator re-plans
+ * and every sequence is replayed, each on the least loaded replica of the new plan.
  */
 public final class PipelineExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineExecutor.class);
@@ -39,13 +44,15 @@ public final class PipelineExecutor implements Executor {
     private long nextRequestId = 1;
     private RequestSamplers samplers; // made at the first step: the vocabulary is known once the coordinator started
     private int replays;
+    private final Map<String, Long> tokensByReplica = new java.util.TreeMap<>();
 
-    /** Per request: its id on the wire and the chunks its KV holds. */
+    /** Per request: its id on the wire, the chunks its KV holds and the replica that holds it. */
     private static final class Sequence {
         final int id;
         final List<int[]> chunks = new ArrayList<>();
         int length;
         long kvVersion = -1;
+        int replica;
 
         Sequence(int id) {
             this.id = id;
@@ -67,6 +74,11 @@ public final class PipelineExecutor implements Executor {
         this.coordinator = coordinator;
         this.planTimeout = planTimeout;
         this.stepTimeout = stepTimeout;
+    }
+
+    /** Tokens sent to each replica so far (replays excluded), by the node id of its first stage. */
+    public Map<String, Long> tokensByReplica() {
+        return Map.copyOf(tokensByReplica);
     }
 
     /** Chunks replayed after failures so far (for tests and stats). */
@@ -124,9 +136,13 @@ public final class PipelineExecutor implements Executor {
         }
     }
 
+    /** Drops the sequences' states on every replica (a replica ignores sequences it does not hold). */
     private void release(ActivePipeline pipeline, List<Integer> ids) throws PipelineBroken {
         if (!ids.isEmpty()) {
-            send(pipeline, new Message.Release(nextRequestId++, ids.stream().mapToInt(Integer::intValue).toArray()));
+            int[] sequenceIds = ids.stream().mapToInt(Integer::intValue).toArray();
+            for (ActivePipeline.Replica replica : pipeline.replicas()) {
+                send(replica, new Message.Release(nextRequestId++, sequenceIds));
+            }
         }
     }
 
@@ -135,11 +151,16 @@ public final class PipelineExecutor implements Executor {
         List<ScheduledSequence> batch = step.sequences();
         for (ScheduledSequence seq : batch) {
             Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++));
+            if (s.kvVersion != pipeline.version()) {
+                s.replica = leastLoaded(pipeline);
+                s.kvVersion = pipeline.version();
+                if (seq.startPosition() > 0) {
+                    replay(pipeline.replicas().get(s.replica), s, expected);
+                }
+            }
             if (seq.startPosition() == 0) {
                 s.chunks.clear();
                 s.length = 0;
-            } else if (s.kvVersion != pipeline.version()) {
-                replay(pipeline, s, expected);
             }
             if (s.length != seq.startPosition()) {
                 throw new IllegalStateException("request " + seq.requestId() + ": chunk starts at position "
@@ -147,13 +168,21 @@ public final class PipelineExecutor implements Executor {
                         + " tokens; PipelineExecutor needs prefix caching off");
             }
         }
-        int microBatches = microBatches(batch.size(), pipeline.stages().size());
-        for (int m = 0; m < microBatches; m++) {
-            List<ScheduledSequence> part = batch.subList(m * batch.size() / microBatches,
-                    (m + 1) * batch.size() / microBatches);
-            long id = nextRequestId++;
-            send(pipeline, tokenBatch(id, m, part));
-            expected.put(id, part);
+        for (int r = 0; r < pipeline.replicas().size(); r++) {
+            ActivePipeline.Replica replica = pipeline.replicas().get(r);
+            int index = r;
+            List<ScheduledSequence> mine = batch.stream()
+                    .filter(seq -> sequences.get(seq.requestId()).replica == index).toList();
+            int microBatches = microBatches(mine.size(), replica.stages().size());
+            for (int m = 0; m < microBatches; m++) {
+                List<ScheduledSequence> part = mine.subList(m * mine.size() / microBatches,
+                        (m + 1) * mine.size() / microBatches);
+                long id = nextRequestId++;
+                send(replica, tokenBatch(id, m, part));
+                expected.put(id, part);
+                tokensByReplica.merge(replica.stages().getFirst().nodeId(),
+                        part.stream().mapToLong(ScheduledSequence::numTokens).sum(), Long::sum);
+            }
         }
         Map<Integer, float[]> logits = collect(pipeline, expected);
         List<SequenceOutput> outputs = new ArrayList<>();
@@ -178,8 +207,25 @@ public final class PipelineExecutor implements Executor {
         return stages == 1 ? Math.min(sequences, 1) : Math.min(sequences, 4 * stages);
     }
 
+    /** The replica of the current plan holding the fewest sequences (the first at a tie). */
+    private int leastLoaded(ActivePipeline pipeline) {
+        int[] load = new int[pipeline.replicas().size()];
+        for (Sequence s : sequences.values()) {
+            if (s.kvVersion == pipeline.version()) {
+                load[s.replica]++;
+            }
+        }
+        int best = 0;
+        for (int r = 1; r < load.length; r++) {
+            if (load[r] < load[best]) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
     /** Sends the chunks the sequence ran before, one batch each, so the new stages rebuild its KV. */
-    private void replay(ActivePipeline pipeline, Sequence s, Map<Long, List<ScheduledSequence>> expected)
+    private void replay(ActivePipeline.Replica replica, Sequence s, Map<Long, List<ScheduledSequence>> expected)
             throws PipelineBroken {
         int position = 0;
         for (int[] chunk : s.chunks) {
@@ -190,12 +236,11 @@ public final class PipelineExecutor implements Executor {
             for (int i = 0; i < chunk.length; i++) {
                 positions[i] = position + i;
             }
-            send(pipeline, new Message.TokenBatch(id, -1, ids, positions, chunk));
+            send(replica, new Message.TokenBatch(id, -1, ids, positions, chunk));
             expected.put(id, List.of());
             position += chunk.length;
             replays++;
         }
-        s.kvVersion = pipeline.version();
     }
 
     private Message.TokenBatch tokenBatch(long id, int microBatch, List<ScheduledSequence> part) {
@@ -215,11 +260,11 @@ public final class PipelineExecutor implements Executor {
         return new Message.TokenBatch(id, microBatch, ids, positions, tokens);
     }
 
-    private void send(ActivePipeline pipeline, Message message) throws PipelineBroken {
+    private void send(ActivePipeline.Replica replica, Message message) throws PipelineBroken {
         try {
-            pipeline.first().send(message);
+            replica.first().send(message);
         } catch (IOException e) {
-            throw new PipelineBroken("sending to " + pipeline.stages().getFirst().nodeId() + " failed: "
+            throw new PipelineBroken("sending to " + replica.stages().getFirst().nodeId() + " failed: "
                     + e.getMessage());
         }
     }

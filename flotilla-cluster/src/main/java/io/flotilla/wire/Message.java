@@ -231,6 +231,21 @@ public sealed interface Message {
     }
 
     /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
+    /**
+     * What node {@code fromNode} measured on its data connection to {@code toNode}: round-trip time
+     * and bandwidth (one direction), for the coordinator's placement.
+     */
+    record LinkReport(String fromNode, String toNode, double rttSeconds, double bytesPerSecond) implements Message {
+        public LinkReport {
+            Objects.requireNonNull(fromNode, "fromNode");
+            Objects.requireNonNull(toNode, "toNode");
+        }
+
+        public MessageType type() {
+            return MessageType.LINK_REPORT;
+        }
+    }
+
     record StageReady(long planVersion, String nodeId, boolean ok, String reason) implements Message {
         public StageReady {
             Objects.requireNonNull(nodeId, "nodeId");

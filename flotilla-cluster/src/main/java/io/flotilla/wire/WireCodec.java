@@ -8,6 +8,7 @@ import io.flotilla.wire.Message.Error;
 import io.flotilla.wire.Message.Hello;
 import io.flotilla.wire.Message.KvReplay;
 import io.flotilla.wire.Message.Logits;
+import io.flotilla.wire.Message.LinkReport;
 import io.flotilla.wire.Message.NodeReport;
 import io.flotilla.wire.Message.Release;
 import io.flotilla.wire.Message.StageAssignment;
@@ -55,6 +56,7 @@ public final class WireCodec {
                     .string(m.nextHost()).i32(m.nextPort()).string(m.modelVersion()).strings(m.tensorNames())
                     .strings(m.tensorHashes());
             case StageReady m -> out.i64(m.planVersion()).string(m.nodeId()).bool(m.ok()).string(m.reason());
+            case LinkReport m -> out.string(m.fromNode()).string(m.toNode()).f64(m.rttSeconds()).f64(m.bytesPerSecond());
         }
         return new Frame(message.type(), out.toArray());
     }
@@ -95,6 +97,7 @@ public final class WireCodec {
                     in.i64(), in.f64(), in.f64());
             case STAGE_ASSIGNMENT -> stageAssignment(in);
             case STAGE_READY -> new StageReady(in.i64(), in.string(), in.bool(), in.string());
+            case LINK_REPORT -> new LinkReport(in.string(), in.string(), in.f64(), in.f64());
         };
         in.end();
         return message;

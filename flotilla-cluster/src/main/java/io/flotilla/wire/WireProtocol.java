@@ -10,7 +10,7 @@ package io.flotilla.wire;
  */
 public final class WireProtocol {
     /** Version of every message layout except HELLO's. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** "FLOT" read as a little-endian u32: the first field of every HELLO. */
     public static final int MAGIC = 0x544F4C46;
     /** Type byte of HELLO: never changes. */

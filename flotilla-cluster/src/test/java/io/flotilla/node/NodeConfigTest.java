@@ -28,6 +28,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void dnsDiscoveryFlagRoundTrips() {
+        NodeConfig config = CONFIG.withDns(io.flotilla.membership.DnsDiscovery.parse("dns+srv:_m._tcp.flotilla.ns"));
+        List<String> args = new ArrayList<>(config.toArgs());
+        assertThat(args).containsSequence("--discovery", "dns+srv:_m._tcp.flotilla.ns");
+        args.addAll(List.of("--token", config.token().encoded()));
+        assertThat(NodeMain.parse(args.toArray(String[]::new)).dns()).isEqualTo(config.dns());
+        assertThat(CONFIG.toArgs()).doesNotContain("--discovery");
+    }
+
+    @Test
     void slowdownBelowOneIsRefused() {
         assertThatThrownBy(() -> CONFIG.withSlowdown(0.5)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0.5");

@@ -39,6 +39,8 @@ final class ClusterFixture implements AutoCloseable {
     Coordinator coordinator;
     /** TLS key store of every member's data connections, or null for plain TCP; set before starting. */
     Path tls;
+    /** What the coordinator's planner optimizes; set before starting. */
+    PlacementObjective objective = PlacementObjective.LATENCY;
 
     /** Node logs go to {@code logs}, or to the folder named by the system property {@code flotilla.test.logs}. */
     ClusterFixture(Path model, Path logs) {
@@ -55,7 +57,7 @@ final class ClusterFixture implements AutoCloseable {
 
     Coordinator startCoordinator(int expectedNodes) throws Exception {
         coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN, "127.0.0.1", freePort(),
-                model, PlacementObjective.LATENCY, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
+                model, objective, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
         coordinator.start();
         return coordinator;
     }
