@@ -6,6 +6,7 @@ import io.flotilla.gguf.GgufTensorInfo;
 import io.flotilla.kernel.Compute;
 import io.flotilla.tensor.WeightMatrix;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -140,7 +141,7 @@ public final class ModelWarmUp implements AutoCloseable {
                 early[r - 1] = nanos;
                 if (r == early.length) {
                     long[] sorted = early.clone();
-                    java.util.Arrays.sort(sorted);
+                    Arrays.sort(sorted);
                     slowBar = sorted[sorted.length / 2] / 10;
                 }
                 return false;
@@ -163,7 +164,7 @@ public final class ModelWarmUp implements AutoCloseable {
         float[] x = new float[dim];
         float[] y = new float[dim];
         float[] weight = new float[dim];
-        java.util.Arrays.fill(weight, 1f);
+        Arrays.fill(weight, 1f);
         x[round % dim] = 1f;
         VectorOps.rmsNorm(x, y, weight, 1, dim, 1e-5f);
         VectorOps.add(x, y, dim);
