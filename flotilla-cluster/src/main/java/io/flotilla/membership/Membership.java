@@ -200,12 +200,34 @@ public final class Membership implements AutoCloseable {
         return current != null && current.coordinator().equals(config.nodeId());
     }
 
-    /** Leaves the group (the others see a view without this node) and releases the ports. */
+    /**
+     * Leaves the group (the others see a view without this node) and releases the ports. JGroups'
+     * graceful leave can wait without end for a view change that never completes (seen when a
+     * refused joiner was pending on a TLS channel), so the leave gets {@link #CLOSE_TIMEOUT_MS} and
+     * is then abandoned with a warning: the others detect this node as failed instead.
+     */
     @Override
-    public synchronized void close() {
-        if (channel != null) {
-            channel.close();
+    public void close() {
+        JChannel leaving;
+        synchronized (this) {
+            leaving = channel;
             channel = null;
         }
+        if (leaving == null) {
+            return;
+        }
+        Thread closer = Thread.ofPlatform().daemon().name("membership-close-" + config.nodeId()).start(leaving::close);
+        try {
+            closer.join(CLOSE_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("node {}: leaving the group did not finish within {} ms; left without a goodbye",
+                    config.nodeId(), CLOSE_TIMEOUT_MS);
+        }
     }
+
+    /** How long {@link #close()} waits for JGroups' graceful leave. */
+    static final long CLOSE_TIMEOUT_MS = 5_000;
 }
