@@ -173,7 +173,7 @@ final class UpCommand implements Callable<Integer> {
                 .withPrefixCaching(false); // stages keep each sequence's KV contiguous
         ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
         try (ExecutorServedModel served = ExecutorServedModel.start(model, config,
-                engine -> new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60)),
+                engine -> new PipelineExecutor(coordinator, engine, Duration.ofSeconds(120), Duration.ofSeconds(60)),
                 () -> coordinator.status().planVersion() > 0);
              FlotillaServer server = new FlotillaServer(served, new ServerConfig("127.0.0.1", port, keys, 256, "none"))
                      .withJsonGet(STATUS_PATH, () -> ClusterStatusJson.write(coordinator.status())).start()) {
@@ -211,9 +211,11 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         int[] promptIds = tokenizer.encode(prompt, true, false);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60));
-        EngineCore engine = new EngineCore(new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
-                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false)), executor);
+        EngineConfig config = new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
+                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, config, Duration.ofSeconds(120),
+                Duration.ofSeconds(60));
+        EngineCore engine = new EngineCore(config, executor);
         RequestOutputQueue queue = engine.addRequest(Request.of("up-0", promptIds, SamplingParams.greedy(maxTokens)));
         long start = System.nanoTime();
         List<Integer> tokens = new ArrayList<>();

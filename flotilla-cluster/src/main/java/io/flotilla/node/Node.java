@@ -139,8 +139,8 @@ public final class Node implements AutoCloseable {
             planVersion = a.planVersion();
             lock.notifyAll();
             try {
-                runner = new StageRunner(model.stage(a.firstLayer(), a.lastLayer()), model.config().dim(),
-                        model.config().vocabSize(), a.contextLength());
+                runner = new StageRunner(config.nodeId(), model.stage(a.firstLayer(), a.lastLayer()),
+                        model.config().dim(), model.config().vocabSize(), a.contextLength());
                 next = transport.connect(new InetSocketAddress(a.nextHost(), a.nextPort()));
                 next.send(DataLink.announce(a.planVersion(), config.nodeId()));
             } catch (IOException | RuntimeException e) {

@@ -10,8 +10,8 @@
  * <pre>{@code
  * try (Coordinator coordinator = new Coordinator(config)) {  // then start node processes
  *     coordinator.start();
- *     EngineCore engine = new EngineCore(engineConfig,      // prefix caching off
- *             new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30)));
+ *     EngineCore engine = new EngineCore(engineConfig,      // prefix caching on or off
+ *             new PipelineExecutor(coordinator, engineConfig, Duration.ofSeconds(60), Duration.ofSeconds(30)));
  *     ...
  * }
  * }</pre>

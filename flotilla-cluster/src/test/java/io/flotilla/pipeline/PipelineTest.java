@@ -87,7 +87,7 @@ class PipelineTest {
         for (int i = 0; i < nodes; i++) {
             cluster.startNode("node-" + i, limit);
         }
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
         List<List<Integer>> got = ClusterFixture.generate(executor, PROMPTS, TOKENS, step -> { });
         assertThat(coordinator.status().stages()).as("stages of the plan").hasSize(nodes);
         if (nodes > 1) { // the planner saw measured links, not the assumed 0.1 ms and 1 GB/s

@@ -1,0 +1,64 @@
+package io.flotilla.pipeline;
+
+import java.util.Arrays;
+
+/**
+ * What the coordinator knows of the K/V blocks its stages hold: per block id (the engine's
+ * {@code KvBlockPool} ids, which the stages' paged stores use too) the tokens last written at its
+ * slots and the plan version of the pipeline that computed them. A new plan's stages start empty, so
+ * a block computed under an older plan is stale; a chunk may only start after positions whose
+ * blocks are current, else the executor first rebuilds them from these tokens.
+ */
+final class PipelineBlocks {
+    private final int blockSize;
+    private final int[][] tokens;
+    private final long[] version;
+
+    PipelineBlocks(int numBlocks, int blockSize) {
+        if (numBlocks < 1 || blockSize < 1) {
+            throw new IllegalArgumentException("need numBlocks >= 1 and blockSize >= 1, got " + numBlocks + " and "
+                    + blockSize);
+        }
+        this.blockSize = blockSize;
+        this.tokens = new int[numBlocks][blockSize];
+        this.version = new long[numBlocks];
+        Arrays.fill(version, -1);
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    int numBlocks() {
+        return tokens.length;
+    }
+
+    /** Notes that plan {@code planVersion} computed {@code chunk} at positions from {@code start} into {@code table}'s blocks. */
+    void written(int[] table, int start, int[] chunk, int offset, int length, long planVersion) {
+        for (int i = 0; i < length; i++) {
+            int p = start + i;
+            int block = table[p / blockSize];
+            tokens[block][p % blockSize] = chunk[offset + i];
+            version[block] = planVersion;
+        }
+    }
+
+    /** Whether every block holding positions {@code [0, length)} of {@code table} was computed under this plan. */
+    boolean current(int[] table, int length, long planVersion) {
+        for (int b = 0; b * blockSize < length; b++) {
+            if (version[table[b]] != planVersion) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The tokens at positions {@code [0, length)} of {@code table}: a prefix another request left in the cache. */
+    int[] prefix(int[] table, int length) {
+        int[] out = new int[length];
+        for (int p = 0; p < length; p++) {
+            out[p] = tokens[table[p / blockSize]][p % blockSize];
+        }
+        return out;
+    }
+}
