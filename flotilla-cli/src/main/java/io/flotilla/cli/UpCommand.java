@@ -14,6 +14,7 @@ import io.flotilla.node.NodeLauncher;
 import io.flotilla.pipeline.Coordinator;
 import io.flotilla.pipeline.CoordinatorConfig;
 import io.flotilla.pipeline.PipelineExecutor;
+import io.flotilla.pipeline.PipelineTracing;
 import io.flotilla.placement.PlacementObjective;
 import io.flotilla.sched.SchedulerConfig;
 import io.flotilla.server.ApiKeys;
@@ -21,6 +22,7 @@ import io.flotilla.server.ExecutorServedModel;
 import io.flotilla.server.FlotillaServer;
 import io.flotilla.server.LocalServingConfig;
 import io.flotilla.server.ServerConfig;
+import io.flotilla.server.ServerTracing;
 import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.TlsKeyStore;
@@ -101,6 +103,15 @@ final class UpCommand implements Callable<Integer> {
             description = "key file of the OpenAI API (as flotilla serve); without it the API is open")
     Path apiKeys;
 
+    @Option(names = "--prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reuse the KV blocks of equal prompt prefixes on every stage (default: on;"
+                    + " --no-prefix-caching turns it off)")
+    boolean prefixCaching;
+
+    @Option(names = "--trace-exporter", paramLabel = "NAME",
+            description = "OpenTelemetry spans down to each stage's work: none or logging (default: ${DEFAULT-VALUE})")
+    String traceExporter = "none";
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "with --prompt (default: ${DEFAULT-VALUE})")
     int maxTokens = 64;
 
@@ -170,16 +181,21 @@ final class UpCommand implements Callable<Integer> {
     /** The OpenAI API of docs/serving.md over the pipeline, plus the status, until interrupted. */
     private void serve(Coordinator coordinator, String name, int threads, Path logs) throws Exception {
         LocalServingConfig config = LocalServingConfig.defaults(1).withContextLength(ctx).withMaxNumSeqs(maxNumSeqs)
-                .withPrefixCaching(false); // stages keep each sequence's KV contiguous
+                .withPrefixCaching(prefixCaching); // stages keep K/V in paged stores with the engine's block ids
         ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
+        ServerTracing tracing = ServerTracing.of(traceExporter);
+        PipelineTracing stageTracing = new PipelineTracing(tracing.openTelemetry().getTracer("io.flotilla.pipeline"),
+                tracing::engineRequestContext);
         try (ExecutorServedModel served = ExecutorServedModel.start(model, config,
-                engine -> new PipelineExecutor(coordinator, engine, Duration.ofSeconds(120), Duration.ofSeconds(60)),
+                engine -> new PipelineExecutor(coordinator, engine, Duration.ofSeconds(120), Duration.ofSeconds(60))
+                        .withTracing(stageTracing),
                 () -> coordinator.status().planVersion() > 0);
-             FlotillaServer server = new FlotillaServer(served, new ServerConfig("127.0.0.1", port, keys, 256, "none"))
+             FlotillaServer server = new FlotillaServer(served,
+                     new ServerConfig("127.0.0.1", port, keys, 256, traceExporter), tracing)
                      .withJsonGet(STATUS_PATH, () -> ClusterStatusJson.write(coordinator.status())).start()) {
             announce(name, threads, server.port(), logs);
-            System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences)%n", served.name(),
-                    server.port(), ctx, maxNumSeqs);
+            System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences, prefix caching %s)%n",
+                    served.name(), server.port(), ctx, maxNumSeqs, prefixCaching ? "on" : "off");
             Thread.currentThread().join();
         }
     }
