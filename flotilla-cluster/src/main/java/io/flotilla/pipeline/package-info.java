@@ -3,8 +3,10 @@
  * reports, places the layers with the placement planner, assigns each node its range and re-plans on
  * join, leave and failure; {@link io.flotilla.pipeline.PipelineExecutor} is the engine's
  * {@code Executor} over the current pipeline: micro-batches flow coordinator → stage 0 → … → last
- * stage → coordinator, and after a failure each in-flight sequence's chunks are replayed on the new
- * plan so that the output equals an uninterrupted run. {@link io.flotilla.pipeline.ClusterStatus}
+ * stage → coordinator with the engine's block tables (stages keep paged K/V, so prefix caching
+ * works), and after a failure each sequence's tokens are replayed into its blocks on the new plan so
+ * that the output equals an uninterrupted run. {@link io.flotilla.pipeline.PipelineTracing} records
+ * each stage's timed work under the request's trace. {@link io.flotilla.pipeline.ClusterStatus}
  * is what {@code flotilla cluster status} shows.
  *
  * <pre>{@code
