@@ -33,7 +33,10 @@ final class PipelineBlocks {
         return tokens.length;
     }
 
-    /** Notes that plan {@code planVersion} computed {@code chunk} at positions from {@code start} into {@code table}'s blocks. */
+    /**
+     * Notes that plan {@code planVersion} computed {@code length} tokens of {@code chunk} (from
+     * {@code offset}) at positions from {@code start} into {@code table}'s blocks.
+     */
     void written(int[] table, int start, int[] chunk, int offset, int length, long planVersion) {
         for (int i = 0; i < length; i++) {
             int p = start + i;
