@@ -71,14 +71,21 @@ class PipelinePrefixTest {
     /** Greedy tokens of each prompt, one request after the other; {@code cached} gets each one's prefix-cache hits. */
     static List<List<Integer>> inTurn(Executor executor, EngineConfig config, int[][] prompts, IntConsumer before,
                                       List<Integer> cached) {
+        return inTurn(executor, config, prompts, before, (request, step) -> { }, cached);
+    }
+
+    /** As above; {@code afterStep} gets the request index and the step number within that request. */
+    static List<List<Integer>> inTurn(Executor executor, EngineConfig config, int[][] prompts, IntConsumer before,
+                                      java.util.function.BiConsumer<Integer, Integer> afterStep, List<Integer> cached) {
         EngineCore engine = new EngineCore(config, executor);
         List<List<Integer>> out = new ArrayList<>();
         for (int i = 0; i < prompts.length; i++) {
             before.accept(i);
             RequestOutputQueue queue = engine.addRequest(new Request("p" + i, prompts[i],
                     SamplingParams.greedy(TOKENS).withIgnoreEos(true), "t", engine.now()));
-            while (engine.hasWork()) {
+            for (int step = 0; engine.hasWork(); step++) {
                 engine.step();
+                afterStep.accept(i, step);
             }
             List<Integer> tokens = new ArrayList<>();
             for (RequestOutput o; (o = queue.poll()) != null; ) {
@@ -119,14 +126,40 @@ class PipelinePrefixTest {
         assertThat(got).isEqualTo(reference(model));
     }
 
-    @Test
-    void aCachedPrefixIsRebuiltOnTheNewStagesAfterAStageIsKilled() throws Exception {
+    /** Three nodes of which two serve the synthetic model: the third stands by for a re-plan. */
+    private Coordinator threeNodes() throws Exception {
         cluster = new ClusterFixture(synthetic, dir);
         Coordinator coordinator = cluster.startCoordinator(3);
-        long limit = PipelineTest.limitFor(synthetic, 2); // two nodes serve, the third stands by
+        long limit = PipelineTest.limitFor(synthetic, 2);
         for (int i = 0; i < 3; i++) {
             cluster.startNode("node-" + i, limit);
         }
+        return coordinator;
+    }
+
+    @Test
+    void aRequestThatStartedFromACachedPrefixSurvivesAStageKilledMidGeneration() throws Exception {
+        Coordinator coordinator = threeNodes();
+        EngineConfig config = engineConfig(true);
+        List<Integer> cached = new ArrayList<>();
+        PipelineExecutor executor = new PipelineExecutor(coordinator, config, Duration.ofSeconds(60),
+                Duration.ofSeconds(20));
+        String[] victim = {null};
+        List<List<Integer>> got = inTurn(executor, config, PROMPTS, i -> { }, (request, step) -> {
+            if (request == 1 && step == 2) { // p1 runs on blocks p0 computed, then decodes
+                victim[0] = coordinator.status().stages().getLast();
+                cluster.processes.get(victim[0]).destroyForcibly();
+            }
+        }, cached);
+        assertThat(cached).containsExactly(0, 32, 32);
+        assertThat(executor.replays()).as("p1's prefix and own tokens replayed").isPositive();
+        assertThat(coordinator.status().stages()).doesNotContain(victim[0]);
+        assertThat(got).isEqualTo(reference(synthetic));
+    }
+
+    @Test
+    void aCachedPrefixIsRebuiltOnTheNewStagesAfterAStageIsKilled() throws Exception {
+        Coordinator coordinator = threeNodes();
         EngineConfig config = engineConfig(true);
         List<Integer> cached = new ArrayList<>();
         PipelineExecutor executor = new PipelineExecutor(coordinator, config, Duration.ofSeconds(60),
