@@ -7,5 +7,10 @@
  * coordinator engine's block ids, so that cached prefixes are shared across requests on every stage
  * ({@link io.flotilla.node.StageRunner}). {@link io.flotilla.node.NodeLauncher} starts node
  * processes on this machine.
+ *
+ * <p>A node without a model file receives just the tensors of its range from a member that has the
+ * model ({@link io.flotilla.node.ShardServer} answers, {@link io.flotilla.node.ShardCache} streams them
+ * to a checked shard file). A candidate node ({@link io.flotilla.node.Node#candidateCoordinator})
+ * takes over as coordinator when {@link io.flotilla.node.CoordinatorElection} elects it.
  */
 package io.flotilla.node;

@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
  * after blocks of an older plan, it replays the sequence's tokens into them (a cached prefix is
  * rebuilt from the tokens its blocks held), then runs the step again: the same tokens at the same
  * positions give the same K/V, so the output equals an uninterrupted run.
+ *
+ * <p>Replicas: when the plan has several pipelines, each sequence is placed on the least loaded one
+ * (fewest sequences) when it starts or when a new plan starts, and stays there; every step sends
+ * each replica its own micro-batches. Each replica's stages hold their own blocks: a cached prefix
+ * computed on another replica is replayed into this one's first. A replica that breaks breaks the
+ * plan: the coordinator re-plans and every sequence is replayed, each on the least loaded replica of
+ * the new plan.
  */
 public final class PipelineExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineExecutor.class);
@@ -48,17 +55,20 @@ public final class PipelineExecutor implements Executor {
     private final PipelineBlocks blocks;
     private final int maxTokens;
     private final Map<String, Sequence> sequences = new HashMap<>();
+    private final Map<String, Long> tokensByReplica = new java.util.TreeMap<>();
     private PipelineTracing tracing = PipelineTracing.OFF;
     private int nextSequenceId;
     private long nextRequestId = 1;
     private RequestSamplers samplers; // made at the first step: the vocabulary is known once the coordinator started
     private int replays;
 
-    /** Per request: its id on the wire and the tokens at positions {@code [0, length)} of its K/V. */
+    /** Per request: its id on the wire, the tokens at positions {@code [0, length)} of its K/V, its replica. */
     private static final class Sequence {
         final int id;
         int[] tokens = new int[64];
         int length;
+        long kvVersion = -1; // the plan under which its replica was chosen
+        int replica;
 
         Sequence(int id) {
             this.id = id;
@@ -99,6 +109,11 @@ public final class PipelineExecutor implements Executor {
     public PipelineExecutor withTracing(PipelineTracing tracing) {
         this.tracing = java.util.Objects.requireNonNull(tracing, "tracing");
         return this;
+    }
+
+    /** Tokens sent to each replica so far (replays excluded), by the node id of its first stage. */
+    public Map<String, Long> tokensByReplica() {
+        return Map.copyOf(tokensByReplica);
     }
 
     /** Batches replayed to rebuild K/V after failures so far (for tests and stats). */
@@ -159,24 +174,24 @@ public final class PipelineExecutor implements Executor {
         Map<Long, List<ScheduledSequence>> expected = new HashMap<>();
         List<ScheduledSequence> batch = step.sequences();
         for (ScheduledSequence seq : batch) {
-            prepare(pipeline, seq, expected);
+            Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++));
+            if (s.kvVersion != pipeline.version()) {
+                s.replica = leastLoaded(pipeline);
+                s.kvVersion = pipeline.version();
+            }
+            prepare(pipeline, seq, s, expected);
         }
         Map<String, Span> spans = new HashMap<>();
         try {
-            int microBatches = microBatches(batch.size(), pipeline.stages().size());
-            for (int m = 0; m < microBatches; m++) {
-                List<ScheduledSequence> part = batch.subList(m * batch.size() / microBatches,
-                        (m + 1) * batch.size() / microBatches);
-                long id = nextRequestId++;
-                send(pipeline, tokenBatch(id, m, part, traceParent(step, part, spans)));
-                expected.put(id, part);
+            for (int r = 0; r < pipeline.replicas().size(); r++) {
+                send(pipeline, r, step, batch, expected, spans);
             }
             Map<Integer, float[]> logits = collect(pipeline, expected, spans);
             List<SequenceOutput> outputs = new ArrayList<>();
             for (ScheduledSequence seq : batch) {
                 Sequence s = sequences.get(seq.requestId());
                 blocks.written(seq.blockIds(), seq.startPosition(), seq.tokenIds(), 0, seq.numTokens(),
-                        pipeline.version());
+                        pipeline.version(), s.replica, false);
                 s.append(seq.tokenIds());
                 if (seq.sample()) {
                     outputs.add(samplers().sample(seq, logits.get(s.id)));
@@ -188,14 +203,31 @@ public final class PipelineExecutor implements Executor {
         }
     }
 
+    /** Sends replica {@code r} the micro-batches of its sequences in this step. */
+    private void send(ActivePipeline pipeline, int r, SchedulerOutput step, List<ScheduledSequence> batch,
+                      Map<Long, List<ScheduledSequence>> expected, Map<String, Span> spans) throws PipelineBroken {
+        ActivePipeline.Replica replica = pipeline.replicas().get(r);
+        List<ScheduledSequence> mine = batch.stream()
+                .filter(seq -> sequences.get(seq.requestId()).replica == r).toList();
+        int microBatches = microBatches(mine.size(), replica.stages().size());
+        for (int m = 0; m < microBatches; m++) {
+            List<ScheduledSequence> part = mine.subList(m * mine.size() / microBatches,
+                    (m + 1) * mine.size() / microBatches);
+            long id = nextRequestId++;
+            send(replica, tokenBatch(id, m, part, traceParent(step, part, spans)));
+            expected.put(id, part);
+            tokensByReplica.merge(replica.stages().getFirst().nodeId(),
+                    part.stream().mapToLong(ScheduledSequence::numTokens).sum(), Long::sum);
+        }
+    }
+
     /**
-     * Makes the stages ready for {@code seq}'s chunk: a fresh start forgets the sequence's tokens; a
-     * chunk after a cached prefix adopts the prefix's tokens; and when the blocks before the chunk
-     * were computed under an older plan (or not at all on these stages), replays them first.
+     * Makes the sequence's replica ready for {@code seq}'s chunk: a fresh start forgets the
+     * sequence's tokens; a chunk after a cached prefix adopts the prefix's tokens; and when the
+     * blocks before the chunk were not computed on this replica under this plan, replays them first.
      */
-    private void prepare(ActivePipeline pipeline, ScheduledSequence seq, Map<Long, List<ScheduledSequence>> expected)
-            throws PipelineBroken {
-        Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++));
+    private void prepare(ActivePipeline pipeline, ScheduledSequence seq, Sequence s,
+                         Map<Long, List<ScheduledSequence>> expected) throws PipelineBroken {
         int start = seq.startPosition();
         if (start == 0) {
             s.length = 0;
@@ -208,7 +240,7 @@ public final class PipelineExecutor implements Executor {
             throw new IllegalStateException("request " + seq.requestId() + ": chunk starts at position " + start
                     + " but its K/V holds " + s.length + " tokens");
         }
-        if (!blocks.current(seq.blockIds(), start, pipeline.version())) {
+        if (!blocks.current(seq.blockIds(), start, pipeline.version(), s.replica)) {
             replay(pipeline, s, seq.blockIds(), expected);
         }
     }
@@ -222,12 +254,30 @@ public final class PipelineExecutor implements Executor {
         return stages == 1 ? Math.min(sequences, 1) : Math.min(sequences, 4 * stages);
     }
 
+    /** The replica of the current plan holding the fewest sequences (the first at a tie). */
+    private int leastLoaded(ActivePipeline pipeline) {
+        int[] load = new int[pipeline.replicas().size()];
+        for (Sequence s : sequences.values()) {
+            if (s.kvVersion == pipeline.version()) {
+                load[s.replica]++;
+            }
+        }
+        int best = 0;
+        for (int r = 1; r < load.length; r++) {
+            if (load[r] < load[best]) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
     /**
-     * Sends the sequence's tokens again, in passes of up to the token budget without logits, so that
-     * the current stages hold its K/V in its blocks.
+     * Sends the sequence's tokens again to its replica, in passes of up to the token budget without
+     * logits, so that its current stages hold its K/V in its blocks.
      */
     private void replay(ActivePipeline pipeline, Sequence s, int[] table, Map<Long, List<ScheduledSequence>> expected)
             throws PipelineBroken {
+        ActivePipeline.Replica replica = pipeline.replicas().get(s.replica);
         KvPaging paging = paging(new int[][] {table}, new boolean[] {false});
         for (int p0 = 0; p0 < s.length; p0 += maxTokens) {
             int n = Math.min(maxTokens, s.length - p0);
@@ -238,10 +288,10 @@ public final class PipelineExecutor implements Executor {
                 positions[i] = p0 + i;
             }
             long id = nextRequestId++;
-            send(pipeline, new Message.TokenBatch(id, -1, ids, positions, Arrays.copyOfRange(s.tokens, p0, p0 + n),
+            send(replica, new Message.TokenBatch(id, -1, ids, positions, Arrays.copyOfRange(s.tokens, p0, p0 + n),
                     paging, ""));
             expected.put(id, List.of());
-            blocks.written(table, p0, s.tokens, p0, n, pipeline.version());
+            blocks.written(table, p0, s.tokens, p0, n, pipeline.version(), s.replica, true);
             replays++;
         }
     }
@@ -287,11 +337,11 @@ public final class PipelineExecutor implements Executor {
         return new Message.TokenBatch(id, microBatch, ids, positions, tokens, paging(tables, logits), traceParent);
     }
 
-    private void send(ActivePipeline pipeline, Message message) throws PipelineBroken {
+    private void send(ActivePipeline.Replica replica, Message message) throws PipelineBroken {
         try {
-            pipeline.first().send(message);
+            replica.first().send(message);
         } catch (IOException e) {
-            throw new PipelineBroken("sending to " + pipeline.stages().getFirst().nodeId() + " failed: "
+            throw new PipelineBroken("sending to " + replica.stages().getFirst().nodeId() + " failed: "
                     + e.getMessage());
         }
     }

@@ -224,11 +224,14 @@ public sealed interface Message {
     }
 
     /**
-     * What a node tells the coordinator about itself: where its data endpoint listens, which model
-     * version its local file holds, and what it measured.
+     * What a node tells the other members about itself: where its data endpoint listens, which model
+     * version its local file holds (empty: none, it receives its tensors from peers), what it measured,
+     * and the port of the API it serves once it becomes coordinator (0: it never coordinates). A report
+     * of no threads comes from a coordinator: it serves no layers but answers SHARD_REQUESTs.
      */
     record NodeReport(String nodeId, long pid, String dataHost, int dataPort, String modelVersion, int threads,
-                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond) implements Message {
+                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond, int apiPort)
+            implements Message {
         public NodeReport {
             Objects.requireNonNull(nodeId, "nodeId");
             Objects.requireNonNull(dataHost, "dataHost");
@@ -262,6 +265,21 @@ public sealed interface Message {
     }
 
     /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
+    /**
+     * What node {@code fromNode} measured on its data connection to {@code toNode}: round-trip time
+     * and bandwidth (one direction), for the coordinator's placement.
+     */
+    record LinkReport(String fromNode, String toNode, double rttSeconds, double bytesPerSecond) implements Message {
+        public LinkReport {
+            Objects.requireNonNull(fromNode, "fromNode");
+            Objects.requireNonNull(toNode, "toNode");
+        }
+
+        public MessageType type() {
+            return MessageType.LINK_REPORT;
+        }
+    }
+
     record StageReady(long planVersion, String nodeId, boolean ok, String reason) implements Message {
         public StageReady {
             Objects.requireNonNull(nodeId, "nodeId");

@@ -8,6 +8,7 @@ import io.flotilla.wire.Message.Error;
 import io.flotilla.wire.Message.Hello;
 import io.flotilla.wire.Message.KvReplay;
 import io.flotilla.wire.Message.Logits;
+import io.flotilla.wire.Message.LinkReport;
 import io.flotilla.wire.Message.NodeReport;
 import io.flotilla.wire.Message.Release;
 import io.flotilla.wire.Message.StageAssignment;
@@ -51,11 +52,12 @@ public final class WireCodec {
             case Release m -> out.i64(m.requestId()).ints(m.sequenceIds());
             case NodeReport m -> out.string(m.nodeId()).i64(m.pid()).string(m.dataHost()).i32(m.dataPort())
                     .string(m.modelVersion()).i32(m.threads()).i64(m.usableMemoryBytes())
-                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond());
+                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond()).i32(m.apiPort());
             case StageAssignment m -> out.i64(m.planVersion()).i32(m.firstLayer()).i32(m.lastLayer()).i32(m.contextLength())
                     .string(m.nextHost()).i32(m.nextPort()).string(m.modelVersion()).strings(m.tensorNames())
                     .strings(m.tensorHashes());
             case StageReady m -> out.i64(m.planVersion()).string(m.nodeId()).bool(m.ok()).string(m.reason());
+            case LinkReport m -> out.string(m.fromNode()).string(m.toNode()).f64(m.rttSeconds()).f64(m.bytesPerSecond());
         }
         return new Frame(message.type(), out.toArray());
     }
@@ -139,9 +141,10 @@ public final class WireCodec {
             case TOKEN_BATCH -> tokenBatch(in);
             case RELEASE -> new Release(in.i64(), in.ints());
             case NODE_REPORT -> new NodeReport(in.string(), in.i64(), in.string(), in.i32(), in.string(), in.i32(),
-                    in.i64(), in.f64(), in.f64());
+                    in.i64(), in.f64(), in.f64(), in.i32());
             case STAGE_ASSIGNMENT -> stageAssignment(in);
             case STAGE_READY -> new StageReady(in.i64(), in.string(), in.bool(), in.string());
+            case LINK_REPORT -> new LinkReport(in.string(), in.string(), in.f64(), in.f64());
         };
         in.end();
         return message;
