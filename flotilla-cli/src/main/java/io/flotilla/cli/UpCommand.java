@@ -98,6 +98,15 @@ final class UpCommand implements Callable<Integer> {
             description = "key file of the OpenAI API (as flotilla serve); without it the API is open")
     Path apiKeys;
 
+    @Option(names = "--prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reuse the KV blocks of equal prompt prefixes on every stage (default: on;"
+                    + " --no-prefix-caching turns it off)")
+    boolean prefixCaching;
+
+    @Option(names = "--trace-exporter", paramLabel = "NAME",
+            description = "OpenTelemetry spans down to each stage's work: none or logging (default: ${DEFAULT-VALUE})")
+    String traceExporter = "none";
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "with --prompt (default: ${DEFAULT-VALUE})")
     int maxTokens = 64;
 
@@ -163,11 +172,12 @@ final class UpCommand implements Callable<Integer> {
     /** The OpenAI API of docs/serving.md over the pipeline, plus the status, until interrupted. */
     private void serve(Coordinator coordinator, String name, int threads, Path logs) throws Exception {
         ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
-        ClusterApi.serve(coordinator, model, "127.0.0.1", port, ctx, maxNumSeqs, keys, (boundPort, served) -> {
-            announce(name, threads, boundPort, logs);
-            System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences)%n", served,
-                    boundPort, ctx, maxNumSeqs);
-        });
+        ClusterApi.serve(coordinator, model, "127.0.0.1", port, ctx, maxNumSeqs, keys, prefixCaching, traceExporter,
+                (boundPort, served) -> {
+                    announce(name, threads, boundPort, logs);
+                    System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences, prefix caching"
+                            + " %s)%n", served, boundPort, ctx, maxNumSeqs, prefixCaching ? "on" : "off");
+                });
     }
 
     private HttpServer statusServer(Coordinator coordinator) throws IOException {
@@ -197,9 +207,11 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         int[] promptIds = tokenizer.encode(prompt, true, false);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60));
-        EngineCore engine = new EngineCore(new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
-                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false)), executor);
+        EngineConfig config = new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
+                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, config, Duration.ofSeconds(120),
+                Duration.ofSeconds(60));
+        EngineCore engine = new EngineCore(config, executor);
         RequestOutputQueue queue = engine.addRequest(Request.of("up-0", promptIds, SamplingParams.greedy(maxTokens)));
         long start = System.nanoTime();
         List<Integer> tokens = new ArrayList<>();

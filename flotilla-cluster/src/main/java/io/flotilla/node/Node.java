@@ -260,8 +260,8 @@ public final class Node implements AutoCloseable {
             }
             shardFile = source == file ? null : source;
             try {
-                runner = new StageRunner(sourceModel.stage(a.firstLayer(), a.lastLayer()), sourceModel.config().dim(),
-                        sourceModel.config().vocabSize(), a.contextLength());
+                runner = new StageRunner(config.nodeId(), sourceModel.stage(a.firstLayer(), a.lastLayer()),
+                        sourceModel.config().dim(), sourceModel.config().vocabSize(), a.contextLength());
                 next = transport.connect(new InetSocketAddress(a.nextHost(), a.nextPort()));
                 next.send(DataLink.announce(a.planVersion(), config.nodeId()));
             } catch (IOException | RuntimeException e) {

@@ -3,7 +3,8 @@
  * reports its measured capacity and the model version of its local GGUF
  * ({@link io.flotilla.node.TensorHashes}) to the coordinator, checks every assigned tensor against
  * the content hashes the coordinator announces, and runs its layer range on batches arriving over
- * authenticated data connections, keeping one KV state per sequence
+ * authenticated data connections, keeping its layers' K/V in a paged store addressed by the
+ * coordinator engine's block ids, so that cached prefixes are shared across requests on every stage
  * ({@link io.flotilla.node.StageRunner}). {@link io.flotilla.node.NodeLauncher} starts node
  * processes on this machine.
  *

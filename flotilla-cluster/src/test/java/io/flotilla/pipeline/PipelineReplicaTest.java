@@ -44,7 +44,7 @@ class PipelineReplicaTest {
     void twoReplicasShareTheSequencesAndGiveTheSingleNodeTokens() throws Exception {
         Path model = PipelineTest.tinyStories();
         Coordinator coordinator = twoReplicas(model);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
 
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS,
                 step -> { });
@@ -65,7 +65,7 @@ class PipelineReplicaTest {
         for (int i = 0; i < 4; i++) {
             cluster.startNode("node-" + i, limit);
         }
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(90), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(90), Duration.ofSeconds(30));
 
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS,
                 step -> { });
@@ -79,7 +79,7 @@ class PipelineReplicaTest {
     void losingAReplicaMidGenerationReplaysItsSequencesOnTheOther() throws Exception {
         Path model = PipelineTest.tinyStories();
         Coordinator coordinator = twoReplicas(model);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(20));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(20));
         String[] victim = {null};
 
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS,

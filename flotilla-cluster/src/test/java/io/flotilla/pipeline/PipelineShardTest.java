@@ -53,7 +53,7 @@ class PipelineShardTest {
         cluster.startNode("node-1", limit, null, ClusterFixture.TOKEN);
         await(() -> coordinator.status().nodes().stream().anyMatch(n -> n.id().equals("node-1")));
         cluster.startNode("node-0", limit);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(90), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(90), Duration.ofSeconds(30));
 
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS, s -> { });
 

@@ -87,7 +87,7 @@ class PipelineTest {
         for (int i = 0; i < nodes; i++) {
             cluster.startNode("node-" + i, limit);
         }
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
         List<List<Integer>> got = ClusterFixture.generate(executor, PROMPTS, TOKENS, step -> { });
         assertThat(coordinator.status().stages()).as("stages of the plan").hasSize(nodes);
         if (nodes > 1) { // the nodes probed each other; the planner takes their link, not the assumed one
