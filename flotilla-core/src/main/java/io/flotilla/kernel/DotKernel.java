@@ -27,4 +27,36 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
             out[o + k * stride] = dot(w, row, a, t + k);
         }
     }
+
+    /** Whether this format has a {@link #tile} (the many-token path of {@link Tiles}). */
+    boolean tiled() {
+        return false;
+    }
+
+    /**
+     * For {@link Tiles}: the scales of blocks {@code [b0, b1)} of the row at byte {@code row} for the
+     * tokens of the tile group whose slots start at {@code slot0} ({@link Activations#qt}), as dot
+     * rounds them, at {@code sc[(b - b0)*TOKENS + t]}; and the scalar part of each token added to
+     * {@code off[oo + t]} in dot's order.
+     */
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
+    }
+
+    /**
+     * For {@link Tiles}: adds blocks {@code [b0, b1)} of the row at byte {@code row} times the
+     * {@code c} tokens of the group (slots from {@code slot0}) to their accumulators, the
+     * {@link Lanes#N} lanes of token {@code t} at {@code acc[ao + t*N]}, with the scales from
+     * {@link #scales}: the same lanes, products and order as {@link #dot}, so that {@link #finish}
+     * gives dot's result bit for bit.
+     */
+    void tile(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, int c, float[] acc, int ao,
+              float[] sc) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
+    }
+
+    /** The result of a (row, token) from the lane sum of its tile accumulator and its scalar part. */
+    float finish(float lanes, float off) {
+        return lanes;
+    }
 }

@@ -85,6 +85,58 @@ final class Q4_KKernel extends DotKernel {
         return Lanes.sum(acc) - mins;
     }
 
+    @Override
+    boolean tiled() {
+        return Tiles.USABLE;
+    }
+
+    @Override
+    float finish(float lanes, float off) {
+        return lanes - off;
+    }
+
+    // Tiles.BLOCKS is one super-block (8 sub-blocks of 32), so a column pass never splits one.
+    @Override
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        for (int sb = b0 / 8; sb < b1 / 8; sb++) {
+            long blk = row + (long) BLOCK_BYTES * sb;
+            float d = f16(w, blk);
+            float dmin = f16(w, blk + 2);
+            long lo = w.get(Lanes.I64, blk + 4);
+            int hi = w.get(Lanes.I32, blk + 12);
+            for (int c = 0; c < 4; c++) {
+                int b = 8 * sb + 2 * c;
+                int slot = slot0 + b * Tiles.TOKENS;
+                Tiles.scale(d * packedScale(lo, hi, 2 * c), a, slot, sc, (b - b0) * Tiles.TOKENS);
+                Tiles.scale(d * packedScale(lo, hi, 2 * c + 1), a, slot + Tiles.TOKENS, sc, (b + 1 - b0) * Tiles.TOKENS);
+                Tiles.mins(dmin, packedMin(lo, hi, 2 * c), packedMin(lo, hi, 2 * c + 1), a, slot, off, oo);
+            }
+        }
+    }
+
+    // Sub-block b (one block of 32 activations): the low (b even) or high (b odd) nibbles of the
+    // 32-byte group b/2, bytes 0-15 against activations 0-15 and bytes 16-31 against 16-31, as dot.
+    @Override
+    void tile(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, int c, float[] acc, int ao,
+              float[] sc) {
+        float[] x = a.qt;
+        for (int b = b0; b < b1; b++) {
+            long qs = row + (long) BLOCK_BYTES * (b >>> 3) + 16 + 32 * ((b & 7) >>> 1);
+            int shift = 4 * (b & 1);
+            FloatVector lo = Lanes.f(Lanes.u8i(w, qs).lanewise(VectorOperators.LSHR, shift).and(0xF));
+            FloatVector hi = Lanes.f(Lanes.u8i(w, qs + 16).lanewise(VectorOperators.LSHR, shift).and(0xF));
+            int xo = 32 * (slot0 + b * Tiles.TOKENS);
+            int si = (b - b0) * Tiles.TOKENS;
+            for (int t = 0; t < c; t++) {
+                int k = ao + Lanes.N * t;
+                int xt = xo + 32 * t;
+                hi.fma(FloatVector.fromArray(Lanes.F, x, xt + 16), lo.mul(FloatVector.fromArray(Lanes.F, x, xt)))
+                        .fma(FloatVector.broadcast(Lanes.F, sc[si + t]), FloatVector.fromArray(Lanes.F, acc, k))
+                        .intoArray(acc, k);
+            }
+        }
+    }
+
     /** {@link #scale} from the field read as bytes 0-7 ({@code lo}) and 8-11 ({@code hi}): registers only. */
     static int packedScale(long lo, int hi, int j) {
         if (j < 4) {

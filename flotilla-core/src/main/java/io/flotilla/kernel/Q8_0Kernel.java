@@ -69,6 +69,37 @@ final class Q8_0Kernel extends DotKernel {
     }
 
     @Override
+    boolean tiled() {
+        return Tiles.USABLE && Boolean.getBoolean("flotilla.tiles.q8_0");
+    }
+
+    @Override
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        Tiles.scales(w, row, BLOCK_BYTES, b0, b1, a, slot0, sc);
+    }
+
+    // dot's lane j of a block is w_j·a_j + w_{j+16}·a_{j+16}: the same two products as floats (exact).
+    @Override
+    void tile(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, int c, float[] acc, int ao,
+              float[] sc) {
+        float[] x = a.qt;
+        for (int b = b0; b < b1; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            FloatVector lo = Lanes.f(Lanes.s8i(w, blk + 2));
+            FloatVector hi = Lanes.f(Lanes.s8i(w, blk + 18));
+            int xo = 32 * (slot0 + b * Tiles.TOKENS);
+            int si = (b - b0) * Tiles.TOKENS;
+            for (int t = 0; t < c; t++) {
+                int k = ao + Lanes.N * t;
+                int xt = xo + 32 * t;
+                hi.fma(FloatVector.fromArray(Lanes.F, x, xt + 16), lo.mul(FloatVector.fromArray(Lanes.F, x, xt)))
+                        .fma(FloatVector.broadcast(Lanes.F, sc[si + t]), FloatVector.fromArray(Lanes.F, acc, k))
+                        .intoArray(acc, k);
+            }
+        }
+    }
+
+    @Override
     float dotScalar(MemorySegment w, long row, Activations a, int t) {
         int cols = a.cols();
         int qo = t * cols;

@@ -1,0 +1,143 @@
+package io.flotilla.kernel;
+
+import io.flotilla.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The many-token product (prefill, batched steps) of the formats that have a {@link DotKernel#tile}:
+ * a float-FMA tile instead of {@link DotKernel#dot4}'s widening integer products.
+ *
+ * <p>A tile is {@link #ROWS} rows × up to {@link #TOKENS} tokens × {@link #BLOCKS} blocks of 32
+ * columns. The kernel decodes each block of weights once into float vectors (the quants, small
+ * integers) and runs every token of the group against them: per token two multiply-adds on
+ * activation quants stored as floats ({@link Activations#qt}), which give the block's integer
+ * products exactly (each lane sums two products below 2^15: exact in a float), then one FMA with
+ * the block's scale into the (row, token) accumulator, kept in a per-thread scratch. The column
+ * blocking keeps the group's activations in L1 (8 tokens × 512 columns × 4 bytes = 16 KB) while
+ * the tile's rows pass over them; the accumulators (16 × 8 × 64 bytes) stay there too.
+ *
+ * <p>Bit-identical to {@link DotKernel#dot}: same lanes, same block order, same scale products and
+ * the same final lane sum ({@link Lanes#sum(float[], int)}), so a token's logits do not depend on
+ * whether it was computed alone or in a batch. Needs 16 float lanes (AVX-512): the 8-lane
+ * {@code dot} splits each block over two FMAs, which the tile does not copy; such CPUs keep
+ * {@code dot4}.
+ */
+final class Tiles {
+    /** Tokens per group: the activations of one group are laid out together ({@link Activations#qt}). */
+    static final int TOKENS = 16;
+    /** Rows of one tile. */
+    static final int ROWS = 16;
+    /** Blocks of 32 columns per pass over a tile's rows (a multiple of 8 for the K-quants' 256). */
+    static final int BLOCKS = 8;
+    /** Fewest tokens for which the tiles are used; below, {@code dot} and {@code dot4}. */
+    static final int MIN_TOKENS = 2;
+    /** Whether this CPU's lanes allow the tiles (see the class comment). */
+    static final boolean USABLE = Lanes.N == 16;
+
+    private Tiles() {
+    }
+
+    /** One thread's scratch. */
+    static final class Scratch {
+        /** The lanes of every (row, token) of a tile: {@link #ROWS} × {@link #TOKENS} × {@link Lanes#N} floats. */
+        final float[] acc = new float[ROWS * TOKENS * Lanes.N];
+        /** The scalar part of every (row, token) of a tile. */
+        final float[] off = new float[ROWS * TOKENS];
+        /** One row's block scales of a column pass, {@link #TOKENS} per block. */
+        final float[] sc = new float[BLOCKS * TOKENS];
+    }
+
+    /** One float lane per token of a group. */
+    private static final VectorSpecies<Float> T8 = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * TOKENS));
+
+    /** Whether {@code k} runs through tiles for {@code n} tokens. */
+    static boolean use(DotKernel k, int n) {
+        return USABLE && n >= MIN_TOKENS && k.tiled();
+    }
+
+    /**
+     * {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and every token of {@code a}, which
+     * {@link Activations#tile()} has laid out. Token groups are the outer loop: a thread's rows are
+     * read once per group of 8 tokens, from L2 after the first group when they fit.
+     */
+    static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, Scratch s) {
+        MemorySegment data = w.data();
+        long rowBytes = w.type().byteSize(w.cols());
+        int rows = w.rows();
+        int blocks = w.cols() / Activations.BLOCK;
+        int n = a.n();
+        for (int g = 0; g < n; g += TOKENS) {
+            int c = Math.min(TOKENS, n - g);
+            int slot0 = g * blocks;
+            for (int rs = r0; rs < r1; rs += ROWS) {
+                int re = Math.min(r1, rs + ROWS);
+                Arrays.fill(s.acc, 0, (re - rs) * TOKENS * Lanes.N, 0f);
+                Arrays.fill(s.off, 0, (re - rs) * TOKENS, 0f);
+                for (int b = 0; b < blocks; b += BLOCKS) {
+                    int b1 = Math.min(blocks, b + BLOCKS);
+                    for (int r = rs; r < re; r++) {
+                        k.scales(data, r * rowBytes, b, b1, a, slot0, s.sc, s.off, (r - rs) * TOKENS);
+                        k.tile(data, r * rowBytes, b, b1, a, slot0, c, s.acc, (r - rs) * TOKENS * Lanes.N, s.sc);
+                    }
+                }
+                for (int r = rs; r < re; r++) {
+                    for (int t = 0; t < c; t++) {
+                        int cell = (r - rs) * TOKENS + t;
+                        out[(g + t) * rows + r] = k.finish(Lanes.sum(s.acc, cell), s.off[cell]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link DotKernel#scales} of formats whose blocks start with their f16 scale and whose scalar
+     * part is {@code Σ dw·da·sum} (Q4_0): one 8-lane vector for the group's tokens per block.
+     */
+    static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
+                       float[] sc, float[] off, int oo) {
+        if (off == null) {
+            scales(w, row, blockBytes, b0, b1, a, slot0, sc);
+            return;
+        }
+        FloatVector o = FloatVector.fromArray(T8, off, oo);
+        for (int b = b0; b < b1; b++) {
+            int slot = slot0 + b * TOKENS;
+            FloatVector s = FloatVector.broadcast(T8, Lanes.f16(w, row + (long) blockBytes * b))
+                    .mul(FloatVector.fromArray(T8, a.dt, slot));
+            s.intoArray(sc, (b - b0) * TOKENS);
+            o = o.add(s.mul(FloatVector.fromArray(T8, a.st, slot)));
+        }
+        o.intoArray(off, oo);
+    }
+
+    /** {@link #scales} without a scalar part (Q8_0). */
+    static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
+                       float[] sc) {
+        for (int b = b0; b < b1; b++) {
+            FloatVector.broadcast(T8, Lanes.f16(w, row + (long) blockBytes * b))
+                    .mul(FloatVector.fromArray(T8, a.dt, slot0 + b * TOKENS)).intoArray(sc, (b - b0) * TOKENS);
+        }
+    }
+
+    /** {@code sc[i .. i+TOKENS) = ws · dt[slot ..]}: one block's scales for the group's tokens. */
+    static void scale(float ws, Activations a, int slot, float[] sc, int i) {
+        FloatVector.broadcast(T8, ws).mul(FloatVector.fromArray(T8, a.dt, slot)).intoArray(sc, i);
+    }
+
+    /**
+     * {@code off[oo ..] += dmin · (m0·d·sum + m1·d'·sum')} for blocks at {@code slot} and
+     * {@code slot + TOKENS} (a Q4_K sub-block pair), as {@link Q4_KKernel#dot} rounds it.
+     */
+    static void mins(float dmin, int m0, int m1, Activations a, int slot, float[] off, int oo) {
+        FloatVector x = FloatVector.broadcast(T8, (float) m0).mul(FloatVector.fromArray(T8, a.dt, slot))
+                .mul(FloatVector.fromArray(T8, a.st, slot));
+        FloatVector y = FloatVector.broadcast(T8, (float) m1).mul(FloatVector.fromArray(T8, a.dt, slot + TOKENS))
+                .mul(FloatVector.fromArray(T8, a.st, slot + TOKENS));
+        FloatVector.broadcast(T8, dmin).mul(x.add(y)).add(FloatVector.fromArray(T8, off, oo)).intoArray(off, oo);
+    }
+}
