@@ -240,9 +240,12 @@ public final class Compute implements AutoCloseable {
                 if (tileScratch[thread] == null) {
                     tileScratch[thread] = new Tiles.Scratch();
                 }
-                Tiles.rows(kernel, w, activations, out, r0, r1, tileScratch[thread]);
+                int t0 = Tiles.rows(kernel, w, activations, out, r0, r1, tileScratch[thread]);
+                if (t0 < activations.n()) {
+                    Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread], t0);
+                }
             } else {
-                Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread]);
+                Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread], 0);
             }
         }
     }

@@ -28,9 +28,13 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
         }
     }
 
-    /** Whether this format has a {@link #tile} (the many-token path of {@link Tiles}). */
-    boolean tiled() {
-        return false;
+    /**
+     * The fewest tokens of a group for which {@link Tiles} ({@link #scales}, {@link #decode}) beats
+     * {@link #dot4} for this format, as measured with {@code MatVecBench}; 0 for formats that never
+     * use the tiles. Tiles decode each row once per group, which pays off only over enough tokens.
+     */
+    int tileTokens() {
+        return 0;
     }
 
     /**
@@ -44,14 +48,13 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
     }
 
     /**
-     * For {@link Tiles}: adds blocks {@code [b0, b1)} of the row at byte {@code row} times the
-     * {@code c} tokens of the group (slots from {@code slot0}) to their accumulators, the
-     * {@link Lanes#N} lanes of token {@code t} at {@code acc[ao + t*N]}, with the scales from
-     * {@link #scales}: the same lanes, products and order as {@link #dot}, so that {@link #finish}
-     * gives dot's result bit for bit.
+     * For {@link Tiles}: blocks {@code [b0, b1)} of the row at byte {@code row} as floats, 32 per
+     * block from {@code wq[0]}: lane {@code j} of each 16-lane half holds the weight quant that
+     * {@link #dot} multiplies with activation quant {@code j} of that half, so that
+     * {@code lo·a[0..16) + hi·a[16..32)} is dot's integer lane sum exactly (the scale is applied
+     * after, with {@link #scales}).
      */
-    void tile(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, int c, float[] acc, int ao,
-              float[] sc) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
     }
 

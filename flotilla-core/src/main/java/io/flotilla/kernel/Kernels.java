@@ -45,16 +45,16 @@ final class Kernels {
         };
     }
 
-    /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and every token of {@code a}. */
+    /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and the tokens of {@code a} from {@code t0}. */
     static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, boolean vector,
-                     float[] lanes) {
+                     float[] lanes, int t0) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
         int n = a.n();
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
-            int t = 0;
+            int t = t0;
             if (vector) {
                 for (; t + 4 <= n; t += 4) {
                     k.dot4(data, row, a, t, out, t * rows + r, rows, lanes);

@@ -96,8 +96,8 @@ final class Q4_0Kernel extends DotKernel {
     }
 
     @Override
-    boolean tiled() {
-        return Tiles.USABLE;
+    int tileTokens() {
+        return Tiles.USABLE ? 16 : 0; // MatVecBench, 1 thread: 0.50 vs 0.47 GB/s at 16 tokens, 0.73 vs 0.92 at 8
     }
 
     @Override
@@ -108,23 +108,12 @@ final class Q4_0Kernel extends DotKernel {
     // dot's lane j of a block is q_j·a_j + q_{j+16}·a_{j+16}: the low nibble of byte j against the
     // first half of the activations, the high nibble against the second.
     @Override
-    void tile(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, int c, float[] acc, int ao,
-              float[] sc) {
-        float[] x = a.qt;
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
         for (int b = b0; b < b1; b++) {
             long blk = row + (long) BLOCK_BYTES * b;
             IntVector q = Lanes.u8i(w, blk + 2);
-            FloatVector lo = Lanes.f(q.and(0xF));
-            FloatVector hi = Lanes.f(q.lanewise(VectorOperators.LSHR, 4));
-            int xo = 32 * (slot0 + b * Tiles.TOKENS);
-            int si = (b - b0) * Tiles.TOKENS;
-            for (int t = 0; t < c; t++) {
-                int k = ao + Lanes.N * t;
-                int xt = xo + 32 * t;
-                hi.fma(FloatVector.fromArray(Lanes.F, x, xt + 16), lo.mul(FloatVector.fromArray(Lanes.F, x, xt)))
-                        .fma(FloatVector.broadcast(Lanes.F, sc[si + t]), FloatVector.fromArray(Lanes.F, acc, k))
-                        .intoArray(acc, k);
-            }
+            Lanes.f(q.and(0xF)).intoArray(wq, 32 * (b - b0));
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 4)).intoArray(wq, 32 * (b - b0) + 16);
         }
     }
 

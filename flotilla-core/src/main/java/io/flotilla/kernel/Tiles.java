@@ -33,8 +33,6 @@ final class Tiles {
     static final int ROWS = 16;
     /** Blocks of 32 columns per pass over a tile's rows (a multiple of 8 for the K-quants' 256). */
     static final int BLOCKS = 8;
-    /** Fewest tokens for which the tiles are used; below, {@code dot} and {@code dot4}. */
-    static final int MIN_TOKENS = 2;
     /** Whether this CPU's lanes allow the tiles (see the class comment). */
     static final boolean USABLE = Lanes.N == 16;
 
@@ -49,6 +47,8 @@ final class Tiles {
         final float[] off = new float[ROWS * TOKENS];
         /** One row's block scales of a column pass, {@link #TOKENS} per block. */
         final float[] sc = new float[BLOCKS * TOKENS];
+        /** One row's decoded blocks of a column pass, 32 floats per block. */
+        final float[] wq = new float[BLOCKS * 32];
     }
 
     /** One float lane per token of a group. */
@@ -56,21 +56,24 @@ final class Tiles {
 
     /** Whether {@code k} runs through tiles for {@code n} tokens. */
     static boolean use(DotKernel k, int n) {
-        return USABLE && n >= MIN_TOKENS && k.tiled();
+        return USABLE && k.tileTokens() > 0 && n >= k.tileTokens();
     }
 
     /**
      * {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and every token of {@code a}, which
      * {@link Activations#tile()} has laid out. Token groups are the outer loop: a thread's rows are
-     * read once per group of 8 tokens, from L2 after the first group when they fit.
+     * read once per group of tokens, from L2 after the first group when they fit. A last group of
+     * fewer than {@link DotKernel#tileTokens} tokens is left to {@link Kernels#rows}: returns the
+     * first token not computed.
      */
-    static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, Scratch s) {
+    static int rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, Scratch s) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
         int blocks = w.cols() / Activations.BLOCK;
         int n = a.n();
-        for (int g = 0; g < n; g += TOKENS) {
+        int g = 0;
+        for (; g < n && n - g >= Math.min(TOKENS, k.tileTokens()); g += TOKENS) {
             int c = Math.min(TOKENS, n - g);
             int slot0 = g * blocks;
             for (int rs = r0; rs < r1; rs += ROWS) {
@@ -81,7 +84,15 @@ final class Tiles {
                     int b1 = Math.min(blocks, b + BLOCKS);
                     for (int r = rs; r < re; r++) {
                         k.scales(data, r * rowBytes, b, b1, a, slot0, s.sc, s.off, (r - rs) * TOKENS);
-                        k.tile(data, r * rowBytes, b, b1, a, slot0, c, s.acc, (r - rs) * TOKENS * Lanes.N, s.sc);
+                        k.decode(data, r * rowBytes, b, b1, s.wq);
+                        int ao = (r - rs) * TOKENS * Lanes.N;
+                        int j = 0;
+                        for (; j + 2 <= b1 - b; j += 2) {
+                            pair(s.wq, j, a.qt, slot0 + (b + j) * TOKENS, c, s.acc, ao, s.sc);
+                        }
+                        if (j < b1 - b) {
+                            single(s.wq, j, a.qt, slot0 + (b + j) * TOKENS, c, s.acc, ao, s.sc);
+                        }
                     }
                 }
                 for (int r = rs; r < re; r++) {
@@ -91,6 +102,43 @@ final class Tiles {
                     }
                 }
             }
+        }
+        return Math.min(g, n);
+    }
+
+    /**
+     * Decoded blocks {@code j} and {@code j+1} of {@code wq} (activation slots from {@code slot}) times
+     * the {@code c} tokens of the group, into their accumulators at {@code acc[ao + t*N]}: each
+     * token's accumulator is loaded once for both blocks, in dot's order (block j, then j+1).
+     */
+    private static void pair(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
+        FloatVector lo0 = FloatVector.fromArray(Lanes.F, wq, 32 * j);
+        FloatVector hi0 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
+        FloatVector lo1 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 32);
+        FloatVector hi1 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 48);
+        int x0 = 32 * slot;
+        int x1 = x0 + 32 * TOKENS;
+        int s0 = j * TOKENS;
+        for (int t = 0; t < c; t++) {
+            int k = ao + Lanes.N * t;
+            FloatVector v = hi0.fma(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t + 16),
+                            lo0.mul(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t)))
+                    .fma(FloatVector.broadcast(Lanes.F, sc[s0 + t]), FloatVector.fromArray(Lanes.F, acc, k));
+            hi1.fma(FloatVector.fromArray(Lanes.F, x, x1 + 32 * t + 16), lo1.mul(FloatVector.fromArray(Lanes.F, x, x1 + 32 * t)))
+                    .fma(FloatVector.broadcast(Lanes.F, sc[s0 + TOKENS + t]), v).intoArray(acc, k);
+        }
+    }
+
+    /** {@link #pair} for block {@code j} alone. */
+    private static void single(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
+        FloatVector lo = FloatVector.fromArray(Lanes.F, wq, 32 * j);
+        FloatVector hi = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
+        int x0 = 32 * slot;
+        for (int t = 0; t < c; t++) {
+            int k = ao + Lanes.N * t;
+            hi.fma(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t + 16), lo.mul(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t)))
+                    .fma(FloatVector.broadcast(Lanes.F, sc[j * TOKENS + t]), FloatVector.fromArray(Lanes.F, acc, k))
+                    .intoArray(acc, k);
         }
     }
 
