@@ -34,8 +34,12 @@ public final class Compute implements AutoCloseable {
 
     private final int threads;
     private final boolean vector;
-    /** Whether many-token products of formats with tiles run through {@link Tiles} (off: {@code dot4}, to compare). */
-    boolean tiles = true;
+    /**
+     * Whether many-token products of formats with tiles run through {@link Tiles}; off (system
+     * property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the same
+     * bit for bit either way.
+     */
+    boolean tiles = !"false".equals(System.getProperty("flotilla.tiles"));
     private final Activations activations = new Activations();
     private final MatMulTask matMulTask;
     private final AtomicInteger pending = new AtomicInteger();

@@ -68,11 +68,6 @@ final class Lanes {
                 .convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** {@link #N} floats at byte offset {@code off} of {@code m}. */
-    static FloatVector f32(MemorySegment m, long off) {
-        return FloatVector.fromMemorySegment(F, m, off, ByteOrder.LITTLE_ENDIAN);
-    }
-
     /** Int lanes as floats. */
     static FloatVector f(IntVector v) {
         return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);

@@ -8,23 +8,30 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The many-token product (prefill, batched steps) of the formats that have a {@link DotKernel#tile}:
- * a float-FMA tile instead of {@link DotKernel#dot4}'s widening integer products.
+ * The many-token product (prefill, batched steps) for the formats whose
+ * {@link DotKernel#tileTokens} is set: float FMAs on the integer quants instead of
+ * {@link DotKernel#dot4}'s widening integer products.
  *
- * <p>A tile is {@link #ROWS} rows × up to {@link #TOKENS} tokens × {@link #BLOCKS} blocks of 32
- * columns. The kernel decodes each block of weights once into float vectors (the quants, small
- * integers) and runs every token of the group against them: per token two multiply-adds on
- * activation quants stored as floats ({@link Activations#qt}), which give the block's integer
- * products exactly (each lane sums two products below 2^15: exact in a float), then one FMA with
- * the block's scale into the (row, token) accumulator, kept in a per-thread scratch. The column
- * blocking keeps the group's activations in L1 (8 tokens × 512 columns × 4 bytes = 16 KB) while
- * the tile's rows pass over them; the accumulators (16 × 8 × 64 bytes) stay there too.
+ * <p>Tokens go in groups of {@link #TOKENS}, rows in tiles of {@link #ROWS}, columns in passes of
+ * {@link #BLOCKS} blocks of 32. For each row of a tile and each pass, the format decodes the
+ * weights once into floats ({@link DotKernel#decode}: the quants, small integers) and computes the
+ * scales {@code dw·da} of every token ({@link DotKernel#scales}, with the scalar parts such as
+ * Q4_0's offset or Q4_K's mins, one lane per token); then for every token of the group and two
+ * blocks at a time: {@code p = lo·a[0..16) + hi·a[16..32)} (a multiply and an FMA on activation
+ * quants stored as floats, {@link Activations#qt}: each lane sums two products below 2^15, so
+ * {@code p} is the integer lane sum of {@code dot}, exactly) and {@code acc = fma(p, scale, acc)}.
+ * The group's activations of one pass (8 blocks × 16 tokens × 128 bytes = 16 KB) and the tile's
+ * accumulators (16 rows × 16 tokens × 64 bytes) stay in L1 while the rows pass over them.
  *
- * <p>Bit-identical to {@link DotKernel#dot}: same lanes, same block order, same scale products and
- * the same final lane sum ({@link Lanes#sum(float[], int)}), so a token's logits do not depend on
- * whether it was computed alone or in a batch. Needs 16 float lanes (AVX-512): the 8-lane
- * {@code dot} splits each block over two FMAs, which the tile does not copy; such CPUs keep
- * {@code dot4}.
+ * <p>Bit-identical to {@link DotKernel#dot}: the same lanes, the same block order, the same
+ * rounded scale products and the same final lane sum ({@link Lanes#sum(float[], int)}), so a
+ * token's logits do not depend on whether it was computed alone or in a batch (TilesTest). Needs
+ * 16 float lanes (AVX-512): with 8 lanes {@code dot} splits each block over two FMAs, which the
+ * tiles do not copy, so such CPUs keep {@code dot4}.
+ *
+ * <p>The accumulators go through memory between blocks (an array in the thread's scratch), not
+ * registers: a method that keeps more vectors live across its loop exceeds C2's inlining budget
+ * for Vector API code and gets its vectors boxed (see docs/performance.md).
  */
 final class Tiles {
     /** Tokens per group: the activations of one group are laid out together ({@link Activations#qt}). */
@@ -51,8 +58,8 @@ final class Tiles {
         final float[] wq = new float[BLOCKS * 32];
     }
 
-    /** One float lane per token of a group. */
-    private static final VectorSpecies<Float> T8 = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * TOKENS));
+    /** One float lane per token of a group (16 lanes: a 512-bit vector). */
+    private static final VectorSpecies<Float> GROUP = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * TOKENS));
 
     /** Whether {@code k} runs through tiles for {@code n} tokens. */
     static boolean use(DotKernel k, int n) {
@@ -144,21 +151,17 @@ final class Tiles {
 
     /**
      * {@link DotKernel#scales} of formats whose blocks start with their f16 scale and whose scalar
-     * part is {@code Σ dw·da·sum} (Q4_0): one 8-lane vector for the group's tokens per block.
+     * part is {@code Σ dw·da·sum} (Q4_0): one lane per token of the group.
      */
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
                        float[] sc, float[] off, int oo) {
-        if (off == null) {
-            scales(w, row, blockBytes, b0, b1, a, slot0, sc);
-            return;
-        }
-        FloatVector o = FloatVector.fromArray(T8, off, oo);
+        FloatVector o = FloatVector.fromArray(GROUP, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * TOKENS;
-            FloatVector s = FloatVector.broadcast(T8, Lanes.f16(w, row + (long) blockBytes * b))
-                    .mul(FloatVector.fromArray(T8, a.dt, slot));
+            FloatVector s = FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
+                    .mul(FloatVector.fromArray(GROUP, a.dt, slot));
             s.intoArray(sc, (b - b0) * TOKENS);
-            o = o.add(s.mul(FloatVector.fromArray(T8, a.st, slot)));
+            o = o.add(s.mul(FloatVector.fromArray(GROUP, a.st, slot)));
         }
         o.intoArray(off, oo);
     }
@@ -167,14 +170,14 @@ final class Tiles {
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
                        float[] sc) {
         for (int b = b0; b < b1; b++) {
-            FloatVector.broadcast(T8, Lanes.f16(w, row + (long) blockBytes * b))
-                    .mul(FloatVector.fromArray(T8, a.dt, slot0 + b * TOKENS)).intoArray(sc, (b - b0) * TOKENS);
+            FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
+                    .mul(FloatVector.fromArray(GROUP, a.dt, slot0 + b * TOKENS)).intoArray(sc, (b - b0) * TOKENS);
         }
     }
 
     /** {@code sc[i .. i+TOKENS) = ws · dt[slot ..]}: one block's scales for the group's tokens. */
     static void scale(float ws, Activations a, int slot, float[] sc, int i) {
-        FloatVector.broadcast(T8, ws).mul(FloatVector.fromArray(T8, a.dt, slot)).intoArray(sc, i);
+        FloatVector.broadcast(GROUP, ws).mul(FloatVector.fromArray(GROUP, a.dt, slot)).intoArray(sc, i);
     }
 
     /**
@@ -182,10 +185,10 @@ final class Tiles {
      * {@code slot + TOKENS} (a Q4_K sub-block pair), as {@link Q4_KKernel#dot} rounds it.
      */
     static void mins(float dmin, int m0, int m1, Activations a, int slot, float[] off, int oo) {
-        FloatVector x = FloatVector.broadcast(T8, (float) m0).mul(FloatVector.fromArray(T8, a.dt, slot))
-                .mul(FloatVector.fromArray(T8, a.st, slot));
-        FloatVector y = FloatVector.broadcast(T8, (float) m1).mul(FloatVector.fromArray(T8, a.dt, slot + TOKENS))
-                .mul(FloatVector.fromArray(T8, a.st, slot + TOKENS));
-        FloatVector.broadcast(T8, dmin).mul(x.add(y)).add(FloatVector.fromArray(T8, off, oo)).intoArray(off, oo);
+        FloatVector x = FloatVector.broadcast(GROUP, (float) m0).mul(FloatVector.fromArray(GROUP, a.dt, slot))
+                .mul(FloatVector.fromArray(GROUP, a.st, slot));
+        FloatVector y = FloatVector.broadcast(GROUP, (float) m1).mul(FloatVector.fromArray(GROUP, a.dt, slot + TOKENS))
+                .mul(FloatVector.fromArray(GROUP, a.st, slot + TOKENS));
+        FloatVector.broadcast(GROUP, dmin).mul(x.add(y)).add(FloatVector.fromArray(GROUP, off, oo)).intoArray(off, oo);
     }
 }
