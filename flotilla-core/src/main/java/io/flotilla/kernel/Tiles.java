@@ -118,7 +118,15 @@ final class Tiles {
      * the {@code c} tokens of the group, into their accumulators at {@code acc[ao + t*N]}: each
      * token's accumulator is loaded once for both blocks, in dot's order (block j, then j+1).
      */
+    // pair and single check their arguments in full, which also keeps their bytecode above C2's
+    // FreqInlineSize (325): inlined into rows (a 1B Q4_K prefill did that), their vectors joined
+    // rows' own and overflowed the Vector API budget (prefill 0.82x of dot4 instead of 1.7-2x).
     private static void pair(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
+        if (j < 0 || c < 1 || c > TOKENS || ao < 0 || ao + Lanes.N * c > acc.length || 32 * j + 64 > wq.length
+                || slot < 0 || 32 * (slot + TOKENS + c) > x.length || TOKENS * (j + 1) + c > sc.length) {
+            throw new IllegalArgumentException("tile pair out of range: block " + j + ", slot " + slot + ", tokens " + c
+                    + ", acc " + ao + " of " + acc.length + ", wq " + wq.length + ", x " + x.length + ", sc " + sc.length);
+        }
         FloatVector lo0 = FloatVector.fromArray(Lanes.F, wq, 32 * j);
         FloatVector hi0 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
         FloatVector lo1 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 32);
@@ -138,6 +146,16 @@ final class Tiles {
 
     /** {@link #pair} for block {@code j} alone. */
     private static void single(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
+        if (j < 0 || c < 1 || c > TOKENS || ao < 0 || ao + Lanes.N * c > acc.length || 32 * j + 32 > wq.length
+                || slot < 0 || 32 * (slot + c) > x.length || TOKENS * j + c > sc.length || ao % Lanes.N != 0
+                || slot % TOKENS != 0) {
+            throw new IllegalArgumentException("tile block out of range: block " + j + ", slot " + slot + ", tokens " + c
+                    + ", acc " + ao + " of " + acc.length + ", wq " + wq.length + ", x " + x.length + ", sc " + sc.length);
+        }
+        if (acc.length % Lanes.N != 0 || wq.length % 32 != 0 || sc.length % TOKENS != 0 || x.length % 32 != 0) {
+            throw new IllegalArgumentException("tile arrays of the wrong shape: acc " + acc.length + " (lanes " + Lanes.N
+                    + "), wq " + wq.length + ", sc " + sc.length + " (tokens " + TOKENS + "), x " + x.length);
+        }
         FloatVector lo = FloatVector.fromArray(Lanes.F, wq, 32 * j);
         FloatVector hi = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
         int x0 = 32 * slot;
