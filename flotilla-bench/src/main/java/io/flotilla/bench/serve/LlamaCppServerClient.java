@@ -54,11 +54,23 @@ public final class LlamaCppServerClient implements CompletionClient {
         long start = System.nanoTime();
         StreamTimer timer = new StreamTimer(start);
         int tokens = 0;
+        // Every generated token counts, also one whose text llama.cpp holds back (an incomplete UTF-8
+        // sequence: a random-weight model can produce nothing but such tokens). The stream ends with
+        // llama.cpp's final response, which carries no token when its text is empty.
+        long[] arrivals = new long[Math.max(maxTokens, 1) + 1];
+        String lastText = "";
         for (LlamaOutput out : llama.generate(p)) {
-            if (!out.text.isEmpty()) {
-                timer.content();
-                tokens++;
+            if (tokens == arrivals.length) {
+                arrivals = java.util.Arrays.copyOf(arrivals, tokens * 2);
             }
+            arrivals[tokens++] = System.nanoTime();
+            lastText = out.text;
+        }
+        if (tokens > 0 && lastText.isEmpty()) {
+            tokens--;
+        }
+        for (int i = 0; i < tokens; i++) {
+            timer.content(arrivals[i]);
         }
         timer.usage(tokens, llama.encode(prompt).length);
         return timer.finish();

@@ -18,7 +18,11 @@ final class StreamTimer {
 
     /** A chunk with content arrived now. */
     void content() {
-        long now = System.nanoTime();
+        content(System.nanoTime());
+    }
+
+    /** A chunk with content arrived at {@code now} ({@link System#nanoTime()}). */
+    void content(long now) {
         if (first < 0) {
             first = now;
         } else {

@@ -24,7 +24,7 @@ class LlamaCppServerClientTest {
             ServeBenchStats s = ServeBench.run(new ServeBenchConfig(4, 2, 0, 12, 6, 4, 1, 0, 0), client);
             assertThat(s.errors()).as(String.valueOf(s.errorSamples())).isZero();
             assertThat(s.completed()).isEqualTo(4);
-            assertThat(s.outputTokens()).isBetween(4L * 5, 4L * 6); // a byte token may print nothing
+            assertThat(s.outputTokens()).isBetween(4L * 5, 4L * 6); // held-back text counts; the final response may carry one
             assertThat(s.ttftMs().p50()).isPositive();
             assertThat(s.e2eMs().p50()).isGreaterThanOrEqualTo(s.ttftMs().p50());
             assertThat(client.toString()).contains("2 slots");
