@@ -170,9 +170,11 @@ public final class Membership implements AutoCloseable {
                     null);
         }
         for (Address address : view.getMembers()) {
-            // a member whose name this node has not learnt yet (it joined through another member) is
-            // listed and reported under its address: send to that too
-            if (member.equals(NameCache.get(address)) || member.equals(address.toString())) {
+            // a member whose name this node had not learnt yet (it joined through another member) is
+            // listed and reported under its address; the name may have arrived since, and then the
+            // address prints as the name: match the raw UUID too
+            if (member.equals(NameCache.get(address)) || member.equals(address.toString())
+                    || address instanceof org.jgroups.util.UUID uuid && member.equals(uuid.toStringLong())) {
                 try {
                     current.send(new BytesMessage(address, payload));
                     return;
