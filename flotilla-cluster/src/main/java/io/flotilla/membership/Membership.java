@@ -113,6 +113,10 @@ public final class Membership implements AutoCloseable {
         TCPPING ping = new TCPPING();
         ping.setInitialHosts(config.initialHosts());
         ping.setPortRange(0);
+        // a member asked for an address answers with every address it knows: a member that joined
+        // through another one (a coordinator taking over) is then reachable by all, not only by the
+        // member it joined through
+        ping.returnEntireCache(true);
         return ping;
     }
 
