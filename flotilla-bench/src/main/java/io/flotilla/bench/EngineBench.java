@@ -6,6 +6,7 @@ import io.flotilla.gguf.GgufFile;
 import io.flotilla.gguf.GgufTensorInfo;
 import io.flotilla.model.ModelConfig;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -23,11 +24,13 @@ public final class EngineBench {
     public static EngineBenchStats run(EngineBenchConfig c) throws IOException {
         Optional<ProcessMemory> before = ProcessMemory.read();
         long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
         try (FlotillaEngine flotilla = FlotillaEngine.open(c.model(), c.threads(), c.promptTokens() + c.genTokens())) {
             int[] prompt = new SplittableRandom(42).ints(c.promptTokens(), 0, flotilla.model().config().vocabSize())
                     .toArray();
             flotilla.firstToken(new int[] {prompt[0]});
             double startupMillis = (System.nanoTime() - t0) / 1e6;
+            double startupCpuMillis = (processCpuNanos() - cpu0) / 1e6;
             flotilla.warmUp(prompt, c.genTokens());
             EngineMemoryStats memory = before.flatMap(b -> ProcessMemory.read().map(g -> new EngineMemoryStats(b, g,
                     flotilla.file().fileSize(), flotilla.kvCacheBytes()))).orElse(null);
@@ -52,9 +55,16 @@ public final class EngineBench {
                 }
                 EngineBenchStats.Baseline baseline = base == null ? null
                         : new EngineBenchStats.Baseline(base.name(), basePrefill, baseDecode);
-                return new EngineBenchStats(c, bytesPerToken, prefill, decode, startupMillis, memory, baseline);
+                return new EngineBenchStats(c, bytesPerToken, prefill, decode, startupMillis, startupCpuMillis,
+                        memory, baseline);
             }
         }
+    }
+
+    /** CPU time of this process, all threads (JIT compiler included); -1 where the JVM does not tell. */
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private static void record(EngineRun run, double[] prefill, double[] decode, int r) {

@@ -9,12 +9,15 @@ import java.util.Arrays;
  * memory while generating ({@code null} where the OS does not report it) and the baseline's runs
  * ({@code null} without one).
  *
- * @param startupMillis open the file, load the model, allocate the cache and compute the first
- *                      token of a one-token prompt, in a fresh benchmark (cold JIT)
+ * @param startupMillis    open the file, load the model, allocate the cache and compute the first
+ *                         token of a one-token prompt, in a fresh benchmark (cold JIT)
+ * @param startupCpuMillis the CPU time of the whole process over the same span (JIT compiler
+ *                         threads included; negative where the JVM does not report it): on a
+ *                         loaded machine the wall time mostly measures the load
  */
 public record EngineBenchStats(EngineBenchConfig config, long weightBytesPerToken, double[] prefillTokensPerSecond,
-                               double[] decodeTokensPerSecond, double startupMillis, EngineMemoryStats memory,
-                               Baseline baseline) {
+                               double[] decodeTokensPerSecond, double startupMillis, double startupCpuMillis,
+                               EngineMemoryStats memory, Baseline baseline) {
 
     /** The baseline's runs, each timed next to the Flotilla run of the same repeat. */
     public record Baseline(String name, double[] prefillTokensPerSecond, double[] decodeTokensPerSecond) {

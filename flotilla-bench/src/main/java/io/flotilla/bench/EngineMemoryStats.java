@@ -20,4 +20,9 @@ public record EngineMemoryStats(ProcessMemory beforeOpen, ProcessMemory generati
     public long modelRssBytes() {
         return generating.rssBytes() - beforeOpen.rssBytes();
     }
+
+    /** Whether what the model added ({@link #modelRssBytes()}, the JVM's own start not counted) is within the limit. */
+    public boolean modelWithinLimit() {
+        return modelRssBytes() <= limitBytes();
+    }
 }

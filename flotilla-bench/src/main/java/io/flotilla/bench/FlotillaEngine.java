@@ -33,7 +33,9 @@ final class FlotillaEngine implements EngineTarget {
                 throw new IllegalArgumentException("prompt + generated tokens (" + context
                         + ") exceed the model's context of " + max);
             }
-            return new FlotillaEngine(file, compute, model, model.newState(context));
+            InferenceState state = model.newState(context);
+            model.warmUp().start(); // the first forward waits for it
+            return new FlotillaEngine(file, compute, model, state);
         } catch (RuntimeException e) {
             if (compute != null) {
                 compute.close();
@@ -92,6 +94,7 @@ final class FlotillaEngine implements EngineTarget {
 
     @Override
     public void close() {
+        model.warmUp().close();
         compute.close();
         file.close();
     }

@@ -65,6 +65,7 @@ class EngineBenchTest {
         SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA).withType(GgmlType.Q8_0), file);
         EngineBenchStats s = EngineBench.run(new EngineBenchConfig(file, 1, 8, 4, 1));
         assertThat(s.startupMillis()).isPositive();
+        assertThat(s.startupCpuMillis()).isNotNegative(); // HotSpot on Linux reports it (in clock ticks: may be 0)
         assertThat(s.baseline()).isNull();
         assertThat(s.decodeRatio()).isNaN();
         org.junit.jupiter.api.Assumptions.assumeTrue(s.memory() != null, "no /proc/self/status here");
@@ -72,6 +73,9 @@ class EngineBenchTest {
         assertThat(s.memory().kvCacheBytes()).isEqualTo(2L * 2 * 12 * 2 * 64); // K+V, 12 positions, 2 layers, 64 wide, F16
         assertThat(s.memory().limitBytes()).isEqualTo(Math.round((s.memory().fileBytes() + s.memory().kvCacheBytes()) * 1.1));
         assertThat(s.memory().generating().rssBytes()).isGreaterThan(s.memory().generating().rssFileBytes());
+        assertThat(s.memory().modelRssBytes())
+                .isEqualTo(s.memory().generating().rssBytes() - s.memory().beforeOpen().rssBytes());
+        assertThat(s.memory().modelWithinLimit()).isEqualTo(s.memory().modelRssBytes() <= s.memory().limitBytes());
     }
 
     @Test

@@ -113,6 +113,7 @@ final class BenchEngineCommand implements Callable<Integer> {
         o.put("weight_bytes_per_token", s.weightBytesPerToken());
         o.put("decode_gb_per_s", Sizes.round2(s.decodeBytesPerSecond() / 1e9));
         o.put("startup_to_first_token_ms", Sizes.round2(s.startupMillis()));
+        o.put("startup_cpu_ms", Sizes.round2(s.startupCpuMillis()));
         if (s.memory() != null) {
             EngineMemoryStats m = s.memory();
             ObjectNode mem = o.putObject("memory");
@@ -124,6 +125,8 @@ final class BenchEngineCommand implements Callable<Integer> {
             mem.put("kv_cache_bytes", m.kvCacheBytes());
             mem.put("limit_bytes", m.limitBytes());
             mem.put("within_limit", m.withinLimit());
+            mem.put("model_rss_bytes", m.modelRssBytes());
+            mem.put("model_within_limit", m.modelWithinLimit());
         }
         if (s.baseline() != null) {
             ObjectNode b = o.putObject("llamacpp");
@@ -145,14 +148,16 @@ final class BenchEngineCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "decode  %.2f tok/s (min %.2f, max %.2f), %.2f GB/s of weights (%s per token)%n",
                 s.decode().median(), s.decode().min(), s.decode().max(), s.decodeBytesPerSecond() / 1e9,
                 Sizes.bytes(s.weightBytesPerToken()));
-        System.out.printf(Locale.ROOT, "start   %.0f ms from opening the file to the first token%n", s.startupMillis());
+        System.out.printf(Locale.ROOT, "start   %.0f ms from opening the file to the first token (CPU %.0f ms, all threads)%n",
+                s.startupMillis(), s.startupCpuMillis());
         if (s.memory() != null) {
             EngineMemoryStats m = s.memory();
             System.out.printf(Locale.ROOT, "memory  RSS %s (anon %s, file %s; %s before opening) vs file %s + KV %s"
-                            + " + 10%% = %s: %s%n", Sizes.bytes(m.generating().rssBytes()),
+                            + " + 10%% = %s: %s; without the JVM's own %s: %s%n", Sizes.bytes(m.generating().rssBytes()),
                     Sizes.bytes(m.generating().rssAnonBytes()), Sizes.bytes(m.generating().rssFileBytes()),
                     Sizes.bytes(m.beforeOpen().rssBytes()), Sizes.bytes(m.fileBytes()), Sizes.bytes(m.kvCacheBytes()),
-                    Sizes.bytes(m.limitBytes()), m.withinLimit() ? "within" : "over");
+                    Sizes.bytes(m.limitBytes()), m.withinLimit() ? "within" : "over",
+                    Sizes.bytes(m.modelRssBytes()), m.modelWithinLimit() ? "within" : "over");
         }
         if (s.baseline() != null) {
             EngineBenchStats.Baseline b = s.baseline();

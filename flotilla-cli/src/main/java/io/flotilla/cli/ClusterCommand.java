@@ -64,7 +64,16 @@ final class ClusterCommand implements Runnable {
                         n.alive() ? "yes" : "no", layers, n.capacity().threads(),
                         Sizes.bytes(n.capacity().usableMemoryBytes()), Sizes.count((long) n.capacity()
                                 .memoryBytesPerSecond()), Sizes.count((long) n.capacity().flopsPerSecond()),
-                        n.refused() == null ? "" : "  refused: " + n.refused());
+                        (n.api() == null ? "" : "  candidate coordinator, API " + n.api())
+                                + (n.refused() == null ? "" : "  refused: " + n.refused()));
+            }
+            if (s.replicas().size() > 1) {
+                System.out.printf("replicas: %s%n", String.join(" | ", s.replicas().stream()
+                        .map(stages -> String.join(" -> ", stages)).toList()));
+            }
+            for (ClusterStatus.Link link : s.links()) {
+                System.out.printf(java.util.Locale.ROOT, "link %s -> %s: RTT %.0f us, %s B/s%n", link.from(), link.to(),
+                        link.rttSeconds() * 1e6, Sizes.count((long) link.bytesPerSecond()));
             }
         }
     }

@@ -99,6 +99,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--inner-steps", paramLabel = "H", description = "diloco local steps per round (default: ${DEFAULT-VALUE})")
     int innerSteps = 10;
 
+    @Option(names = "--clients-per-round", paramLabel = "M", description = "fedavg: clients sampled each round, 0 for all (default: ${DEFAULT-VALUE})")
+    int clientsPerRound;
+
+    @Option(names = "--secure-aggregation", description = {"fedavg: updates travel under pairwise masks (X25519, AES-CTR),",
+            "so the workers learn only their sum; clients that drop out are unmasked by the survivors"})
+    boolean secureAggregation;
+
+    @Option(names = "--dp-clip", paramLabel = "C", description = "fedavg: clip each client's update to L2 norm C (default: off)")
+    float dpClip;
+
+    @Option(names = "--dp-noise", paramLabel = "Z", description = {"fedavg: Gaussian noise of z*C/m on the mean of m clients;",
+            "the epsilon spent (delta 1e-5) is shown per round and as dp_epsilon in --json"})
+    float dpNoise;
+
+    @Option(names = "--restart-failed", description = {"diloco/fedavg: a worker process that dies is started again once;",
+            "it rejoins at the next round boundary after receiving the state and checking its hash"})
+    boolean restartFailed;
+
     @Option(names = "--json", description = "print one JSON object as the last line: val_loss, train_tokens_per_s, bytes_sent, steps")
     boolean json;
 
@@ -109,6 +127,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (mode.equals("single") && workers != 1) {
             throw new IllegalArgumentException("--workers " + workers + " needs --mode ddp, diloco or fedavg");
+        }
+        if (!mode.equals("fedavg") && (secureAggregation || dpClip > 0 || dpNoise > 0 || clientsPerRound > 0)) {
+            throw new IllegalArgumentException("--secure-aggregation, --dp-clip, --dp-noise and --clients-per-round need "
+                    + "--mode fedavg, got --mode " + mode);
+        }
+        if (restartFailed && !List.of("diloco", "fedavg").contains(mode)) {
+            throw new IllegalArgumentException("--restart-failed needs --mode diloco or fedavg, got --mode " + mode);
         }
         if (!Files.isRegularFile(data)) {
             throw new java.nio.file.NoSuchFileException(data.toString());
@@ -149,12 +174,15 @@ final class TrainCommand implements Callable<Integer> {
         Compression compression = Compression.parse(compress);
         DistributedConfig dist = switch (mode) {
             case "ddp" -> DistributedConfig.ddp(compression);
-            case "fedavg" -> DistributedConfig.fedAvg(innerSteps, 0, 0f);
+            case "fedavg" -> DistributedConfig.fedAvg(innerSteps, clientsPerRound, 0f)
+                    .withPrivacy(secureAggregation, dpClip, dpNoise);
             default -> DistributedConfig.diloco(innerSteps, compression);
         };
         List<DistributedStats> stats;
+        FederatedProgress rounds;
         try (ProgressBar bar = progressBar()) {
-            stats = WorkerLauncher.run(config, dist, workers, listener(bar));
+            rounds = new FederatedProgress(listener(bar), bar);
+            stats = WorkerLauncher.run(config, dist, workers, rounds, restartFailed);
         }
         DistributedStats w0 = stats.get(0);
         double tokensPerSecond = stats.stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();
@@ -172,6 +200,14 @@ final class TrainCommand implements Callable<Integer> {
             n.put("mode", mode);
             n.put("compress", dist.compression().toString());
             n.put("parameters_hash", w0.parametersHash());
+            if (dist.privateRounds()) {
+                n.put("secure_aggregation", dist.secureAggregation());
+                n.put("rounds_aborted", rounds.aborted());
+                if (dpNoise > 0) {
+                    n.put("dp_epsilon", rounds.epsilon());
+                    n.put("dp_delta", 1e-5);
+                }
+            }
             n.put("gguf", out.resolve("model.gguf").toString());
             o.println(n);
         } else {

@@ -17,10 +17,6 @@ import io.flotilla.pipeline.PipelineExecutor;
 import io.flotilla.placement.PlacementObjective;
 import io.flotilla.sched.SchedulerConfig;
 import io.flotilla.server.ApiKeys;
-import io.flotilla.server.ExecutorServedModel;
-import io.flotilla.server.FlotillaServer;
-import io.flotilla.server.LocalServingConfig;
-import io.flotilla.server.ServerConfig;
 import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.TlsKeyStore;
@@ -82,11 +78,12 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "where node logs go (default: a temporary folder)")
     Path logDir;
 
-    @Option(names = "--tls", description = "TLS on data connections with a self-signed key made for this cluster (in --log-dir)")
+    @Option(names = "--tls", description = "TLS on data and membership connections with a self-signed key made "
+            + "for this cluster (in --log-dir)")
     boolean tls;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE",
-            description = "TLS on data connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
+            description = "TLS on data and membership connections with this PKCS#12 store (password: FLOTILLA_TLS_PASSWORD)")
     Path tlsKeyStore;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
@@ -101,6 +98,15 @@ final class UpCommand implements Callable<Integer> {
             description = "key file of the OpenAI API (as flotilla serve); without it the API is open")
     Path apiKeys;
 
+    @Option(names = "--prefix-caching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reuse the KV blocks of equal prompt prefixes on every stage (default: on;"
+                    + " --no-prefix-caching turns it off)")
+    boolean prefixCaching;
+
+    @Option(names = "--trace-exporter", paramLabel = "NAME",
+            description = "OpenTelemetry spans down to each stage's work: none or logging (default: ${DEFAULT-VALUE})")
+    String traceExporter = "none";
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", description = "with --prompt (default: ${DEFAULT-VALUE})")
     int maxTokens = 64;
 
@@ -110,11 +116,7 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--nodes must be >= 1, got " + nodes);
         }
         model = DefaultModel.orDefault(model);
-        PlacementObjective goal = switch (objective) {
-            case "latency" -> PlacementObjective.LATENCY;
-            case "throughput" -> PlacementObjective.THROUGHPUT;
-            default -> throw new IllegalArgumentException("--objective must be latency or throughput, got " + objective);
-        };
+        PlacementObjective goal = NodeCommand.objective(objective);
         int threads = threadsPerNode != null ? threadsPerNode
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / nodes);
         String name = cluster != null ? cluster : "flotilla-" + ProcessHandle.current().pid();
@@ -169,19 +171,13 @@ final class UpCommand implements Callable<Integer> {
 
     /** The OpenAI API of docs/serving.md over the pipeline, plus the status, until interrupted. */
     private void serve(Coordinator coordinator, String name, int threads, Path logs) throws Exception {
-        LocalServingConfig config = LocalServingConfig.defaults(1).withContextLength(ctx).withMaxNumSeqs(maxNumSeqs)
-                .withPrefixCaching(false); // stages keep each sequence's KV contiguous
         ApiKeys keys = apiKeys == null ? ApiKeys.open() : ApiKeys.load(apiKeys);
-        try (ExecutorServedModel served = ExecutorServedModel.start(model, config,
-                engine -> new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60)),
-                () -> coordinator.status().planVersion() > 0);
-             FlotillaServer server = new FlotillaServer(served, new ServerConfig("127.0.0.1", port, keys, 256, "none"))
-                     .withJsonGet(STATUS_PATH, () -> ClusterStatusJson.write(coordinator.status())).start()) {
-            announce(name, threads, server.port(), logs);
-            System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences)%n", served.name(),
-                    server.port(), ctx, maxNumSeqs);
-            Thread.currentThread().join();
-        }
+        ClusterApi.serve(coordinator, model, "127.0.0.1", port, ctx, maxNumSeqs, keys, prefixCaching, traceExporter,
+                (boundPort, served) -> {
+                    announce(name, threads, boundPort, logs);
+                    System.err.printf("serving %s on http://127.0.0.1:%d/v1 (context %d, %d sequences, prefix caching"
+                            + " %s)%n", served, boundPort, ctx, maxNumSeqs, prefixCaching ? "on" : "off");
+                });
     }
 
     private HttpServer statusServer(Coordinator coordinator) throws IOException {
@@ -211,9 +207,11 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         int[] promptIds = tokenizer.encode(prompt, true, false);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(120), Duration.ofSeconds(60));
-        EngineCore engine = new EngineCore(new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
-                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false)), executor);
+        EngineConfig config = new EngineConfig(SchedulerConfig.defaults(ctx, endIds),
+                new KvCacheConfig(4 * ((ctx + 15) / 16), 16, false));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, config, Duration.ofSeconds(120),
+                Duration.ofSeconds(60));
+        EngineCore engine = new EngineCore(config, executor);
         RequestOutputQueue queue = engine.addRequest(Request.of("up-0", promptIds, SamplingParams.greedy(maxTokens)));
         long start = System.nanoTime();
         List<Integer> tokens = new ArrayList<>();
@@ -230,8 +228,8 @@ final class UpCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + tokenizer.decode(tokens.stream().mapToInt(Integer::intValue).toArray()));
         System.err.printf("[%d prompt tokens, %d generated in %.2f s through %s; %d chunks replayed]%n",
-                promptIds.length, tokens.size(), seconds, String.join(" -> ", coordinator.status().stages()),
-                executor.replays());
+                promptIds.length, tokens.size(), seconds, String.join(" | ", coordinator.status().replicas().stream()
+                        .map(stages -> String.join(" -> ", stages)).toList()), executor.replays());
     }
 
     private static int freePort() throws IOException {

@@ -55,6 +55,32 @@ class TrainCommandTest {
     }
 
     @Test
+    void fedAvgWithSecureAggregationAndDpOnThreeWorkerProcessesReportsEpsilon() throws Exception {
+        Path data = tmp.resolve("data.txt");
+        Files.writeString(data, "the quick brown fox jumps over the lazy dog. ".repeat(200));
+        Path out = tmp.resolve("fedavg");
+        CliRun run = CliRun.of("train", "--data", data.toString(), "--layers", "1", "--dim", "32", "--heads", "2",
+                "--ctx", "16", "--batch", "4", "--steps", "8", "--warmup", "2", "--eval-every", "0",
+                "--workers", "3", "--mode", "fedavg", "--inner-steps", "4", "--clients-per-round", "2",
+                "--secure-aggregation", "--dp-clip", "1", "--dp-noise", "0.5", "--restart-failed", "--out", out.toString(),
+                "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(run.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(o.get("syncs").asInt()).isEqualTo(2);
+        assertThat(o.get("secure_aggregation").asBoolean()).isTrue();
+        assertThat(o.get("rounds_aborted").asInt()).isZero();
+        assertThat(o.get("dp_epsilon").asDouble()).isPositive().isFinite();
+        assertThat(o.get("workers_finished").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void privacyOptionsNeedFedAvg() {
+        CliRun run = CliRun.of("train", "--data", "README.md", "--workers", "2", "--mode", "ddp", "--dp-clip", "1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("need --mode fedavg, got --mode ddp");
+    }
+
+    @Test
     void severalWorkersNeedADistributedMode() {
         CliRun run = CliRun.of("train", "--data", "x.txt", "--workers", "4");
         assertThat(run.exitCode()).isEqualTo(1);

@@ -86,8 +86,14 @@ class UpCommandTest {
             assertThat(node.get("address").asText()).startsWith("127.0.0.1:");
             assertThat(node.get("layers").toString()).isEqualTo("[0,2]");
             assertThat(node.get("capacity").get("usable_memory_bytes").asLong()).isPositive();
+            assertThat(status.get("replicas").toString()).isEqualTo("[[\"node-0\"]]");
+            JsonNode link = status.get("links").get(0);
+            assertThat(link.get("from").asText() + " -> " + link.get("to").asText()).isEqualTo("coordinator -> node-0");
+            assertThat(link.get("rtt_seconds").asDouble()).isPositive();
+            assertThat(link.get("bytes_per_second").asDouble()).isPositive();
             CliRun text = CliRun.of("cluster", "status", "--url", url);
-            assertThat(text.out()).contains("node-0").contains("[0, 2)").contains("plan 1 (latency)");
+            assertThat(text.out()).contains("node-0").contains("[0, 2)").contains("plan 1 (latency)")
+                    .contains("link coordinator -> node-0: RTT");
         } finally {
             up.interrupt();
             up.join(20_000);

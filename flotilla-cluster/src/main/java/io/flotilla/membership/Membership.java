@@ -20,18 +20,23 @@ import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.dns.DNSResolver;
+import org.jgroups.protocols.dns.DNS_PING;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.NameCache;
+import org.jgroups.util.TLS;
+import org.jgroups.util.TLSClientAuth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's membership in the group, through JGroups: TCP transport, static initial hosts,
+ * This node's membership in the group, through JGroups: TCP transport, static initial hosts (or DNS),
  * joins and merges authenticated by {@link HmacAuthToken}, failure detection by FD_SOCK2 and
- * FD_ALL3. Views go to the listener; the first member of a view is the coordinator.
+ * FD_ALL3, and TLS on the transport when {@link MembershipConfig#tls} is set. Views go to the listener;
+ * the first member of a view is the coordinator.
  */
 public final class Membership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
@@ -39,6 +44,7 @@ public final class Membership implements AutoCloseable {
     private final MembershipConfig config;
     private final MembershipListener listener;
     private JChannel channel;
+    private DNSResolver dnsResolver;
     private volatile MembershipView view;
     private List<String> previous = List.of();
 
@@ -79,9 +85,11 @@ public final class Membership implements AutoCloseable {
         tcp.setBindAddress(InetAddress.getByName(config.bindHost()));
         tcp.setBindPort(config.bindPort());
         tcp.setPortRange(0);
-        TCPPING discovery = new TCPPING();
-        discovery.setInitialHosts(config.initialHosts());
-        discovery.setPortRange(0);
+        // TLS on the transport's sockets covers discovery, joins, views and messages; peers must
+        // present a trusted certificate too. (FD_SOCK2's liveness sockets carry no payload and stay plain.)
+        config.tls().ifPresent(context -> tcp.tls(new TLS().enabled(true).setSSLContext(context)
+                .setClientAuth(TLSClientAuth.NEED)));
+        Protocol discovery = config.dns().isPresent() ? dnsPing(config.dns().get()) : staticPing();
         AUTH auth = new AUTH();
         HmacAuthToken token = new HmacAuthToken(config.token(), config.clusterName(), java.time.Clock.systemUTC());
         token.setAuth(auth);
@@ -99,6 +107,26 @@ public final class Membership implements AutoCloseable {
         verify.setTimeout(500);
         return new Protocol[] {tcp, discovery, new MERGE3(), new FD_SOCK2(), heartbeats, verify,
             new NAKACK2(), new UNICAST3(), new STABLE(), auth, gms, new MFC(), new FRAG4()};
+    }
+
+    private Protocol staticPing() {
+        TCPPING ping = new TCPPING();
+        ping.setInitialHosts(config.initialHosts());
+        ping.setPortRange(0);
+        return ping;
+    }
+
+    private Protocol dnsPing(DnsDiscovery discovery) {
+        DNS_PING ping = new DNS_PING().dnsQuery(discovery.query()).dnsRecordType(discovery.recordType().name());
+        if (dnsResolver != null) {
+            ping.dnsResolver(dnsResolver);
+        }
+        return ping;
+    }
+
+    /** Tests answer DNS queries themselves (no traffic to a real DNS server); call before {@link #start}. */
+    void dnsResolver(DNSResolver resolver) {
+        this.dnsResolver = resolver;
     }
 
     private synchronized void onView(View next) {
@@ -142,7 +170,9 @@ public final class Membership implements AutoCloseable {
                     null);
         }
         for (Address address : view.getMembers()) {
-            if (member.equals(NameCache.get(address))) {
+            // a member whose name this node has not learnt yet (it joined through another member) is
+            // listed and reported under its address: send to that too
+            if (member.equals(NameCache.get(address)) || member.equals(address.toString())) {
                 try {
                     current.send(new BytesMessage(address, payload));
                     return;
@@ -170,12 +200,34 @@ public final class Membership implements AutoCloseable {
         return current != null && current.coordinator().equals(config.nodeId());
     }
 
-    /** Leaves the group (the others see a view without this node) and releases the ports. */
+    /**
+     * Leaves the group (the others see a view without this node) and releases the ports. JGroups'
+     * graceful leave can wait without end for a view change that never completes (seen when a
+     * refused joiner was pending on a TLS channel), so the leave gets {@link #CLOSE_TIMEOUT_MS} and
+     * is then abandoned with a warning: the others detect this node as failed instead.
+     */
     @Override
-    public synchronized void close() {
-        if (channel != null) {
-            channel.close();
+    public void close() {
+        JChannel leaving;
+        synchronized (this) {
+            leaving = channel;
             channel = null;
         }
+        if (leaving == null) {
+            return;
+        }
+        Thread closer = Thread.ofPlatform().daemon().name("membership-close-" + config.nodeId()).start(leaving::close);
+        try {
+            closer.join(CLOSE_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("node {}: leaving the group did not finish within {} ms; left without a goodbye",
+                    config.nodeId(), CLOSE_TIMEOUT_MS);
+        }
     }
+
+    /** How long {@link #close()} waits for JGroups' graceful leave. */
+    static final long CLOSE_TIMEOUT_MS = 5_000;
 }

@@ -1,5 +1,6 @@
 package io.flotilla.node;
 
+import io.flotilla.membership.DnsDiscovery;
 import io.flotilla.transport.ClusterToken;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeMain {
     private static final Set<String> FLAGS = Set.of("--id", "--cluster", "--token", "--host", "--port", "--data-port",
-            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore");
+            "--threads", "--memory", "--model", "--join", "--slowdown", "--tls-keystore", "--discovery",
+            "--shard-cache");
 
     private NodeMain() {
     }
@@ -51,8 +53,8 @@ public final class NodeMain {
             }
         }
         String token = values.getOrDefault("--token", System.getenv(NodeConfig.TOKEN_ENV));
-        if (token == null || !values.containsKey("--model") || !values.containsKey("--cluster")) {
-            throw new IllegalArgumentException("a node needs --cluster, --model and a token (--token or "
+        if (token == null || !values.containsKey("--cluster")) {
+            throw new IllegalArgumentException("a node needs --cluster and a token (--token or "
                     + NodeConfig.TOKEN_ENV + ")");
         }
         return new NodeConfig(values.getOrDefault("--id", "node-" + ProcessHandle.current().pid()),
@@ -61,8 +63,13 @@ public final class NodeMain {
                 Integer.parseInt(values.getOrDefault("--data-port", "0")),
                 NodeConfig.parseHosts(values.get("--join")),
                 Integer.parseInt(values.getOrDefault("--threads", "1")),
-                Long.parseLong(values.getOrDefault("--memory", "0")), Path.of(values.get("--model")),
-                Double.parseDouble(values.getOrDefault("--slowdown", "1")),
-                values.containsKey("--tls-keystore") ? Path.of(values.get("--tls-keystore")) : null);
+                Long.parseLong(values.getOrDefault("--memory", "0")), path(values.get("--model")),
+                Double.parseDouble(values.getOrDefault("--slowdown", "1")), path(values.get("--tls-keystore")),
+                values.containsKey("--discovery") ? DnsDiscovery.parse(values.get("--discovery")) : null,
+                path(values.get("--shard-cache")));
+    }
+
+    private static Path path(String value) {
+        return value == null ? null : Path.of(value);
     }
 }

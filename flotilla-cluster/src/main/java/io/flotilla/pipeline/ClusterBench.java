@@ -44,6 +44,7 @@ import java.util.function.Consumer;
  */
 public final class ClusterBench {
     private static final int[] SEQUENCES = {1, 8};
+    private static final int MAX_SEQUENCES = 8;
     private static final ClusterToken TOKEN = ClusterToken.random(new SecureRandom());
 
     private final ClusterBenchConfig config;
@@ -138,8 +139,8 @@ public final class ClusterBench {
                 processes.add(NodeLauncher.launch(node, List.of(), NodeMain.class.getName(), List.of(),
                         config.logs().resolve(cluster + "-" + node.nodeId() + ".log")));
             }
-            PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(300),
-                    Duration.ofSeconds(120));
+            PipelineExecutor executor = new PipelineExecutor(coordinator, engineConfig(MAX_SEQUENCES),
+                    Duration.ofSeconds(300), Duration.ofSeconds(120));
             generate(executor, 1, 4, coordinator.vocabSize()); // waits for the plan; warm-up
             ClusterStatus status = coordinator.status();
             List<String> stages = status.stages().stream().map(id -> id + layers(status, id)).toList();
@@ -167,10 +168,7 @@ public final class ClusterBench {
 
     /** Generated tokens per second of {@code sequences} random prompts decoded greedily together. */
     private double generate(Executor executor, int sequences, int genTokens, int vocab) {
-        int blocks = sequences * ((config.contextLength() + 15) / 16 + 1);
-        EngineCore engine = new EngineCore(new EngineConfig(new SchedulerConfig(Math.max(64, sequences),
-                sequences, config.contextLength(), Set.of(), false, 64), new KvCacheConfig(blocks, 16, false)),
-                executor);
+        EngineCore engine = new EngineCore(engineConfig(sequences), executor);
         SplittableRandom random = new SplittableRandom(sequences);
         int generation = generations++;
         for (int i = 0; i < sequences; i++) {
@@ -182,6 +180,13 @@ public final class ClusterBench {
             engine.step();
         }
         return (double) sequences * genTokens * 1e9 / (System.nanoTime() - start);
+    }
+
+    /** The engine of {@code sequences} together; the same KV blocks whatever their number (stages keep theirs). */
+    private EngineConfig engineConfig(int sequences) {
+        int blocks = MAX_SEQUENCES * ((config.contextLength() + 15) / 16 + 1);
+        return new EngineConfig(new SchedulerConfig(Math.max(64, sequences), sequences, config.contextLength(),
+                Set.of(), false, 64), new KvCacheConfig(blocks, 16, false));
     }
 
     private static int freePort() throws IOException {

@@ -7,6 +7,8 @@ import io.flotilla.membership.MembershipException;
 import io.flotilla.membership.MembershipListener;
 import io.flotilla.membership.MembershipView;
 import io.flotilla.node.DataLink;
+import io.flotilla.node.PeerLinks;
+import io.flotilla.node.ShardServer;
 import io.flotilla.node.TensorHashes;
 import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
@@ -53,8 +55,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
-    /** Loopback-like link until peers measure theirs: 0.1 ms round trip, 1 GB/s. */
-    private static final LinkStats DEFAULT_LINK = new LinkStats(1e-4, 1e9);
+
+    /** A measured link re-plans only when the new plan is at least this much cheaper than the current one. */
+    static final double LINK_REPLAN_GAIN = 0.10;
 
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
@@ -62,23 +65,26 @@ public final class Coordinator implements AutoCloseable {
     private final Map<String, Message.NodeReport> reports = new ConcurrentHashMap<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final Map<String, String> refused = new ConcurrentHashMap<>();
-    private final Map<String, LinkStats> links = new ConcurrentHashMap<>();
+    private final LinkTable links;
     private final Map<String, CompletableFuture<Message.StageReady>> pending = new ConcurrentHashMap<>();
     private final java.util.concurrent.BlockingQueue<PipelineResult> results =
             new java.util.concurrent.LinkedBlockingQueue<>();
     private GgufFile file;
     private TensorHashes hashes;
+    private ShardServer shards;
     private ModelSpec spec;
     private Transport transport;
     private Membership membership;
     private volatile ActivePipeline active;
-    private volatile List<ActivePipeline.Stage> lastStages = List.of();
+    private volatile List<List<ActivePipeline.Stage>> lastReplicas = List.of();
+    private PlacementPlan lastPlan; // on the control thread
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
     private long planCounter;
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
+        this.links = new LinkTable(config.nodeId());
     }
 
     /** One result of the last stage, tagged with the plan whose pipeline produced it. */
@@ -86,18 +92,30 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public void start() throws IOException, MembershipException {
+        start(config.joinAddress(), 0);
+    }
+
+    /**
+     * Takes over an existing group: joins it through {@code members} and numbers its plans after
+     * {@code afterPlanVersion} (the last plan a previous coordinator made), so that the nodes never
+     * mistake a new plan's links for an old one's.
+     */
+    public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
+        planCounter = afterPlanVersion;
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
+        shards = new ShardServer(file, hashes);
         spec = GgufModelSpec.of(file);
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
+        Optional<javax.net.ssl.SSLContext> tls = io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
-                new InetSocketAddress(config.host(), 0), io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token()),
+                new InetSocketAddress(config.host(), 0), tls,
                 WireProtocol.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(10)));
         transport.start();
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
-                config.host(), config.port(), config.joinAddress(), Duration.ofSeconds(1)), new Listener());
+                config.host(), config.port(), members, Duration.ofSeconds(1), tls), new Listener());
         membership.start();
     }
 
@@ -105,6 +123,7 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void viewChanged(MembershipView view) {
             alive.retainAll(view.members());
+            control.execute(() -> announceSource(view));
             for (String gone : view.left()) {
                 CompletableFuture<Message.StageReady> waiting = pending.get(gone);
                 if (waiting != null) {
@@ -122,6 +141,7 @@ public final class Coordinator implements AutoCloseable {
             try {
                 switch (DataLink.decode(payload)) {
                     case Message.NodeReport report -> control.execute(() -> onReport(report));
+                    case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
                     case Message.StageReady ready -> {
                         CompletableFuture<Message.StageReady> future = pending.get(ready.nodeId());
                         if (future != null) {
@@ -136,10 +156,33 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the members where to fetch tensors: a report of no threads names a member that serves no
+     * layers but answers SHARD_REQUESTs from its full copy (nodes without a local model use it).
+     */
+    private void announceSource(MembershipView view) {
+        InetSocketAddress data = transport.localAddress();
+        Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0);
+        for (String member : view.members()) {
+            if (!member.equals(config.nodeId())) {
+                try {
+                    membership.send(member, DataLink.encode(source));
+                } catch (MembershipException e) {
+                    LOG.warn("coordinator: could not tell {} where the shards are: {}", member, e.getMessage());
+                }
+            }
+        }
+    }
+
     private void onReport(Message.NodeReport report) {
+        if (report.threads() == 0) {
+            return; // another member's shard source announcement, not a node
+        }
         Message.NodeReport before = reports.put(report.nodeId(), report);
         alive.add(report.nodeId()); // a report is sent from a view that holds the node
-        if (!report.modelVersion().equals(hashes.modelVersion())) {
+        // an empty version: the node has no copy of its own and receives its tensors from peers
+        if (!report.modelVersion().isEmpty() && !report.modelVersion().equals(hashes.modelVersion())) {
             String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
                     + ", the cluster serves " + hashes.modelVersion();
             if (refused.put(report.nodeId(), reason) == null) {
@@ -153,11 +196,58 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Places the model over the live, accepted nodes and makes the new pipeline current. */
-    private void replan(String reason) {
-        List<Message.NodeReport> nodes = reports.values().stream()
+    /**
+     * Takes a node's measurement of its link to a peer; re-plans when the placement over the
+     * measured links differs from the current one and beats it, re-evaluated under the same
+     * measurements, by {@link #LINK_REPLAN_GAIN} (a re-plan replays every sequence; loopback
+     * measurements on a busy machine are noisy).
+     */
+    private void onLinkReport(Message.LinkReport report) {
+        if (!links.put(report)) {
+            LOG.warn("coordinator: ignored link report {}", report);
+            return;
+        }
+        LOG.info("coordinator: {} measured its link to {}: RTT {} µs, {} MB/s", report.fromNode(), report.toNode(),
+                Math.round(report.rttSeconds() * 1e6), Math.round(report.bytesPerSecond() / 1e6));
+        if (planCounter == 0 || active == null) {
+            return;
+        }
+        try {
+            List<Message.NodeReport> nodes = usableNodes();
+            PlacementPlan better = plan(nodes);
+            if (layout(better).equals(lastReplicas)) {
+                return;
+            }
+            PlacementPlan current = lastPlan == null ? null : PlacementPlanner.reevaluate(request(nodes), lastPlan);
+            if (current != null && better.cost() > current.cost() * (1 - LINK_REPLAN_GAIN)) {
+                LOG.debug("coordinator: keeping plan {}: {} s instead of {} s is not worth a re-plan", lastVersion,
+                        better.cost(), current.cost());
+                return;
+            }
+            replan("link " + report.fromNode() + " -> " + report.toNode() + " measured");
+        } catch (PlacementException e) {
+            LOG.debug("coordinator: no plan with the new link: {}", e.getMessage());
+        }
+    }
+
+    private List<Message.NodeReport> usableNodes() {
+        return reports.values().stream()
                 .filter(r -> alive.contains(r.nodeId()) && !refused.containsKey(r.nodeId()))
                 .sorted(java.util.Comparator.comparing(Message.NodeReport::nodeId)).toList();
+    }
+
+    private PlacementPlan plan(List<Message.NodeReport> nodes) throws PlacementException {
+        return PlacementPlanner.plan(request(nodes));
+    }
+
+    private PlacementRequest request(List<Message.NodeReport> nodes) {
+        return new PlacementRequest(spec, capacity(nodes), config.objective(),
+                (long) config.contextLength() * config.maxSequences());
+    }
+
+    /** Places the model over the live, accepted nodes and makes the new pipeline current. */
+    private void replan(String reason) {
+        List<Message.NodeReport> nodes = usableNodes();
         if (planCounter == 0 && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
             return;
@@ -168,19 +258,21 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("coordinator: {}", problem);
             return;
         }
-        List<ActivePipeline.Stage> stages;
+        List<List<ActivePipeline.Stage>> replicas;
+        PlacementPlan placed;
         try {
-            stages = layout(PlacementPlanner.plan(new PlacementRequest(spec, capacity(nodes), config.objective(),
-                    (long) config.contextLength() * config.maxSequences())));
+            placed = plan(nodes);
+            replicas = layout(placed);
         } catch (PlacementException e) {
             problem = e.getMessage();
             LOG.warn("coordinator: {}", problem);
             return;
         }
         long version = ++planCounter;
-        LOG.info("coordinator: plan {} ({}): {}", version, reason, stages);
+        LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
         try {
-            goLive(version, stages);
+            goLive(version, replicas);
+            lastPlan = placed;
         } catch (IOException | TimeoutException | StageRefusedException e) {
             LOG.warn("coordinator: plan {} failed: {}", version, e.getMessage());
             problem = "plan " + version + " failed: " + e.getMessage();
@@ -188,17 +280,29 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Assigns the ranges, waits for every node, opens the link to the first stage and makes the plan current. */
-    private void goLive(long version, List<ActivePipeline.Stage> stages)
+    /**
+     * Assigns the ranges, waits for every node, opens the link to each replica's first stage and
+     * makes the plan current.
+     */
+    private void goLive(long version, List<List<ActivePipeline.Stage>> replicas)
             throws IOException, TimeoutException, StageRefusedException {
-        assign(version, stages);
-        Connection first = transport.connect(stages.getFirst().dataAddress());
-        first.send(DataLink.announce(version, config.nodeId()));
-        lastStages = stages;
+        assign(version, replicas);
+        List<ActivePipeline.Replica> serving = new ArrayList<>();
+        try {
+            for (List<ActivePipeline.Stage> stages : replicas) {
+                Connection first = transport.connect(stages.getFirst().dataAddress());
+                serving.add(new ActivePipeline.Replica(stages, first));
+                first.send(DataLink.announce(version, config.nodeId()));
+            }
+        } catch (IOException e) {
+            serving.forEach(replica -> replica.first().close());
+            throw e;
+        }
+        lastReplicas = replicas;
         problem = null;
         synchronized (this) {
             lastVersion = version;
-            active = new ActivePipeline(version, stages, first);
+            active = new ActivePipeline(version, serving);
             notifyAll();
         }
     }
@@ -209,14 +313,23 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private void assign(long version, List<ActivePipeline.Stage> stages)
+    private void assign(long version, List<List<ActivePipeline.Stage>> replicas)
             throws IOException, TimeoutException, StageRefusedException {
         pending.clear();
         Map<String, CompletableFuture<Message.StageReady>> futures = new HashMap<>();
-        for (ActivePipeline.Stage stage : stages) {
+        List<ActivePipeline.Stage> all = replicas.stream().flatMap(List::stream).toList();
+        for (ActivePipeline.Stage stage : all) {
             futures.put(stage.nodeId(), new CompletableFuture<>());
         }
         pending.putAll(futures);
+        for (List<ActivePipeline.Stage> stages : replicas) {
+            sendAssignments(version, stages);
+        }
+        awaitReady(all, futures);
+    }
+
+    /** Tells each stage of one pipeline its range, where its output goes and the hashes of its tensors. */
+    private void sendAssignments(long version, List<ActivePipeline.Stage> stages) throws IOException {
         InetSocketAddress self = transport.localAddress();
         for (int i = 0; i < stages.size(); i++) {
             ActivePipeline.Stage stage = stages.get(i);
@@ -231,6 +344,10 @@ public final class Coordinator implements AutoCloseable {
                 throw new IOException(e.getMessage(), e);
             }
         }
+    }
+
+    private void awaitReady(List<ActivePipeline.Stage> stages, Map<String, CompletableFuture<Message.StageReady>> futures)
+            throws IOException, TimeoutException, StageRefusedException {
         long deadline = System.nanoTime() + config.stageTimeout().toNanos();
         for (ActivePipeline.Stage stage : stages) {
             Message.StageReady ready;
@@ -252,30 +369,29 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Measures RTT and bandwidth from here to the node's data endpoint over a real data connection
-     * ({@link LinkProbe}); without an answer the planner keeps assuming {@link #DEFAULT_LINK}.
+     * ({@link LinkProbe}); without an answer the planner keeps assuming {@link LinkTable#DEFAULT_LINK}.
      */
     private void probe(Message.NodeReport report) {
         try (Connection connection = transport.connect(new InetSocketAddress(report.dataHost(), report.dataPort()))) {
-            LinkStats stats = LinkProbe.measure(connection, 5, 16, 64 << 10);
+            LinkStats stats = LinkProbe.measure(connection, PeerLinks.PINGS, PeerLinks.CHUNKS, PeerLinks.CHUNK_BYTES);
             connection.send(new Message.Close("probe done"));
-            links.put(report.nodeId(), stats);
+            links.putCoordinatorLink(report.nodeId(), stats);
             LOG.info("coordinator: link to {}: RTT {} µs, {} MB/s", report.nodeId(),
                     Math.round(stats.rttSeconds() * 1e6), Math.round(stats.bytesPerSecond() / 1e6));
         } catch (IOException e) {
-            links.remove(report.nodeId());
+            links.removeCoordinatorLink(report.nodeId());
             LOG.warn("coordinator: could not probe the link to {}: {}", report.nodeId(), e.getMessage());
         }
     }
 
-    /**
-     * The link between two nodes, estimated from the probes of this coordinator's links to each
-     * (a star, not every pair): the mean of their RTTs and the lower of their bandwidths.
-     */
+    /** The link the planner assumes from node {@code a} to node {@code b}: measured by them, else estimated. */
     LinkStats estimatedLink(String a, String b) {
-        LinkStats la = links.getOrDefault(a, DEFAULT_LINK);
-        LinkStats lb = links.getOrDefault(b, DEFAULT_LINK);
-        return new LinkStats((la.rttSeconds() + lb.rttSeconds()) / 2,
-                Math.min(la.bytesPerSecond(), lb.bytesPerSecond()));
+        return links.link(a, b);
+    }
+
+    /** The link node {@code a} measured to node {@code b} (or b to a), or null before either probed. */
+    LinkStats measuredLink(String a, String b) {
+        return links.measured(a, b);
     }
 
     private ClusterCapacity capacity(List<Message.NodeReport> nodes) {
@@ -294,29 +410,36 @@ public final class Coordinator implements AutoCloseable {
             for (Message.NodeReport b : nodes) {
                 if (!a.nodeId().equals(b.nodeId())) {
                     pairs.computeIfAbsent(a.nodeId(), k -> new HashMap<>()).put(b.nodeId(),
-                            estimatedLink(a.nodeId(), b.nodeId()));
+                            links.link(a.nodeId(), b.nodeId()));
                 }
             }
         }
-        return new ClusterCapacity(capacities, pairs, DEFAULT_LINK);
+        return new ClusterCapacity(capacities, pairs, LinkTable.DEFAULT_LINK);
     }
 
-    /** The first replica's stages that hold layers (an embedding-only or output-only stage joins its neighbour). */
-    private List<ActivePipeline.Stage> layout(PlacementPlan plan) {
-        List<ActivePipeline.Stage> stages = new ArrayList<>();
-        for (PlacementPlan.Stage stage : plan.replicas().getFirst().stages()) {
-            if (stage.firstLayer() < stage.lastLayer()) {
-                Message.NodeReport r = reports.get(stage.nodeId());
-                stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
-                        new InetSocketAddress(r.dataHost(), r.dataPort())));
+    /**
+     * Each replica's stages that hold layers (an embedding-only or output-only stage joins its
+     * neighbour), replicas in the plan's order.
+     */
+    private List<List<ActivePipeline.Stage>> layout(PlacementPlan plan) {
+        List<List<ActivePipeline.Stage>> replicas = new ArrayList<>();
+        for (PlacementPlan.Pipeline pipeline : plan.replicas()) {
+            List<ActivePipeline.Stage> stages = new ArrayList<>();
+            for (PlacementPlan.Stage stage : pipeline.stages()) {
+                if (stage.firstLayer() < stage.lastLayer()) {
+                    Message.NodeReport r = reports.get(stage.nodeId());
+                    stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
+                            new InetSocketAddress(r.dataHost(), r.dataPort())));
+                }
             }
+            replicas.add(List.copyOf(stages));
         }
-        return stages;
+        return List.copyOf(replicas);
     }
 
     private synchronized void closeActive() {
         if (active != null) {
-            active.first().close();
+            active.replicas().forEach(replica -> replica.first().close());
             active = null;
         }
     }
@@ -324,7 +447,12 @@ public final class Coordinator implements AutoCloseable {
     private void readResults(Connection connection) {
         long version = -1;
         try (connection) {
-            version = DataLink.version(connection.receive());
+            Message first = connection.receive();
+            if (first instanceof Message.ShardRequest request) { // a node without the model wants tensors
+                shards.serve(connection, request);
+                return;
+            }
+            version = DataLink.version(first);
             while (true) {
                 results.add(new PipelineResult(version, connection.receive()));
             }
@@ -398,18 +526,20 @@ public final class Coordinator implements AutoCloseable {
 
     public ClusterStatus status() {
         Map<String, ActivePipeline.Stage> byNode = new HashMap<>();
-        lastStages.forEach(stage -> byNode.put(stage.nodeId(), stage));
+        lastReplicas.forEach(stages -> stages.forEach(stage -> byNode.put(stage.nodeId(), stage)));
         List<ClusterStatus.Node> nodes = new ArrayList<>();
         for (Message.NodeReport r : new TreeMap<>(reports).values()) {
             ActivePipeline.Stage stage = byNode.get(r.nodeId());
             nodes.add(new ClusterStatus.Node(r.nodeId(), r.pid(), r.dataHost() + ":" + r.dataPort(),
                     alive.contains(r.nodeId()), stage == null ? List.of() : List.of(stage.firstLayer(),
                     stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
-                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId())));
+                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId()),
+                    r.apiPort() > 0 ? "http://" + r.dataHost() + ":" + r.apiPort() : null));
         }
-        return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(),
-                hashes.modelVersion(), nodes, lastStages.stream().map(ActivePipeline.Stage::nodeId).toList(),
-                problem);
+        List<List<String>> replicas = lastReplicas.stream()
+                .map(stages -> stages.stream().map(ActivePipeline.Stage::nodeId).toList()).toList();
+        return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(), hashes.modelVersion(), nodes,
+                replicas.isEmpty() ? List.of() : replicas.getFirst(), problem, replicas, links.status(reports.keySet()));
     }
 
     @Override

@@ -36,6 +36,45 @@ public final class PlacementPlanner {
         return plan;
     }
 
+    /**
+     * {@code plan}'s stages, unchanged, under the request's (newer) measurements: what keeping the
+     * current placement would cost now. Null when one of its nodes is gone or a stage no longer fits.
+     */
+    public static PlacementPlan reevaluate(PlacementRequest request, PlacementPlan plan) {
+        List<NodeCapacity> nodes = request.cluster().nodes();
+        PlacementCostModel cost = new PlacementCostModel(request, nodes);
+        List<PlacementPlan.Pipeline> pipelines = new ArrayList<>();
+        for (PlacementPlan.Pipeline pipeline : plan.replicas()) {
+            int[] order = new int[pipeline.stages().size()];
+            int[] ends = new int[order.length];
+            for (int s = 0; s < order.length; s++) {
+                PlacementPlan.Stage stage = pipeline.stages().get(s);
+                order[s] = indexOf(nodes, stage.nodeId());
+                ends[s] = stage.projects() ? cost.blocks() : stage.lastLayer() + 1;
+                if (order[s] < 0) {
+                    return null;
+                }
+            }
+            PlacementPlan.Pipeline now = ends[order.length - 1] == cost.blocks() ? cost.evaluate(order, ends) : null;
+            if (now == null) {
+                return null;
+            }
+            pipelines.add(now);
+        }
+        double slowest = pipelines.stream().mapToDouble(PlacementPlan.Pipeline::secondsPerToken).max().orElseThrow();
+        double sumRate = pipelines.stream().mapToDouble(PlacementPlan.Pipeline::tokensPerSecond).sum();
+        return new PlacementPlan(plan.objective(), pipelines, slowest, sumRate);
+    }
+
+    private static int indexOf(List<NodeCapacity> nodes, String id) {
+        for (int k = 0; k < nodes.size(); k++) {
+            if (nodes.get(k).nodeId().equals(id)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
     private static List<NodeCapacity> candidates(List<NodeCapacity> all) {
         List<NodeCapacity> sorted = new ArrayList<>(all);
         if (sorted.size() > MAX_NODES) {

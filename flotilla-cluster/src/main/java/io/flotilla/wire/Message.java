@@ -1,5 +1,6 @@
 package io.flotilla.wire;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -51,16 +52,28 @@ public sealed interface Message {
 
     /**
      * Hidden states between pipeline stages: {@code tokens × width} values, row-major, with the
-     * sequence and position of each token row.
+     * sequence and position of each token row, where their K/V go ({@link KvPaging}), the trace
+     * context of the batch (a W3C {@code traceparent}, empty when it is not traced) and the spans of
+     * the stages it went through so far (only when traced).
      */
     record Activation(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int width,
-                      FloatFormat format, float[] values) implements Message {
+                      FloatFormat format, float[] values, KvPaging paging, String traceParent, List<StageSpan> spans)
+            implements Message {
         public Activation {
             Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(paging, "paging");
+            Objects.requireNonNull(traceParent, "traceParent");
+            spans = List.copyOf(spans);
             if (sequenceIds.length != positions.length || (long) positions.length * width != values.length) {
                 throw new IllegalArgumentException("activation of " + sequenceIds.length + " sequence ids, "
                         + positions.length + " positions, width " + width + " has " + values.length + " values");
             }
+        }
+
+        /** Hidden states that carry no K/V layout and no trace (hop measurements). */
+        public Activation(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int width,
+                          FloatFormat format, float[] values) {
+            this(requestId, microBatchId, sequenceIds, positions, width, format, values, KvPaging.NONE, "", List.of());
         }
 
         public int tokens() {
@@ -72,15 +85,25 @@ public sealed interface Message {
         }
     }
 
-    /** Output of the last stage: one row of {@code vocabSize} logits per sequence. */
+    /**
+     * Output of the last stage: one row of {@code vocabSize} logits per sequence that asked for
+     * them, and the spans of every stage when the batch was traced.
+     */
     record Logits(long requestId, int microBatchId, int[] sequenceIds, int vocabSize, FloatFormat format,
-                  float[] values) implements Message {
+                  float[] values, List<StageSpan> spans) implements Message {
         public Logits {
             Objects.requireNonNull(format, "format");
+            spans = List.copyOf(spans);
             if ((long) sequenceIds.length * vocabSize != values.length) {
                 throw new IllegalArgumentException("logits of " + sequenceIds.length + " rows × " + vocabSize
                         + " have " + values.length + " values");
             }
+        }
+
+        /** Logits without stage spans. */
+        public Logits(long requestId, int microBatchId, int[] sequenceIds, int vocabSize, FloatFormat format,
+                      float[] values) {
+            this(requestId, microBatchId, sequenceIds, vocabSize, format, values, List.of());
         }
 
         public MessageType type() {
@@ -170,10 +193,15 @@ public sealed interface Message {
         }
     }
 
-    /** Tokens for the first stage to embed: one row per token with its sequence and position. */
-    record TokenBatch(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int[] tokens)
-            implements Message {
+    /**
+     * Tokens for the first stage to embed: one row per token with its sequence and position, where
+     * their K/V go on every stage, and the trace context ({@code traceparent}, empty = not traced).
+     */
+    record TokenBatch(long requestId, int microBatchId, int[] sequenceIds, int[] positions, int[] tokens,
+                      KvPaging paging, String traceParent) implements Message {
         public TokenBatch {
+            Objects.requireNonNull(paging, "paging");
+            Objects.requireNonNull(traceParent, "traceParent");
             if (sequenceIds.length != positions.length || positions.length != tokens.length) {
                 throw new IllegalArgumentException("token batch of " + sequenceIds.length + " sequence ids, "
                         + positions.length + " positions, " + tokens.length + " tokens");
@@ -185,7 +213,10 @@ public sealed interface Message {
         }
     }
 
-    /** Drop the per-sequence state (KV) of these sequences; travels down the pipeline in order. */
+    /**
+     * Drop the per-sequence state of these sequences; travels down the pipeline in order. Stages
+     * with a paged store (version 3) keep no per-sequence state and pass it on.
+     */
     record Release(long requestId, int[] sequenceIds) implements Message {
         public MessageType type() {
             return MessageType.RELEASE;
@@ -193,11 +224,14 @@ public sealed interface Message {
     }
 
     /**
-     * What a node tells the coordinator about itself: where its data endpoint listens, which model
-     * version its local file holds, and what it measured.
+     * What a node tells the other members about itself: where its data endpoint listens, which model
+     * version its local file holds (empty: none, it receives its tensors from peers), what it measured,
+     * and the port of the API it serves once it becomes coordinator (0: it never coordinates). A report
+     * of no threads comes from a coordinator: it serves no layers but answers SHARD_REQUESTs.
      */
     record NodeReport(String nodeId, long pid, String dataHost, int dataPort, String modelVersion, int threads,
-                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond) implements Message {
+                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond, int apiPort)
+            implements Message {
         public NodeReport {
             Objects.requireNonNull(nodeId, "nodeId");
             Objects.requireNonNull(dataHost, "dataHost");
@@ -231,6 +265,21 @@ public sealed interface Message {
     }
 
     /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
+    /**
+     * What node {@code fromNode} measured on its data connection to {@code toNode}: round-trip time
+     * and bandwidth (one direction), for the coordinator's placement.
+     */
+    record LinkReport(String fromNode, String toNode, double rttSeconds, double bytesPerSecond) implements Message {
+        public LinkReport {
+            Objects.requireNonNull(fromNode, "fromNode");
+            Objects.requireNonNull(toNode, "toNode");
+        }
+
+        public MessageType type() {
+            return MessageType.LINK_REPORT;
+        }
+    }
+
     record StageReady(long planVersion, String nodeId, boolean ok, String reason) implements Message {
         public StageReady {
             Objects.requireNonNull(nodeId, "nodeId");

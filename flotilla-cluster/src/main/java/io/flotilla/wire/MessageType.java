@@ -19,7 +19,8 @@ public enum MessageType {
     RELEASE(14),
     NODE_REPORT(15),
     STAGE_ASSIGNMENT(16),
-    STAGE_READY(17);
+    STAGE_READY(17),
+    LINK_REPORT(18);
 
     private static final MessageType[] BY_ID = new MessageType[256];
 

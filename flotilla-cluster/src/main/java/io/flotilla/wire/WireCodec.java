@@ -8,6 +8,7 @@ import io.flotilla.wire.Message.Error;
 import io.flotilla.wire.Message.Hello;
 import io.flotilla.wire.Message.KvReplay;
 import io.flotilla.wire.Message.Logits;
+import io.flotilla.wire.Message.LinkReport;
 import io.flotilla.wire.Message.NodeReport;
 import io.flotilla.wire.Message.Release;
 import io.flotilla.wire.Message.StageAssignment;
@@ -31,10 +32,11 @@ public final class WireCodec {
             case Hello m -> out.i32(WireProtocol.MAGIC).u16(m.protocolVersion()).string(m.nodeId()).string(m.clusterName());
             case Challenge m -> out.raw(m.nonce());
             case ChallengeResponse m -> out.raw(m.mac());
-            case Activation m -> out.i64(m.requestId()).i32(m.microBatchId()).i32(m.width()).u8(m.format().id())
-                    .ints(m.sequenceIds()).ints(m.positions()).floats(m.values(), m.format());
-            case Logits m -> out.i64(m.requestId()).i32(m.microBatchId()).i32(m.vocabSize()).u8(m.format().id())
-                    .ints(m.sequenceIds()).floats(m.values(), m.format());
+            case Activation m -> spans(paging(out.i64(m.requestId()).i32(m.microBatchId()).i32(m.width())
+                    .u8(m.format().id()).ints(m.sequenceIds()).ints(m.positions()).floats(m.values(), m.format()),
+                    m.paging()).string(m.traceParent()), m.spans());
+            case Logits m -> spans(out.i64(m.requestId()).i32(m.microBatchId()).i32(m.vocabSize()).u8(m.format().id())
+                    .ints(m.sequenceIds()).floats(m.values(), m.format()), m.spans());
             case Tokens m -> out.i64(m.requestId()).i32(m.microBatchId()).ints(m.sequenceIds()).ints(m.tokens());
             case KvReplay m -> out.i64(m.requestId()).i32(m.sequenceId()).i32(m.firstPosition()).ints(m.tokens());
             case ShardRequest m -> out.i64(m.requestId()).string(m.modelHash()).string(m.tensorName())
@@ -45,18 +47,65 @@ public final class WireCodec {
             case Pong m -> out.i64(m.nonce()).i64(m.sentNanos());
             case Error m -> out.i64(m.requestId()).u16(m.code().id() & 0xFFFF).string(m.message());
             case Close m -> out.string(m.reason());
-            case TokenBatch m -> out.i64(m.requestId()).i32(m.microBatchId()).ints(m.sequenceIds()).ints(m.positions())
-                    .ints(m.tokens());
+            case TokenBatch m -> paging(out.i64(m.requestId()).i32(m.microBatchId()).ints(m.sequenceIds())
+                    .ints(m.positions()).ints(m.tokens()), m.paging()).string(m.traceParent());
             case Release m -> out.i64(m.requestId()).ints(m.sequenceIds());
             case NodeReport m -> out.string(m.nodeId()).i64(m.pid()).string(m.dataHost()).i32(m.dataPort())
                     .string(m.modelVersion()).i32(m.threads()).i64(m.usableMemoryBytes())
-                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond());
+                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond()).i32(m.apiPort());
             case StageAssignment m -> out.i64(m.planVersion()).i32(m.firstLayer()).i32(m.lastLayer()).i32(m.contextLength())
                     .string(m.nextHost()).i32(m.nextPort()).string(m.modelVersion()).strings(m.tensorNames())
                     .strings(m.tensorHashes());
             case StageReady m -> out.i64(m.planVersion()).string(m.nodeId()).bool(m.ok()).string(m.reason());
+            case LinkReport m -> out.string(m.fromNode()).string(m.toNode()).f64(m.rttSeconds()).f64(m.bytesPerSecond());
         }
         return new Frame(message.type(), out.toArray());
+    }
+
+    // KvPaging: i32 numBlocks, i32 blockSize, i32 maxTokens, i32 chunks, per chunk u8 logits + ints table
+    private static WireWriter paging(WireWriter out, KvPaging p) {
+        out.i32(p.numBlocks()).i32(p.blockSize()).i32(p.maxTokens()).i32(p.chunks());
+        for (int i = 0; i < p.chunks(); i++) {
+            out.bool(p.logits()[i]).ints(p.blockTables()[i]);
+        }
+        return out;
+    }
+
+    // spans: i32 count, per span string node, i32 first layer, i32 last layer, i32 tokens, i64 start, i64 end
+    private static WireWriter spans(WireWriter out, java.util.List<StageSpan> spans) {
+        out.i32(spans.size());
+        for (StageSpan s : spans) {
+            out.string(s.nodeId()).i32(s.firstLayer()).i32(s.lastLayer()).i32(s.tokens()).i64(s.startEpochNanos())
+                    .i64(s.endEpochNanos());
+        }
+        return out;
+    }
+
+    private static KvPaging paging(WireReader in) throws WireFormatException {
+        int blocks = in.i32();
+        int blockSize = in.i32();
+        int maxTokens = in.i32();
+        int chunks = in.count(5, "chunk");
+        if (blocks < 0 || blockSize < 0 || maxTokens < 0) {
+            throw in.error("non-negative paging geometry, got " + blocks + " blocks x " + blockSize + ", "
+                    + maxTokens + " tokens");
+        }
+        int[][] tables = new int[chunks][];
+        boolean[] logits = new boolean[chunks];
+        for (int i = 0; i < chunks; i++) {
+            logits[i] = in.bool();
+            tables[i] = in.ints();
+        }
+        return new KvPaging(blocks, blockSize, maxTokens, tables, logits);
+    }
+
+    private static java.util.List<StageSpan> spans(WireReader in) throws WireFormatException {
+        int count = in.count(30, "stage span");
+        java.util.List<StageSpan> spans = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            spans.add(new StageSpan(in.string(), in.i32(), in.i32(), in.i32(), in.i64(), in.i64()));
+        }
+        return spans;
     }
 
     private static int estimate(Message message) {
@@ -92,9 +141,10 @@ public final class WireCodec {
             case TOKEN_BATCH -> tokenBatch(in);
             case RELEASE -> new Release(in.i64(), in.ints());
             case NODE_REPORT -> new NodeReport(in.string(), in.i64(), in.string(), in.i32(), in.string(), in.i32(),
-                    in.i64(), in.f64(), in.f64());
+                    in.i64(), in.f64(), in.f64(), in.i32());
             case STAGE_ASSIGNMENT -> stageAssignment(in);
             case STAGE_READY -> new StageReady(in.i64(), in.string(), in.bool(), in.string());
+            case LINK_REPORT -> new LinkReport(in.string(), in.string(), in.f64(), in.f64());
         };
         in.end();
         return message;
@@ -121,7 +171,8 @@ public final class WireCodec {
                     + sequences.length + " sequence ids, " + positions.length + " positions");
         }
         float[] values = in.floats((long) positions.length * width, format);
-        return new Activation(requestId, microBatch, sequences, positions, width, format, values);
+        return new Activation(requestId, microBatch, sequences, positions, width, format, values, paging(in),
+                in.string(), spans(in));
     }
 
     private static Logits logits(WireReader in) throws WireFormatException {
@@ -134,7 +185,7 @@ public final class WireCodec {
             throw in.error("vocabulary size >= 0, got " + vocab);
         }
         float[] values = in.floats((long) sequences.length * vocab, format);
-        return new Logits(requestId, microBatch, sequences, vocab, format, values);
+        return new Logits(requestId, microBatch, sequences, vocab, format, values, spans(in));
     }
 
     private static TokenBatch tokenBatch(WireReader in) throws WireFormatException {
@@ -147,7 +198,7 @@ public final class WireCodec {
             throw in.error("as many positions and tokens as sequence ids, got " + sequences.length + ", "
                     + positions.length + ", " + tokens.length);
         }
-        return new TokenBatch(requestId, microBatch, sequences, positions, tokens);
+        return new TokenBatch(requestId, microBatch, sequences, positions, tokens, paging(in), in.string());
     }
 
     private static StageAssignment stageAssignment(WireReader in) throws WireFormatException {

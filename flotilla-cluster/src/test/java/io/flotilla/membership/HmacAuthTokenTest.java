@@ -59,4 +59,17 @@ class HmacAuthTokenTest {
         assertThat(verifier.authenticate(sent(TOKEN, stale), from(joiner))).isFalse();
         assertThat(verifier.authenticate(new HmacAuthToken(), from(joiner))).as("empty token").isFalse();
     }
+
+    @Test
+    void acceptsItsOwnRequestLoopedBackInMemoryButNotAnUnprovedCopyFromElsewhere() {
+        HmacAuthToken own = new HmacAuthToken(TOKEN, CLUSTER, Clock.systemUTC());
+        AUTH auth = new AUTH();
+        auth.setAddress(joiner);
+        own.setAuth(auth);
+        assertThat(own.authenticate(own, from(joiner))).as("merge leader asking itself").isTrue();
+        assertThat(own.authenticate(own, from(UUID.randomUUID()))).as("another sender").isFalse();
+        HmacAuthToken stranger = new HmacAuthToken(TOKEN, CLUSTER, Clock.systemUTC());
+        stranger.setAuth(auth);
+        assertThat(own.authenticate(stranger, from(joiner))).as("another token object, no proof").isFalse();
+    }
 }

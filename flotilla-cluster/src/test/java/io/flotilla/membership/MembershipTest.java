@@ -26,7 +26,8 @@ class MembershipTest {
         started.reversed().forEach(Membership::close);
     }
 
-    private static int[] freePorts(int count) throws IOException {
+    /** Ports free a moment ago on 127.0.0.1 (for members that must know each other's port up front). */
+    static int[] freePorts(int count) throws IOException {
         int[] ports = new int[count];
         List<ServerSocket> sockets = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -39,6 +39,8 @@ final class ClusterFixture implements AutoCloseable {
     Coordinator coordinator;
     /** TLS key store of every member's data connections, or null for plain TCP; set before starting. */
     Path tls;
+    /** What the coordinator's planner optimizes; set before starting. */
+    PlacementObjective objective = PlacementObjective.LATENCY;
 
     /** Node logs go to {@code logs}, or to the folder named by the system property {@code flotilla.test.logs}. */
     ClusterFixture(Path model, Path logs) {
@@ -55,15 +57,19 @@ final class ClusterFixture implements AutoCloseable {
 
     Coordinator startCoordinator(int expectedNodes) throws Exception {
         coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN, "127.0.0.1", freePort(),
-                model, PlacementObjective.LATENCY, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
+                model, objective, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
         coordinator.start();
         return coordinator;
     }
 
-    /** Starts a node process with this model (or {@code modelFile}) and token, joining the coordinator. */
+    /**
+     * Starts a node process with this model (or {@code modelFile}; null: none, it receives its tensors
+     * from peers into {@code logs/shards}) and token, joining the coordinator.
+     */
     Process startNode(String id, long memoryLimit, Path modelFile, ClusterToken token) throws IOException {
         NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", freePort(), 0,
-                coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls);
+                coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls)
+                .withShardCache(logs.resolve("shards"));
         Process process = NodeLauncher.launch(config, List.of(), NodeMain.class.getName(),
                 List.of(), logs.resolve(id + ".log"));
         processes.put(id, process);

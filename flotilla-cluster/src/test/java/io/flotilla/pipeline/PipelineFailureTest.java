@@ -53,7 +53,7 @@ class PipelineFailureTest {
         for (int i = 0; i < 3; i++) {
             cluster.startNode("node-" + i, limit);
         }
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(20));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(20));
         long[] detectedMillis = {-1};
         String[] victim = {null};
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS, step -> {

@@ -32,7 +32,7 @@ class PipelineJoinTest {
         Coordinator coordinator = cluster.startCoordinator(1);
         long limit = PipelineTest.limitFor(model, 1);
         cluster.startNode("node-0", limit);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(20));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(20));
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS, step -> {
             if (step == 3) {
                 try {

@@ -87,13 +87,20 @@ class PipelineTest {
         for (int i = 0; i < nodes; i++) {
             cluster.startNode("node-" + i, limit);
         }
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
         List<List<Integer>> got = ClusterFixture.generate(executor, PROMPTS, TOKENS, step -> { });
         assertThat(coordinator.status().stages()).as("stages of the plan").hasSize(nodes);
-        if (nodes > 1) { // the planner saw measured links, not the assumed 0.1 ms and 1 GB/s
+        if (nodes > 1) { // the nodes probed each other; the planner takes their link, not the assumed one
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    coordinator.measuredLink("node-0", "node-1") != null);
             io.flotilla.placement.LinkStats link = coordinator.estimatedLink("node-0", "node-1");
+            assertThat(link).isEqualTo(coordinator.measuredLink("node-0", "node-1"));
             assertThat(link.rttSeconds()).isPositive().isLessThan(0.1).isNotEqualTo(1e-4);
             assertThat(link.bytesPerSecond()).isPositive().isNotEqualTo(1e9);
+            assertThat(coordinator.status().links()).extracting(ClusterStatus.Link::from, ClusterStatus.Link::to)
+                    .contains(org.assertj.core.groups.Tuple.tuple("coordinator", "node-0"),
+                            org.assertj.core.groups.Tuple.tuple("node-0", "node-1"),
+                            org.assertj.core.groups.Tuple.tuple("node-1", "node-0"));
         }
         return got;
     }

@@ -35,7 +35,7 @@ class PipelineTlsTest {
         long limit = PipelineTest.limitFor(model, 2);
         cluster.startNode("node-0", limit);
         cluster.startNode("node-1", limit);
-        PipelineExecutor executor = new PipelineExecutor(coordinator, Duration.ofSeconds(60), Duration.ofSeconds(30));
+        PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
         List<List<Integer>> got = ClusterFixture.generate(executor, PipelineTest.PROMPTS, PipelineTest.TOKENS,
                 step -> { });
         assertThat(coordinator.status().stages()).hasSize(2);

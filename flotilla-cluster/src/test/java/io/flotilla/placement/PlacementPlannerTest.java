@@ -123,6 +123,44 @@ class PlacementPlannerTest {
     }
 
     @Test
+    void reevaluatingAPlanUnderItsOwnRequestGivesItsCost() throws PlacementException {
+        Random random = new Random(7);
+        for (int round = 0; round < 40; round++) {
+            int nodes = 1 + random.nextInt(6);
+            ModelSpec model = RandomClusters.model(random, 3 + random.nextInt(6));
+            PlacementObjective objective = round % 2 == 0 ? PlacementObjective.LATENCY : PlacementObjective.THROUGHPUT;
+            PlacementRequest request = new PlacementRequest(model, RandomClusters.cluster(random, nodes, model,
+                    KV_TOKENS), objective, KV_TOKENS);
+            PlacementPlan plan;
+            try {
+                plan = PlacementPlanner.plan(request);
+            } catch (PlacementException e) {
+                continue;
+            }
+            PlacementPlan again = PlacementPlanner.reevaluate(request, plan);
+            assertThat(again).isNotNull();
+            assertThat(again.cost()).isCloseTo(plan.cost(), org.assertj.core.data.Percentage.withPercentage(1e-6));
+        }
+    }
+
+    @Test
+    void reevaluatingAfterALinkSlowedDownCostsMoreAndWithoutANodeIsImpossible() throws PlacementException {
+        List<NodeCapacity> nodes = List.of(node("a", 1024, 20, 100), node("b", 1024, 20, 100));
+        ModelSpec model = uniformModel(16, 100);
+        PlacementRequest fast = new PlacementRequest(model, ClusterCapacity.uniform(nodes, new LinkStats(1e-4, 1e9)),
+                PlacementObjective.LATENCY, 0);
+        PlacementPlan plan = PlacementPlanner.plan(fast);
+        assertThat(plan.replicas().getFirst().stages()).hasSize(2);
+
+        PlacementRequest slow = new PlacementRequest(model, ClusterCapacity.uniform(nodes, new LinkStats(0.05, 1e6)),
+                PlacementObjective.LATENCY, 0);
+        assertThat(PlacementPlanner.reevaluate(slow, plan).cost()).isGreaterThan(plan.cost() + 0.02);
+        PlacementRequest withoutB = new PlacementRequest(model, ClusterCapacity.uniform(nodes.subList(0, 1),
+                new LinkStats(1e-4, 1e9)), PlacementObjective.LATENCY, 0);
+        assertThat(PlacementPlanner.reevaluate(withoutB, plan)).isNull();
+    }
+
+    @Test
     void latencyDropsASlowNodeThatIsNotNeeded() throws PlacementException {
         ClusterCapacity cluster = ClusterCapacity.uniform(List.of(node("fast", 4096, 50, 200),
                 node("slow", 4096, 5, 20)), new LinkStats(1e-3, 1e8));

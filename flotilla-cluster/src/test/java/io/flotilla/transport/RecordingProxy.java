@@ -9,24 +9,24 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /** Forwards one TCP connection to a target and keeps a copy of what the client sent. */
-final class RecordingProxy implements AutoCloseable {
+public final class RecordingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final InetSocketAddress target;
     private final ByteArrayOutputStream fromClient = new ByteArrayOutputStream();
     private volatile Socket client;
     private volatile Socket upstream;
 
-    RecordingProxy(InetSocketAddress target) throws IOException {
+    public RecordingProxy(InetSocketAddress target) throws IOException {
         this.target = target;
         this.listener = new ServerSocket(0, 1, target.getAddress());
         Thread.ofVirtual().start(this::run);
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(target.getAddress(), listener.getLocalPort());
     }
 
-    byte[] clientBytes() {
+    public byte[] clientBytes() {
         synchronized (fromClient) {
             return fromClient.toByteArray();
         }

@@ -32,18 +32,27 @@ public final class LocalModel implements AutoCloseable {
         this.chatTemplate = chatTemplate;
     }
 
-    /** Opens {@code path} with {@code threads} compute threads. */
+    /**
+     * Opens {@code path} with {@code threads} compute threads and starts the warm-up of the model's
+     * kernels on a background thread (see {@link io.flotilla.model.ModelWarmUp}), so that it overlaps
+     * with loading the tokenizer and chat template.
+     */
     public static LocalModel open(Path path, int threads) throws IOException {
         GgufFile file = GgufFile.open(path);
         Compute compute = new Compute(threads);
+        Model model = null;
         try {
-            Model model = Model.load(file, compute);
+            model = Model.load(file, compute);
+            model.warmUp().start();
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
             String source = file.metadata().getString("tokenizer.chat_template", null);
             ChatTemplate template = source == null ? ChatTemplate.fallback()
                     : ChatTemplate.of(source, text(tokenizer, tokenizer.bos()), text(tokenizer, tokenizer.eos()));
             return new LocalModel(file, compute, model, tokenizer, template);
         } catch (RuntimeException e) {
+            if (model != null) {
+                model.warmUp().close();
+            }
             compute.close();
             file.close();
             throw e;
@@ -110,6 +119,7 @@ public final class LocalModel implements AutoCloseable {
 
     @Override
     public void close() {
+        model.warmUp().close();
         compute.close();
         file.close();
     }

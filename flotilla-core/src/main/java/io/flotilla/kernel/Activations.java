@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+
 /**
  * The input of one matrix product, {@code n} tokens of {@code cols} floats, in the two forms the
  * kernels read: the caller's floats (float weights) and, for quantized weights, 8-bit integers in
@@ -31,6 +32,19 @@ public final class Activations {
     float[] d = new float[0];
     float[] sum = new float[0];
 
+    /**
+     * The tile layout that {@link Tiles} reads, made by {@link #tile()}: tokens in groups of
+     * {@link Tiles#TOKENS} (the group at token {@code g}), block-major within a group so that one
+     * block of all the group's tokens is contiguous: the quants of block {@code b} of token
+     * {@code g + t} as floats (small integers, exact) at {@code qt[(g*bpt + b*TOKENS + t)*32 ..]}, its
+     * scale and sum at {@code dt[g*bpt + b*TOKENS + t]} and {@code st[...]}; the lanes of tokens past
+     * {@code n} in the last group are zero.
+     */
+    float[] qt = new float[0];
+    float[] dt = new float[0];
+    float[] st = new float[0];
+    private boolean tiled;
+
     /** Points at {@code x} (n × cols) without quantizing yet. */
     void reset(float[] x, int n, int cols) {
         if ((long) n * cols > x.length) {
@@ -40,6 +54,7 @@ public final class Activations {
         this.n = n;
         this.cols = cols;
         this.quantized = false;
+        this.tiled = false;
     }
 
     float[] x() {
@@ -82,7 +97,41 @@ public final class Activations {
             }
         }
         quantized = true;
+        tiled = false;
         this.superBlocks = superBlocks;
+    }
+
+    /** Copies the quantized tokens into the tile layout ({@link #qt}); after {@link #quantize}. */
+    void tile() {
+        if (tiled) {
+            return;
+        }
+        if (!quantized) {
+            throw new IllegalStateException("tile() needs quantize() first");
+        }
+        int bpt = cols / BLOCK;
+        int slots = (n + Tiles.TOKENS - 1) / Tiles.TOKENS * Tiles.TOKENS * bpt;
+        if (dt.length < slots) {
+            qt = new float[slots * BLOCK];
+            dt = new float[slots];
+            st = new float[slots];
+        }
+        java.util.Arrays.fill(qt, 0, slots * BLOCK, 0f);
+        java.util.Arrays.fill(dt, 0, slots, 0f);
+        java.util.Arrays.fill(st, 0, slots, 0f);
+        for (int t = 0; t < n; t++) {
+            int g = t - t % Tiles.TOKENS;
+            for (int b = 0; b < bpt; b++) {
+                int slot = g * bpt + b * Tiles.TOKENS + t - g;
+                int src = t * bpt + b;
+                for (int j = 0; j < BLOCK; j++) {
+                    qt[slot * BLOCK + j] = q[src * BLOCK + j];
+                }
+                dt[slot] = d[src];
+                st[slot] = sum[src];
+            }
+        }
+        tiled = true;
     }
 
     /** ggml's quantize_row_q8_K_ref on one block of 256, written as eight blocks of 32. */

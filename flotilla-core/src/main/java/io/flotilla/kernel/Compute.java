@@ -34,6 +34,12 @@ public final class Compute implements AutoCloseable {
 
     private final int threads;
     private final boolean vector;
+    /**
+     * Whether many-token products of formats with tiles run through {@link Tiles}; off (system
+     * property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the same
+     * bit for bit either way.
+     */
+    boolean tiles = !"false".equals(System.getProperty("flotilla.tiles"));
     private final Activations activations = new Activations();
     private final MatMulTask matMulTask;
     private final AtomicInteger pending = new AtomicInteger();
@@ -206,6 +212,8 @@ public final class Compute implements AutoCloseable {
         private float[] out;
         private int chunk;
         private final float[][] lanes = new float[threads][Lanes.SCRATCH]; // per thread, for dot4
+        private final Tiles.Scratch[] tileScratch = new Tiles.Scratch[threads]; // per thread, made on first use
+        private boolean tiled;
 
 
         void set(DotKernel kernel, WeightMatrix w, float[] out) {
@@ -213,6 +221,10 @@ public final class Compute implements AutoCloseable {
             this.w = w;
             this.out = out;
             if (w != null) {
+                tiled = vector && tiles && Tiles.use(kernel, activations.n());
+                if (tiled) {
+                    activations.tile();
+                }
                 next.set(0);
                 chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
             }
@@ -228,7 +240,17 @@ public final class Compute implements AutoCloseable {
         }
 
         void rows(int r0, int r1, int thread) {
-            Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread]);
+            if (tiled) {
+                if (tileScratch[thread] == null) {
+                    tileScratch[thread] = new Tiles.Scratch();
+                }
+                int t0 = Tiles.rows(kernel, w, activations, out, r0, r1, tileScratch[thread]);
+                if (t0 < activations.n()) {
+                    Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread], t0);
+                }
+            } else {
+                Kernels.rows(kernel, w, activations, out, r0, r1, vector, lanes[thread], 0);
+            }
         }
     }
 }

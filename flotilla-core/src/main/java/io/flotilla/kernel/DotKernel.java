@@ -27,4 +27,39 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
             out[o + k * stride] = dot(w, row, a, t + k);
         }
     }
+
+    /**
+     * The fewest tokens of a group for which {@link Tiles} ({@link #scales}, {@link #decode}) beats
+     * {@link #dot4} for this format, as measured with {@code MatVecBench}; 0 for formats that never
+     * use the tiles. Tiles decode each row once per group, which pays off only over enough tokens.
+     */
+    int tileTokens() {
+        return 0;
+    }
+
+    /**
+     * For {@link Tiles}: the scales of blocks {@code [b0, b1)} of the row at byte {@code row} for the
+     * tokens of the tile group whose slots start at {@code slot0} ({@link Activations#qt}), as dot
+     * rounds them, at {@code sc[(b - b0)*TOKENS + t]}; and the scalar part of each token added to
+     * {@code off[oo + t]} in dot's order.
+     */
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
+    }
+
+    /**
+     * For {@link Tiles}: blocks {@code [b0, b1)} of the row at byte {@code row} as floats, 32 per
+     * block from {@code wq[0]}: lane {@code j} of each 16-lane half holds the weight quant that
+     * {@link #dot} multiplies with activation quant {@code j} of that half, so that
+     * {@code lo·a[0..16) + hi·a[16..32)} is dot's integer lane sum exactly (the scale is applied
+     * after, with {@link #scales}).
+     */
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
+    }
+
+    /** The result of a (row, token) from the lane sum of its tile accumulator and its scalar part. */
+    float finish(float lanes, float off) {
+        return lanes;
+    }
 }

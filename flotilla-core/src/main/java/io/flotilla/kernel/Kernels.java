@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Picks the kernel of a weight type and runs it over a range of rows: each row is read once for
- * all tokens, four tokens at a time ({@link DotKernel#dot4}) and then one at a time. The vector
+ * all tokens, four tokens at a time ({@link DotKernel#dot4}) and then one at a time. Groups of
+ * many tokens of some formats go through {@link Tiles} instead (see {@link Compute}). The vector
  * kernels are used where the CPU has at least 256-bit lanes ({@link Lanes#USABLE}); elsewhere the
  * scalar twins.
  */
@@ -45,16 +46,16 @@ final class Kernels {
         };
     }
 
-    /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and every token of {@code a}. */
+    /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and the tokens of {@code a} from {@code t0}. */
     static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, boolean vector,
-                     float[] lanes) {
+                     float[] lanes, int t0) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
         int n = a.n();
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
-            int t = 0;
+            int t = t0;
             if (vector) {
                 for (; t + 4 <= n; t += 4) {
                     k.dot4(data, row, a, t, out, t * rows + r, rows, lanes);

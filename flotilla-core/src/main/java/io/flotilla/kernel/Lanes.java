@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -53,6 +54,23 @@ final class Lanes {
     static ShortVector u8(MemorySegment w, long off) {
         return (ShortVector) ByteVector.fromMemorySegment(B16, w, off, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+    }
+
+    /** 16 unsigned bytes at {@code off}, zero-extended to int lanes (for the 16-lane tiles). */
+    static IntVector u8i(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B16, w, off, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** 16 signed bytes at {@code off}, sign-extended to int lanes (for the 16-lane tiles). */
+    static IntVector s8i(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B16, w, off, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Int lanes as floats. */
+    static FloatVector f(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
     }
 
     /** 16 signed bytes at {@code off}, sign-extended to short lanes. */

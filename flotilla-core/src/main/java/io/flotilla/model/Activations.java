@@ -1,8 +1,10 @@
 package io.flotilla.model;
 
 /**
- * The working memory of one inference state, allocated once: every buffer holds up to
- * {@link #batch} tokens, row-major (token t's vector starts at {@code t × width}). Layers read the
+ * The working memory of one inference state: every buffer holds up to {@link #batch} tokens,
+ * row-major (token t's vector starts at {@code t × width}). A state starts with buffers for one
+ * token and replaces them by larger ones ({@link #atLeast}) when a pass needs more, so a state that
+ * only decodes, or prefills short prompts, does not keep (and touch) buffers for 512 tokens. Layers read the
  * hidden state {@link #x} and leave their result in it. Fields are public for the architecture
  * classes in {@code io.flotilla.model.arch}; nothing else should touch them.
  */
@@ -28,8 +30,14 @@ public final class Activations {
     public final RopeTable rope;
     public final TokenLayout layout; // positions and KV slots of the tokens in the buffers
     final Attention.Work attention; // attention scratch, one set per compute thread
+    private final ModelConfig config;
+    private final int context;
+    private final int threads;
 
     Activations(ModelConfig c, int batch, int context, int threads, RopeTable rope) {
+        this.config = c;
+        this.context = context;
+        this.threads = threads;
         int ffn = Math.max(c.ffnDim(), c.isMoe() ? Math.max(c.expertFfnDim(), c.sharedExpertFfnDim()) : 0);
         int moe = c.isMoe() ? batch : 0;
         this.batch = batch;
@@ -53,5 +61,19 @@ public final class Activations {
         this.rope = rope;
         this.layout = new TokenLayout(batch);
         this.attention = new Attention.Work(c, threads, context);
+    }
+
+    /**
+     * These buffers if they hold {@code n} tokens; else new ones for {@code max(n, 2 × batch)} tokens,
+     * at most {@code max} (the contents are not carried over: a pass fills them from its input).
+     */
+    Activations atLeast(int n, int max) {
+        if (n <= batch) {
+            return this;
+        }
+        if (n > max) {
+            throw new IllegalArgumentException(n + " tokens in one pass exceed the state's " + max);
+        }
+        return new Activations(config, Math.min(max, Math.max(n, 2 * batch)), context, threads, rope);
     }
 }

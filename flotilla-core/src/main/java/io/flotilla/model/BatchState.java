@@ -5,8 +5,9 @@ package io.flotilla.model;
  * of them, {@code numBlocks} blocks of {@code blockSize} slots per layer (F16, as
  * {@link KvCache}: a layer's keys are {@code [slot][kvDimK]}, slot =
  * {@code blockId × blockSize + position % blockSize}), and working buffers for up to
- * {@link #maxTokens()} tokens per pass. Which blocks a sequence owns is the caller's business
- * (the engine's block pool); each pass says it in its {@link Batch}. Not thread-safe.
+ * {@link #maxTokens()} tokens per pass (grown on demand to the largest pass so far). Which blocks a
+ * sequence owns is the caller's business (the engine's block pool); each pass says it in its
+ * {@link Batch}. Not thread-safe.
  */
 public final class BatchState {
     private final int firstLayer;
@@ -14,7 +15,8 @@ public final class BatchState {
     private final int numBlocks;
     private final int blockSize;
     private final KvCache kv;
-    private final Activations activations;
+    private final int maxTokens;
+    private Activations activations; // grown on demand up to maxTokens
     private final int positions;
     private final int vocab;
     private float[] logits = new float[0]; // [sequences asking for logits × vocab], grown on demand
@@ -27,7 +29,8 @@ public final class BatchState {
         this.blockSize = blockSize;
         this.kv = new KvCache(c, firstLayer, lastLayer, numBlocks * blockSize);
         this.positions = positions;
-        this.activations = new Activations(c, maxTokens, positions, threads, rope);
+        this.maxTokens = maxTokens;
+        this.activations = new Activations(c, 1, positions, threads, rope);
         this.vocab = head ? c.vocabSize() : 0;
     }
 
@@ -49,7 +52,7 @@ public final class BatchState {
 
     /** Most tokens (all chunks together) one pass takes. */
     public int maxTokens() {
-        return activations.batch;
+        return maxTokens;
     }
 
     /** Highest position + 1 a sequence can reach. */
@@ -61,7 +64,14 @@ public final class BatchState {
         return kv;
     }
 
+    /** The current buffers (at least as many tokens as the last {@link #activations(int)} asked for). */
     Activations activations() {
+        return activations;
+    }
+
+    /** Buffers for at least {@code n} tokens (at most {@link #maxTokens()}), grown if needed. */
+    Activations activations(int n) {
+        activations = activations.atLeast(n, maxTokens);
         return activations;
     }
 

@@ -2,14 +2,15 @@ package io.flotilla.model;
 
 /**
  * The state of one sequence on one {@link ModelStage}: the key/value cache of the stage's layers,
- * the working buffers (allocated once, sized for {@link #batchSize()} tokens), and the position,
+ * the working buffers (grown on demand up to {@link #batchSize()} tokens), and the position,
  * the number of tokens seen so far. Not thread-safe: one sequence, one caller at a time.
  */
 public final class InferenceState {
     private final int firstLayer;
     private final int lastLayer;
     private final KvCache kv;
-    private final Activations activations;
+    private final int batch;
+    private Activations activations;
     private final float[] logits; // [vocab], the last token's logits (last stage only)
     private int position;
 
@@ -18,7 +19,8 @@ public final class InferenceState {
         this.firstLayer = firstLayer;
         this.lastLayer = lastLayer;
         this.kv = new KvCache(c, firstLayer, lastLayer, context);
-        this.activations = new Activations(c, batch, context, threads, rope);
+        this.batch = batch;
+        this.activations = new Activations(c, 1, context, threads, rope);
         this.logits = new float[head ? c.vocabSize() : 0];
     }
 
@@ -39,7 +41,7 @@ public final class InferenceState {
 
     /** Tokens processed together in one pass; longer inputs go through in chunks of this size. */
     public int batchSize() {
-        return activations.batch;
+        return batch;
     }
 
     public int firstLayer() {
@@ -54,7 +56,14 @@ public final class InferenceState {
         return kv;
     }
 
+    /** The current buffers (at least as many tokens as the last {@link #activations(int)} asked for). */
     Activations activations() {
+        return activations;
+    }
+
+    /** Buffers for at least {@code min(n, batchSize())} tokens, grown if needed. */
+    Activations activations(int n) {
+        activations = activations.atLeast(Math.min(n, batch), batch);
         return activations;
     }
 

@@ -24,6 +24,7 @@ public final class Model {
     private final WeightMatrix output;         // [vocab × dim], token_embd when tied
     private final float[] ropeFactors;         // [ropeDims / 2] Llama 3 frequency divisors, or null
     private final ModelStage all;
+    private final ModelWarmUp warmUp;          // started by the caller (start()); forward waits for it
     private RopeTable rope;                    // the longest table built so far, shared by all states
 
     private Model(GgufFile f, ModelConfig c, Compute compute) {
@@ -45,6 +46,7 @@ public final class Model {
             layers[i] = loadLayer(f, config, i, compute);
         }
         this.all = new ModelStage(this, 0, c.layers());
+        this.warmUp = ModelWarmUp.of(f, c.dim());
     }
 
     /** The model in {@code file}; the tensors stay in the file's mapping, so keep the file open while in use. */
@@ -62,6 +64,14 @@ public final class Model {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * The start-up warm-up of this model's kernels, not started: {@code model.warmUp().start()} runs
+     * it on a background thread right after loading, and the first {@code forward} waits for it.
+     */
+    public ModelWarmUp warmUp() {
+        return warmUp;
     }
 
     /** Whether the output projection reuses the token embedding. */
@@ -94,7 +104,7 @@ public final class Model {
         }
         s.checkRoom(n);
         checkTokens(tokens, offset, n); // before any chunk changes the state
-        Activations a = s.activations();
+        Activations a = s.activations(n);
         int vocab = config.vocabSize();
         float[] result = allLogits ? new float[n * vocab] : s.logits();
         float[] chunkLogits = allLogits && n > a.batch ? new float[a.batch * vocab] : result;
@@ -112,6 +122,13 @@ public final class Model {
             }
         }
         return result;
+    }
+
+    /** Waits for a running warm-up: an interpreted pass beside it would only slow both down. */
+    void awaitWarmUp() {
+        if (!warmUp.isDone()) {
+            warmUp.await();
+        }
     }
 
     /** Embedding rows of {@code n} tokens into {@code x[n × dim]}. */
@@ -137,6 +154,7 @@ public final class Model {
 
     /** The state's layers on a.x (n ≤ batch tokens) at s.position(); advances the position. */
     void runLayers(InferenceState s, int n) {
+        awaitWarmUp();
         Activations a = s.activations();
         a.layout.contiguous(s.position(), n, s.contextLength());
         for (int l = s.firstLayer(); l < s.lastLayer(); l++) {
@@ -163,7 +181,7 @@ public final class Model {
         }
         checkTokens(tokens, 0, tokens.length); // before the pass changes the cache
         s.check(batch);
-        Activations a = s.activations();
+        Activations a = s.activations(tokens.length);
         embed(tokens, 0, tokens.length, a.x);
         runLayers(s, batch);
         return batchHead(s, batch, a.x);
@@ -171,6 +189,7 @@ public final class Model {
 
     /** The state's layers on a.x, laid out as {@code batch}. */
     void runLayers(BatchState s, Batch batch) {
+        awaitWarmUp();
         Activations a = s.activations();
         a.layout.paged(batch, batch.tables());
         int n = a.layout.size();
@@ -181,7 +200,7 @@ public final class Model {
 
     /** Norm and output projection of the last hidden row of each chunk asking for logits. */
     float[] batchHead(BatchState s, Batch batch, float[] hidden) {
-        Activations a = s.activations();
+        Activations a = s.activations(batch.numTokens());
         int dim = config.dim();
         int rows = 0;
         int t = 0;
@@ -214,7 +233,7 @@ public final class Model {
 
     /** {@link ModelStage#logits}: the head over caller-provided hidden states. */
     float[] head(InferenceState s, float[] hidden, int n, boolean allRows) {
-        Activations a = s.activations();
+        Activations a = s.activations(allRows ? n : 1);
         int dim = config.dim();
         int vocab = config.vocabSize();
         if (!allRows) {

@@ -67,7 +67,7 @@ public final class ModelStage {
         checkState(s);
         s.checkRoom(n);
         int dim = model.config().dim();
-        Activations a = s.activations();
+        Activations a = s.activations(n);
         for (int c0 = 0; c0 < n; c0 += a.batch) {
             int m = Math.min(a.batch, n - c0);
             System.arraycopy(hidden, c0 * dim, a.x, 0, m * dim);
@@ -107,7 +107,7 @@ public final class ModelStage {
             throw new IllegalArgumentException("hidden has " + hidden.length + " floats, a batch of " + n
                     + " tokens needs " + n * dim);
         }
-        Activations a = s.activations();
+        Activations a = s.activations(n);
         System.arraycopy(hidden, 0, a.x, 0, n * dim);
         model.runLayers(s, batch);
         System.arraycopy(a.x, 0, hidden, 0, n * dim);

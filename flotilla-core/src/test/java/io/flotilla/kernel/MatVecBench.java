@@ -25,8 +25,13 @@ public final class MatVecBench {
     static final int RUNS = Integer.getInteger("runs", 41);
     static final boolean SCALAR = Boolean.parseBoolean(System.getProperty("scalar", "true"));
     static final long WARMUP_MILLIS = Long.getLong("warmup", 2000);
-    /** Which columns to measure: d1, d2 (decode at 1, 2 threads), p1, p2 (16-token prefill). */
+    /**
+     * Which columns to measure: d1, d2 (decode at 1, 2 threads), p1, p2 (16-token prefill through
+     * the tiles where the format has them), o1, o2 (the same without tiles: {@code dot4}, to compare).
+     */
     static final String MODES = System.getProperty("modes", "d1,d2,p1,p2");
+    /** Tokens of the prefill columns. */
+    static final int TOKENS = Integer.getInteger("tokens", 16);
 
     private MatVecBench() {
     }
@@ -38,8 +43,9 @@ public final class MatVecBench {
                 Runtime.getRuntime().availableProcessors(), Lanes.F, ROWS, COLS);
         System.out.println("GB/s of weights read per product: median by caller CPU time / best by wall time, "
                 + RUNS + " runs");
-        System.out.printf(Locale.ROOT, "%-5s %6s %15s %15s %15s %15s %15s%n", "type", "MB", "scalar 1t", "decode 1t",
-                "decode 2t", "prefill16 1t", "prefill16 2t");
+        System.out.printf(Locale.ROOT, "%-5s %6s %15s %15s %15s %15s %15s %15s %15s%n", "type", "MB", "scalar 1t",
+                "decode 1t", "decode 2t", "prefill" + TOKENS + " 1t", "prefill" + TOKENS + " 2t", "dot4 " + TOKENS + " 1t",
+                "dot4 " + TOKENS + " 2t");
         for (String name : types) {
             run(GgmlType.valueOf(name));
         }
@@ -49,11 +55,11 @@ public final class MatVecBench {
         WeightMatrix w = matrix(type);
         double bytes = w.data().byteSize();
         Random r = new Random(1);
-        float[] x = new float[16 * COLS];
+        float[] x = new float[TOKENS * COLS];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        float[] out = new float[16 * ROWS];
+        float[] out = new float[TOKENS * ROWS];
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-5s %6.1f", type, bytes / 1e6));
         if (SCALAR) {
             try (Compute s = new Compute(1, false)) {
@@ -65,8 +71,12 @@ public final class MatVecBench {
         try (Compute c1 = new Compute(1); Compute c2 = new Compute(2)) {
             line.append(MODES.contains("d1") ? measure(c1, w, x, 1, out, bytes, RUNS) : skipped());
             line.append(MODES.contains("d2") ? measure(c2, w, x, 1, out, bytes, RUNS) : skipped());
-            line.append(MODES.contains("p1") ? measure(c1, w, x, 16, out, bytes, RUNS) : skipped());
-            line.append(MODES.contains("p2") ? measure(c2, w, x, 16, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("p1") ? measure(c1, w, x, TOKENS, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("p2") ? measure(c2, w, x, TOKENS, out, bytes, RUNS) : skipped());
+            c1.tiles = false;
+            c2.tiles = false;
+            line.append(MODES.contains("o1") ? measure(c1, w, x, TOKENS, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("o2") ? measure(c2, w, x, TOKENS, out, bytes, RUNS) : skipped());
         }
         System.out.println(line);
     }

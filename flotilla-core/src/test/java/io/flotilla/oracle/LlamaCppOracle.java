@@ -1,41 +1,38 @@
 package io.flotilla.oracle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.flotilla.testkit.llamacpp.LlamaCppContext;
+import io.flotilla.testkit.llamacpp.LlamaCppLibrary;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
  * llama.cpp as a correctness oracle: loads a GGUF file through llama.cpp's C API (the library that
- * {@code de.kherud:llama} ships, see {@link LlamaCppNative}) and answers with token ids, greedy
- * continuations, next-token log-probabilities and perplexity computed the way llama.cpp's
- * {@code llama-perplexity} tool computes it. Not thread-safe; load one per test class.
+ * {@code de.kherud:llama} ships, bound in flotilla-testkit's {@link LlamaCppContext}) and answers
+ * with token ids, greedy continuations, next-token log-probabilities and perplexity computed the
+ * way llama.cpp's {@code llama-perplexity} tool computes it. Not thread-safe; load one per test class.
  */
 public final class LlamaCppOracle implements AutoCloseable {
-    private final LlamaCppNative api;
-    private final MemorySegment model;
-    private final MemorySegment context;
+    private final LlamaCppContext llama;
+    private final LlamaCppLibrary api;
     private final MemorySegment vocab;
     private final int ctx;
     private final int vocabSize;
 
-    private LlamaCppOracle(LlamaCppNative api, MemorySegment model, MemorySegment context, int ctx) throws Throwable {
-        this.api = api;
-        this.model = model;
-        this.context = context;
-        this.ctx = ctx;
-        this.vocab = (MemorySegment) api.modelVocab.invokeExact(model);
-        this.vocabSize = (int) api.vocabSize.invokeExact(vocab);
+    private LlamaCppOracle(LlamaCppContext llama) {
+        this.llama = llama;
+        this.api = llama.api();
+        this.vocab = llama.vocab();
+        this.ctx = llama.contextSize();
+        this.vocabSize = llama.vocabSize();
     }
 
     /**
@@ -46,34 +43,7 @@ public final class LlamaCppOracle implements AutoCloseable {
      *                     missing tensor, wrong shape: llama.cpp's log has the reason)
      */
     public static LlamaCppOracle open(Path gguf, int ctx, int threads) throws IOException {
-        if (!Files.isRegularFile(gguf)) {
-            throw new NoSuchFileException(gguf.toString());
-        }
-        LlamaCppNative api = LlamaCppNative.get();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mp = (MemorySegment) api.modelDefaultParams.invokeExact((java.lang.foreign.SegmentAllocator) arena);
-            MemorySegment path = arena.allocateFrom(gguf.toAbsolutePath().toString());
-            MemorySegment model = (MemorySegment) api.modelLoad.invokeExact(path, mp);
-            if (model.equals(MemorySegment.NULL)) {
-                throw new IOException(gguf + ": llama.cpp could not load this model");
-            }
-            MemorySegment cp = (MemorySegment) api.contextDefaultParams.invokeExact((java.lang.foreign.SegmentAllocator) arena);
-            cp.set(JAVA_INT, LlamaCppNative.CTX_N_CTX, ctx);
-            cp.set(JAVA_INT, LlamaCppNative.CTX_N_BATCH, ctx);
-            cp.set(JAVA_INT, LlamaCppNative.CTX_N_UBATCH, ctx);
-            cp.set(JAVA_INT, LlamaCppNative.CTX_N_THREADS, threads);
-            cp.set(JAVA_INT, LlamaCppNative.CTX_N_THREADS_BATCH, threads);
-            MemorySegment context = (MemorySegment) api.contextInit.invokeExact(model, cp);
-            if (context.equals(MemorySegment.NULL)) {
-                api.modelFree.invokeExact(model);
-                throw new IOException(gguf + ": llama.cpp could not create a context of " + ctx + " tokens");
-            }
-            return new LlamaCppOracle(api, model, context, ctx);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("llama.cpp call failed for " + gguf, t);
-        }
+        return new LlamaCppOracle(LlamaCppContext.open(gguf, ctx, ctx, ctx, threads));
     }
 
     public int vocabSize() {
@@ -229,66 +199,21 @@ public final class LlamaCppOracle implements AutoCloseable {
     }
 
     private void clear() {
-        try {
-            api.kvClear.invokeExact(context);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        llama.clear();
     }
 
     /** Decodes {@code tokens} at positions {@code pos0..}; logits of every token, or of the last only. */
     private float[][] evaluate(int[] tokens, int pos0, boolean all) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment batch = (MemorySegment) api.batchInit.invokeExact((java.lang.foreign.SegmentAllocator) arena,
-                    tokens.length, 0, 1);
-            try {
-                fill(batch, tokens, pos0, all);
-                int rc = (int) api.decode.invokeExact(context, batch);
-                if (rc != 0) {
-                    throw new IllegalStateException("llama_decode returned " + rc + " for " + tokens.length + " tokens at " + pos0);
-                }
-                float[][] out = new float[all ? tokens.length : 1][];
-                for (int k = 0; k < out.length; k++) {
-                    int i = all ? k : tokens.length - 1;
-                    MemorySegment p = (MemorySegment) api.logitsIth.invokeExact(context, i);
-                    out[k] = p.reinterpret(4L * vocabSize).toArray(JAVA_FLOAT);
-                }
-                return out;
-            } finally {
-                api.batchFree.invokeExact(batch);
-            }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+        llama.decode(tokens, tokens.length, pos0, all);
+        float[][] out = new float[all ? tokens.length : 1][];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = llama.logits(all ? k : tokens.length - 1).toArray(JAVA_FLOAT);
         }
-    }
-
-    private static void fill(MemorySegment batch, int[] tokens, int pos0, boolean all) {
-        int n = tokens.length;
-        long off = 8; // n_tokens (int) and padding
-        MemorySegment token = batch.get(ADDRESS, off).reinterpret(4L * n);
-        MemorySegment pos = batch.get(ADDRESS, off + 16).reinterpret(4L * n);
-        MemorySegment nSeqId = batch.get(ADDRESS, off + 24).reinterpret(4L * n);
-        MemorySegment seqId = batch.get(ADDRESS, off + 32).reinterpret(ADDRESS.byteSize() * n);
-        MemorySegment logits = batch.get(ADDRESS, off + 40).reinterpret(n);
-        for (int i = 0; i < n; i++) {
-            token.setAtIndex(JAVA_INT, i, tokens[i]);
-            pos.setAtIndex(JAVA_INT, i, pos0 + i);
-            nSeqId.setAtIndex(JAVA_INT, i, 1);
-            seqId.getAtIndex(ADDRESS, i).reinterpret(4).set(JAVA_INT, 0, 0);
-            logits.set(JAVA_BYTE, i, (byte) (all || i == n - 1 ? 1 : 0));
-        }
-        batch.set(JAVA_INT, 0, n);
+        return out;
     }
 
     @Override
     public void close() {
-        try {
-            api.contextFree.invokeExact(context);
-            api.modelFree.invokeExact(model);
-        } catch (Throwable t) {
-            throw new IllegalStateException("freeing llama.cpp model failed", t);
-        }
+        llama.close();
     }
 }

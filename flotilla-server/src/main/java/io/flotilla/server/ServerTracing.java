@@ -13,18 +13,22 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * OpenTelemetry spans: one server span per HTTP request, and under it, per engine request,
  * {@code engine.queue} (arrival to first scheduled step) and {@code engine.generate} (first step
- * to end), placed from the engine's timings. Off unless an exporter is chosen:
+ * to end), placed from the engine's timings; an executor that does remote work (the cluster's
+ * pipeline) adds its spans under {@link #engineRequestContext}. Off unless an exporter is chosen:
  * {@code none} (default) or {@code logging} (spans written to the log).
  */
 public final class ServerTracing implements AutoCloseable {
     private final OpenTelemetry openTelemetry;
     private final SdkTracerProvider provider;
     private final Tracer tracer;
+    private final Map<String, Span> inFlight = new ConcurrentHashMap<>();
 
     private ServerTracing(OpenTelemetry openTelemetry, SdkTracerProvider provider) {
         this.openTelemetry = openTelemetry;
@@ -55,8 +59,24 @@ public final class ServerTracing implements AutoCloseable {
 
     /** Starts the server span of an HTTP request. */
     public Span startRequest(String name, String requestId) {
-        return tracer.spanBuilder(name).setSpanKind(SpanKind.SERVER).setAttribute("flotilla.request_id", requestId)
+        Span span = tracer.spanBuilder(name).setSpanKind(SpanKind.SERVER).setAttribute("flotilla.request_id", requestId)
                 .startSpan();
+        if (span.getSpanContext().isValid()) {
+            inFlight.values().removeIf(s -> !s.isRecording()); // ended requests
+            inFlight.put(requestId, span);
+        }
+        return span;
+    }
+
+    /**
+     * The context of the HTTP request an engine request ({@code REQUESTID-CHOICE}) belongs to while
+     * that request runs, or null when it is not traced: where an executor (the cluster's pipeline)
+     * puts the spans of its work on the request.
+     */
+    public Context engineRequestContext(String engineRequestId) {
+        int dash = engineRequestId.lastIndexOf('-');
+        Span span = dash < 0 ? null : inFlight.get(engineRequestId.substring(0, dash));
+        return span == null || !span.isRecording() ? null : Context.root().with(span);
     }
 
     /** Adds the engine's queue and generate spans of a finished engine request under {@code parent}. */

@@ -60,4 +60,22 @@ class ServerTracingTest {
             assertThat(child.getEndEpochNanos()).isGreaterThanOrEqualTo(child.getStartEpochNanos());
         }
     }
+
+    @Test
+    void engineRequestsFindTheContextOfTheirHttpRequestWhileItRuns() {
+        try (ServerTracing tracing = ServerTracing.exportingTo(new Collecting())) {
+            io.opentelemetry.api.trace.Span span = tracing.startRequest("POST /v1/completions", "cmpl-abc");
+            var context = tracing.engineRequestContext("cmpl-abc-1");
+            assertThat(context).isNotNull();
+            assertThat(io.opentelemetry.api.trace.Span.fromContext(context).getSpanContext())
+                    .isEqualTo(span.getSpanContext());
+            assertThat(tracing.engineRequestContext("cmpl-other-0")).isNull();
+            span.end();
+            assertThat(tracing.engineRequestContext("cmpl-abc-1")).isNull();
+        }
+        try (ServerTracing off = ServerTracing.off()) {
+            off.startRequest("POST /v1/completions", "cmpl-abc");
+            assertThat(off.engineRequestContext("cmpl-abc-0")).isNull();
+        }
+    }
 }

@@ -1,18 +1,12 @@
 package io.flotilla.bench.llamacpp;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.flotilla.bench.EngineRun;
 import io.flotilla.bench.EngineTarget;
+import io.flotilla.testkit.llamacpp.LlamaCppContext;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -23,20 +17,12 @@ import java.nio.file.Path;
  * default). Not thread-safe.
  */
 public final class LlamaCppEngine implements EngineTarget {
-    private final LlamaCppLibrary api;
-    private final MemorySegment model;
-    private final MemorySegment context;
-    private final int vocabSize;
+    private final LlamaCppContext llama;
     private final int capacity;
 
-    private LlamaCppEngine(LlamaCppLibrary api, MemorySegment model, MemorySegment context, int capacity)
-            throws Throwable {
-        this.api = api;
-        this.model = model;
-        this.context = context;
+    private LlamaCppEngine(LlamaCppContext llama, int capacity) {
+        this.llama = llama;
         this.capacity = capacity;
-        MemorySegment vocab = (MemorySegment) api.modelVocab.invokeExact(model);
-        this.vocabSize = (int) api.vocabSize.invokeExact(vocab);
     }
 
     /**
@@ -46,35 +32,9 @@ public final class LlamaCppEngine implements EngineTarget {
      * @throws IOException when the file is absent or llama.cpp refuses it
      */
     public static LlamaCppEngine open(Path gguf, int threads, int promptTokens, int genTokens) throws IOException {
-        if (!Files.isRegularFile(gguf)) {
-            throw new NoSuchFileException(gguf.toString());
-        }
-        LlamaCppLibrary api = LlamaCppLibrary.get();
         int capacity = promptTokens + genTokens;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mp = (MemorySegment) api.modelDefaultParams.invokeExact((SegmentAllocator) arena);
-            MemorySegment model = (MemorySegment) api.modelLoad.invokeExact(arena.allocateFrom(
-                    gguf.toAbsolutePath().toString()), mp);
-            if (model.equals(MemorySegment.NULL)) {
-                throw new IOException(gguf + ": llama.cpp could not load this model");
-            }
-            MemorySegment cp = (MemorySegment) api.contextDefaultParams.invokeExact((SegmentAllocator) arena);
-            cp.set(JAVA_INT, LlamaCppLibrary.CTX_N_CTX, capacity);
-            cp.set(JAVA_INT, LlamaCppLibrary.CTX_N_BATCH, Math.max(promptTokens, 1));
-            cp.set(JAVA_INT, LlamaCppLibrary.CTX_N_UBATCH, Math.min(Math.max(promptTokens, 1), 512));
-            cp.set(JAVA_INT, LlamaCppLibrary.CTX_N_THREADS, threads);
-            cp.set(JAVA_INT, LlamaCppLibrary.CTX_N_THREADS_BATCH, threads);
-            MemorySegment context = (MemorySegment) api.contextInit.invokeExact(model, cp);
-            if (context.equals(MemorySegment.NULL)) {
-                api.modelFree.invokeExact(model);
-                throw new IOException(gguf + ": llama.cpp could not create a context of " + capacity + " tokens");
-            }
-            return new LlamaCppEngine(api, model, context, capacity);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("llama.cpp call failed for " + gguf, t);
-        }
+        int batch = Math.max(promptTokens, 1);
+        return new LlamaCppEngine(LlamaCppContext.open(gguf, capacity, batch, Math.min(batch, 512), threads), capacity);
     }
 
     @Override
@@ -83,7 +43,7 @@ public final class LlamaCppEngine implements EngineTarget {
     }
 
     public int vocabSize() {
-        return vocabSize;
+        return llama.vocabSize();
     }
 
     @Override
@@ -92,55 +52,26 @@ public final class LlamaCppEngine implements EngineTarget {
             throw new IllegalArgumentException(prompt.length + " + " + genTokens + " tokens exceed the context of "
                     + capacity);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment batch = (MemorySegment) api.batchInit.invokeExact((SegmentAllocator) arena,
-                    prompt.length, 0, 1);
-            try {
-                api.kvClear.invokeExact(context);
-                long t0 = System.nanoTime();
-                int next = decode(batch, prompt, prompt.length, 0);
-                long t1 = System.nanoTime();
-                int[] one = new int[1];
-                for (int i = 0; i < genTokens; i++) {
-                    one[0] = next;
-                    next = decode(batch, one, 1, prompt.length + i);
-                }
-                long t2 = System.nanoTime();
-                return EngineRun.of(prompt.length, t1 - t0, genTokens, t2 - t1);
-            } finally {
-                api.batchFree.invokeExact(batch);
-            }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("llama.cpp decode failed", t);
+        llama.clear();
+        long t0 = System.nanoTime();
+        int next = decode(prompt, prompt.length, 0);
+        long t1 = System.nanoTime();
+        int[] one = new int[1];
+        for (int i = 0; i < genTokens; i++) {
+            one[0] = next;
+            next = decode(one, 1, prompt.length + i);
         }
+        long t2 = System.nanoTime();
+        return EngineRun.of(prompt.length, t1 - t0, genTokens, t2 - t1);
     }
 
     /** Decodes {@code n} tokens at positions {@code pos0..}; returns the argmax of the last logits. */
-    private int decode(MemorySegment batch, int[] tokens, int n, int pos0) throws Throwable {
-        long off = 8; // n_tokens (int) and padding
-        MemorySegment token = batch.get(ADDRESS, off).reinterpret(4L * n);
-        MemorySegment pos = batch.get(ADDRESS, off + 16).reinterpret(4L * n);
-        MemorySegment nSeqId = batch.get(ADDRESS, off + 24).reinterpret(4L * n);
-        MemorySegment seqId = batch.get(ADDRESS, off + 32).reinterpret(ADDRESS.byteSize() * n);
-        MemorySegment logits = batch.get(ADDRESS, off + 40).reinterpret(n);
-        for (int i = 0; i < n; i++) {
-            token.setAtIndex(JAVA_INT, i, tokens[i]);
-            pos.setAtIndex(JAVA_INT, i, pos0 + i);
-            nSeqId.setAtIndex(JAVA_INT, i, 1);
-            seqId.getAtIndex(ADDRESS, i).reinterpret(4).set(JAVA_INT, 0, 0);
-            logits.set(JAVA_BYTE, i, (byte) (i == n - 1 ? 1 : 0));
-        }
-        batch.set(JAVA_INT, 0, n);
-        int rc = (int) api.decode.invokeExact(context, batch);
-        if (rc != 0) {
-            throw new IllegalStateException("llama_decode returned " + rc + " for " + n + " tokens at " + pos0);
-        }
-        MemorySegment last = ((MemorySegment) api.logitsIth.invokeExact(context, n - 1)).reinterpret(4L * vocabSize);
+    private int decode(int[] tokens, int n, int pos0) {
+        llama.decode(tokens, n, pos0, false);
+        MemorySegment last = llama.logits(n - 1);
         int best = 0;
         float max = last.getAtIndex(JAVA_FLOAT, 0);
-        for (int i = 1; i < vocabSize; i++) {
+        for (int i = 1; i < llama.vocabSize(); i++) {
             float v = last.getAtIndex(JAVA_FLOAT, i);
             if (v > max) {
                 max = v;
@@ -152,11 +83,6 @@ public final class LlamaCppEngine implements EngineTarget {
 
     @Override
     public void close() {
-        try {
-            api.contextFree.invokeExact(context);
-            api.modelFree.invokeExact(model);
-        } catch (Throwable t) {
-            throw new IllegalStateException("freeing the llama.cpp model failed", t);
-        }
+        llama.close();
     }
 }

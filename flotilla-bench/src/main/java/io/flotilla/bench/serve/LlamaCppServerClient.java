@@ -5,7 +5,7 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.LogFormat;
-import io.flotilla.bench.llamacpp.LlamaCppLibrary;
+import io.flotilla.testkit.llamacpp.LlamaCppLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

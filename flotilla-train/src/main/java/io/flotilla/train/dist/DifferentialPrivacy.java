@@ -30,6 +30,11 @@ public final class DifferentialPrivacy {
 
     /** Scales {@code update} so its L2 norm is at most the clip; returns the norm before. */
     public double clip(float[] update) {
+        return clip(update, clip);
+    }
+
+    /** Scales {@code update} so its L2 norm is at most {@code clip}; returns the norm before. */
+    public static double clip(float[] update, double clip) {
         double sum = 0;
         for (float v : update) {
             sum += (double) v * v;
@@ -51,6 +56,34 @@ public final class DifferentialPrivacy {
             sum[i] += (float) (rng.nextGaussian() * sigma);
         }
         rounds++;
+    }
+
+    /**
+     * Distributed noise: adds this client's share N(0, (z·C)²/m) to its clipped update, so the
+     * sum of {@code clients} shares carries N(0, (z·C)²) (and the mean z·C/m) without any one
+     * party knowing the total noise. Count the round with {@link #spend()} once it is released.
+     */
+    public void noiseShare(float[] update, int clients, Rng rng) {
+        if (clients <= 0) {
+            throw new IllegalArgumentException("clients " + clients + " must be positive");
+        }
+        double sigma = noiseMultiplier * clip / Math.sqrt(clients);
+        for (int i = 0; i < update.length; i++) {
+            update[i] += (float) (rng.nextGaussian() * sigma);
+        }
+    }
+
+    /** Counts one released round (noised by {@link #noiseShare}). */
+    public void spend() {
+        rounds++;
+    }
+
+    public double clipNorm() {
+        return clip;
+    }
+
+    public double noiseMultiplier() {
+        return noiseMultiplier;
     }
 
     /** Rounds noised so far. */

@@ -19,10 +19,15 @@ import java.util.Objects;
  *                      worker); the others sit the round out; 0 for all
  * @param proxMu        FedProx: the proximal term {@code μ/2·|w − w_global|²} added to each local
  *                      loss (0 for plain FedAvg/DiLoCo)
+ * @param secureAggregation {@link Mode#FEDAVG}: updates travel masked ({@link FederatedAggregator}), so
+ *                      the workers learn only their sum
+ * @param dpClip        {@link Mode#FEDAVG}: each client's update is clipped to this L2 norm (0: off)
+ * @param dpNoise       {@link Mode#FEDAVG}: Gaussian noise multiplier z; the mean of m clients carries
+ *                      noise of standard deviation z·dpClip/m (0: no noise)
  */
 public record DistributedConfig(Mode mode, Compression compression, int innerSteps, float outerLr,
                                 float outerMomentum, int denseWarmup, Duration deadline, int clientsPerRound,
-                                float proxMu) {
+                                float proxMu, boolean secureAggregation, float dpClip, float dpNoise) {
 
     /**
      * DDP: gradients averaged every step. DILOCO: pseudo-gradients every H steps, outer Nesterov.
@@ -39,22 +44,34 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
             throw new IllegalArgumentException("innerSteps " + innerSteps + " must be positive, denseWarmup "
                     + denseWarmup + ", clientsPerRound " + clientsPerRound + ", proxMu " + proxMu + " not negative");
         }
+        if (dpClip < 0 || dpNoise < 0 || (dpNoise > 0 && dpClip == 0)) {
+            throw new IllegalArgumentException("dpClip " + dpClip + " and dpNoise " + dpNoise
+                    + " must not be negative, and noise needs a clip");
+        }
+        if (mode != Mode.FEDAVG && (secureAggregation || dpClip > 0)) {
+            throw new IllegalArgumentException("secure aggregation and differential privacy need mode FEDAVG, got " + mode);
+        }
+    }
+
+    /** Whether FedAvg rounds go through {@link FederatedAggregator} (masked and/or clipped and noised). */
+    public boolean privateRounds() {
+        return secureAggregation || dpClip > 0;
     }
 
     /** Data-parallel with the given compression; top-k starts after 100 dense steps. */
     public static DistributedConfig ddp(Compression compression) {
-        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f);
+        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f);
     }
 
     /** DiLoCo with H inner steps, outer lr 0.7, Nesterov momentum 0.9; top-k after one dense round. */
     public static DistributedConfig diloco(int innerSteps, Compression compression) {
-        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, 0.7f, 0.9f, 1, Duration.ofMinutes(5), 0, 0f);
+        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, 0.7f, 0.9f, 1, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f);
     }
 
     /** FedAvg (FedProx when {@code proxMu > 0}): {@code localSteps} per round, {@code clientsPerRound} sampled (0: all). */
     public static DistributedConfig fedAvg(int localSteps, int clientsPerRound, float proxMu) {
         return new DistributedConfig(Mode.FEDAVG, Compression.NONE, localSteps, 1f, 0f, 1, Duration.ofMinutes(5),
-                clientsPerRound, proxMu);
+                clientsPerRound, proxMu, false, 0f, 0f);
     }
 
     /**
@@ -66,14 +83,23 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
             throw new IllegalArgumentException("outer lr " + lr + " must be positive, momentum " + momentum
                     + " in [0, 1)");
         }
-        return new DistributedConfig(mode, compression, innerSteps, lr, momentum, denseWarmup, deadline, clientsPerRound, proxMu);
+        return new DistributedConfig(mode, compression, innerSteps, lr, momentum, denseWarmup, deadline, clientsPerRound, proxMu,
+                secureAggregation, dpClip, dpNoise);
     }
 
     public DistributedConfig withDeadline(Duration d) {
-        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound, proxMu);
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound,
+                proxMu, secureAggregation, dpClip, dpNoise);
     }
 
     public DistributedConfig withDenseWarmup(int n) {
-        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, n, deadline, clientsPerRound, proxMu);
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, n, deadline, clientsPerRound,
+                proxMu, secureAggregation, dpClip, dpNoise);
+    }
+
+    /** FedAvg with masked uploads ({@code secure}) and/or per-client clipping to {@code clip} and noise multiplier {@code noise}. */
+    public DistributedConfig withPrivacy(boolean secure, float clip, float noise) {
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
+                clientsPerRound, proxMu, secure, clip, noise);
     }
 }

@@ -42,6 +42,8 @@ import java.util.List;
 public final class DistributedTrainer {
 
     static final int DDP_HASH_EVERY = 100;
+    /** DiLoCo/FedAvg: the global state after a round, written by rank 0, read by {@code --resume}. */
+    public static final String CHECKPOINT = "distributed-checkpoint.bin";
 
     private final TrainConfig config;
     private final DistributedConfig dist;
@@ -55,11 +57,18 @@ public final class DistributedTrainer {
     private GradientExchange exchange;
     private long syncs;
     private long repairs;
+    private FederatedAggregator federated;
+    private long round;
     private StepHook hook = (step, params) -> { };
+    private int joinAs = -1;
+    private int firstWorkers;
 
     /** Sees a worker's parameters after each step, before any hash check (fault injection in tests). */
     interface StepHook {
         void afterStep(long step, float[] params);
+
+        /** After a state transfer to joiners, before they train: every worker's state hash by rank. */
+        default void admitted(long step, boolean joiner, List<String> stateHashes) {}
     }
 
     public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
@@ -73,20 +82,28 @@ public final class DistributedTrainer {
 
     /** Trains {@code config.steps()} steps on this worker; every worker of the group calls this at once. */
     public DistributedStats run() throws IOException {
-        int rank = collective.rank();
+        boolean joining = joinAs >= 0;
+        if (joining) {
+            collective = regroup.join();
+        }
+        int rank = joining ? joinAs : collective.rank();
         model = new LlamaModel(new Trainer(config, listener).modelConfig(corpus.tokenizer().vocabSize()), config.batch());
         adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
         model.initialize(new Rng(config.seed()));
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
-        ShardLoader loader = new ShardLoader(corpus.train(), rank, collective.size(), config.ctx(), config.seed());
+        federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
+        ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
+                config.seed());
         float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
         int rows = config.batch() * config.ctx();
         int[] inputs = new int[rows];
         int[] targets = new int[rows];
         long stepNanos = 0;
-        for (long step = 0; step < config.steps(); step++) {
+        long first = joining ? receiveState(global, momentum, loader, inputs, targets)
+                : resume(global, momentum, loader, inputs, targets);
+        for (long step = first; step < config.steps(); step++) {
             long t0 = System.nanoTime();
             float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
             double loss = Double.NaN;
@@ -108,13 +125,17 @@ public final class DistributedTrainer {
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 synchronize(global, momentum, step + 1);
+                writeCheckpoint(global, momentum, step + 1, last);
+                if (!last) {
+                    admitJoiners(global, momentum, step + 1);
+                }
             } else if (global == null && ((step + 1) % DDP_HASH_EVERY == 0 || last)) {
                 checkHashes(step + 1);
             }
             stepNanos += System.nanoTime() - t0;
-            Duration eta = Duration.ofNanos(stepNanos / (step + 1) * (config.steps() - step - 1));
+            Duration eta = Duration.ofNanos(stepNanos / (step + 1 - first) * (config.steps() - step - 1));
             listener.onStep(new TrainProgress(step + 1, config.steps(), loss, lr, norm,
-                    rows * (step + 1) / (stepNanos * 1e-9), eta));
+                    rows * (step + 1 - first) / (stepNanos * 1e-9), eta));
         }
         CollectiveStats now = collective.stats();
         CollectiveStats bytes = new CollectiveStats(earlierBytes.operations() + now.operations(),
@@ -127,7 +148,7 @@ public final class DistributedTrainer {
             GgufExport.write(model, corpus.tokenizer(), "flotilla " + config.data().getFileName(),
                     config.outDir().resolve(Trainer.MODEL));
         }
-        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * config.steps() / (stepNanos * 1e-9);
+        double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * (config.steps() - first) / (stepNanos * 1e-9);
         return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
     }
 
@@ -137,6 +158,7 @@ public final class DistributedTrainer {
      * parameters without the failed worker: no completed round is rolled back.
      */
     private void synchronize(float[] global, float[] momentum, long step) throws IOException {
+        round = (step - 1) / dist.innerSteps();
         float[] local = model.params().clone();
         while (true) {
             float[] g = global.clone();
@@ -153,20 +175,130 @@ public final class DistributedTrainer {
                 if (regroup == null) {
                     throw e;
                 }
-                CollectiveStats lost = collective.stats();
-                earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
-                        earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
-                collective.close();
-                collective = regroup.regroup(e);
-                exchange.rebind(collective);
+                moveTo(regroup.regroup(e));
             }
         }
     }
 
-    /** How survivors re-form their group after a worker failed (elastic runs). */
+    /** Continues on a new group; the bytes sent in the old one still count. */
+    private void moveTo(Collective next) {
+        CollectiveStats lost = collective.stats();
+        earlierBytes = new CollectiveStats(earlierBytes.operations() + lost.operations(),
+                earlierBytes.payloadBytes() + lost.payloadBytes(), earlierBytes.wireBytes() + lost.wireBytes());
+        collective.close();
+        collective = next;
+        exchange.rebind(collective);
+    }
+
+    /**
+     * At a round boundary of an elastic run that admits joiners: if any worker sees one waiting
+     * (a 1-byte all-gather, so all decide alike), the group re-forms with the joiners and hands
+     * them the state ({@link StateTransfer}); they verify it by hash before they train.
+     */
+    private void admitJoiners(float[] global, float[] momentum, long step) throws IOException {
+        if (regroup == null || !regroup.admitsJoiners()) {
+            return;
+        }
+        boolean pending = false;
+        for (byte[] flag : collective.allGather(new byte[] {(byte) (regroup.joinPending() ? 1 : 0)})) {
+            pending |= flag[0] != 0;
+        }
+        if (pending) {
+            moveTo(regroup.admit());
+            StateTransfer.Outcome o = StateTransfer.share(collective,
+                    new StateTransfer.GlobalState(step, global, momentum), false);
+            hook.admitted(step, false, o.hashes());
+        }
+    }
+
+    /**
+     * A joiner's start: the global state from a peer, verified by hash; the data position follows
+     * from the steps done (its shard's loader replays that many batches without training).
+     */
+    private long receiveState(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
+            throws IOException {
+        StateTransfer.Outcome o = StateTransfer.share(collective, null, true);
+        adopt(o.state(), global, momentum, loader, inputs, targets);
+        hook.admitted(o.state().step(), true, o.hashes());
+        return o.state().step();
+    }
+
+    /** Continues from {@code state}: global and local parameters, momentum, and the loader replayed to its step. */
+    private void adopt(StateTransfer.GlobalState state, float[] global, float[] momentum, ShardLoader loader,
+                       int[] inputs, int[] targets) {
+        System.arraycopy(state.params(), 0, global, 0, global.length);
+        System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
+        System.arraycopy(state.params(), 0, model.params(), 0, global.length);
+        for (long s = 0; s < state.step(); s++) {
+            loader.next(inputs, targets, config.batch());
+        }
+    }
+
+    /**
+     * {@code --resume} of a DiLoCo/FedAvg run: every worker reads the global state rank 0 wrote
+     * after a round ({@value #CHECKPOINT}), replays its shard's loader to that step, and the
+     * parameter hashes are compared at once. The inner AdamW state starts afresh (it never left its
+     * worker), so a resumed run is close to, not bit-identical with, an uninterrupted one.
+     */
+    private long resume(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
+            throws IOException {
+        java.nio.file.Path file = config.outDir().resolve(CHECKPOINT);
+        if (global == null || !config.resume() || !Files.exists(file)) {
+            return 0;
+        }
+        StateTransfer.GlobalState state = StateTransfer.GlobalState.read(file);
+        if (state.params().length != global.length) {
+            throw new IOException(file + ": " + state.params().length + " parameters, this model has " + global.length);
+        }
+        adopt(state, global, momentum, loader, inputs, targets);
+        checkHashes(state.step());
+        return state.step();
+    }
+
+    /** Rank 0 writes the global state after a round, once per {@code checkpointEvery} steps and at the end. */
+    private void writeCheckpoint(float[] global, float[] momentum, long step, boolean last) throws IOException {
+        int every = config.checkpointEvery();
+        if (collective.rank() == 0 && (last || (every > 0 && step % every < dist.innerSteps()))) {
+            Files.createDirectories(config.outDir());
+            new StateTransfer.GlobalState(step, global, momentum).write(config.outDir().resolve(CHECKPOINT));
+        }
+    }
+
+    /** How survivors re-form their group after a worker failed (elastic runs), and how workers join one. */
     public interface Regroup {
         /** A new group of the live workers (every survivor calls this); throws if it cannot be formed. */
         Collective regroup(io.flotilla.collective.CollectiveException cause) throws IOException;
+
+        /** Whether workers may join at round boundaries (then every worker checks each round). */
+        default boolean admitsJoiners() {
+            return false;
+        }
+
+        /** Whether a worker is waiting to join. */
+        default boolean joinPending() {
+            return false;
+        }
+
+        /** The group with the waiting joiners added (every member calls this at the same round boundary). */
+        default Collective admit() throws IOException {
+            throw new UnsupportedOperationException("this group admits no joiners");
+        }
+
+        /** A joiner's side of {@link #admit}. */
+        default Collective join() throws IOException {
+            throw new UnsupportedOperationException("this group admits no joiners");
+        }
+    }
+
+    /**
+     * Makes this trainer a worker that joins a running group as worker {@code id} of the first
+     * {@code workers} (a restarted worker: it reads that worker's shard); needs a {@link Regroup}
+     * that admits joiners.
+     */
+    DistributedTrainer joining(int id, int workers) {
+        this.joinAs = id;
+        this.firstWorkers = workers;
+        return this;
     }
 
     /** Makes DiLoCo/FedAvg rounds survive failed workers. */
@@ -217,10 +349,17 @@ public final class DistributedTrainer {
         for (int i = 0; i < delta.length; i++) {
             delta[i] = global[i] - params[i];
         }
-        exchange.mean(delta);
+        if (federated != null) {
+            if (!privateMean(delta)) {
+                System.arraycopy(global, 0, params, 0, params.length); // aborted round: nothing applied
+                return;
+            }
+        } else {
+            exchange.mean(delta);
+        }
         syncs++;
         int m = dist.clientsPerRound();
-        if (dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
+        if (federated == null && dist.mode() == DistributedConfig.Mode.FEDAVG && m > 0 && m < collective.size()) {
             float scale = (float) collective.size() / m;
             for (int i = 0; i < delta.length; i++) {
                 delta[i] *= scale;
@@ -240,6 +379,27 @@ public final class DistributedTrainer {
             velocity[i] = mu * velocity[i] + delta[i];
             global[i] -= lr * (delta[i] + mu * velocity[i]);
         }
+    }
+
+    /**
+     * A private FedAvg round ({@link FederatedAggregator}): {@code delta} becomes the mean of the
+     * clients that trained (those whose parameters moved). False when the round aborted.
+     */
+    private boolean privateMean(float[] delta) throws IOException {
+        boolean trained = false;
+        for (int i = 0; i < delta.length && !trained; i++) {
+            trained = delta[i] != 0;
+        }
+        RoundStats stats;
+        try {
+            stats = federated.mean(collective, delta, round, trained);
+        } catch (RoundAbortedException e) {
+            stats = new RoundStats(round, 0, 0, true, federated.epsilon());
+        }
+        if (collective.rank() == 0) {
+            RoundListener.notify(listener, stats);
+        }
+        return !stats.aborted();
     }
 
     private void checkHashes(long step) throws IOException {
@@ -303,6 +463,11 @@ public final class DistributedTrainer {
     DistributedTrainer withHook(StepHook hook) {
         this.hook = hook;
         return this;
+    }
+
+    /** The group this worker is in now (a regroup replaces it). */
+    Collective collective() {
+        return collective;
     }
 
     /** The model this worker trained (for tests). */

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,11 +40,14 @@ public final class LocalCluster {
     /** Sees every worker's parameters after each DiLoCo outer step (fault injection in tests). */
     interface Hook {
         void afterStep(int rank, long step, float[] params);
+
+        /** After a state transfer to joiners: every worker's state hash by rank ({@code rank} is the first rank). */
+        default void admitted(int rank, long step, boolean joiner, List<String> stateHashes) {}
     }
 
     static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus, TrainListener rank0,
                       Hook hook) throws IOException {
-        return run(config, dist, workers, corpus, rank0, hook, false);
+        return run(config, dist, workers, corpus, rank0, hook, false, Set.of());
     }
 
     /**
@@ -52,11 +56,22 @@ public final class LocalCluster {
      */
     static Result runElastic(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
                              TrainListener rank0, Hook hook) throws IOException {
-        return run(config, dist, workers, corpus, rank0, hook, true);
+        return run(config, dist, workers, corpus, rank0, hook, true, Set.of());
+    }
+
+    /**
+     * An elastic run in which each worker of {@code restart} that dies is started again (once, on
+     * the same thread): it joins the running group at the next round boundary, receives the
+     * state from a peer and verifies it by hash before it trains.
+     */
+    static Result runElastic(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
+                             TrainListener rank0, Hook hook, Set<Integer> restart) throws IOException {
+        return run(config, dist, workers, corpus, rank0, hook, true, restart);
     }
 
     private static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus,
-                              TrainListener rank0, Hook hook, boolean elastic) throws IOException {
+                              TrainListener rank0, Hook hook, boolean elastic, Set<Integer> restart)
+            throws IOException {
         ClusterToken token = ClusterToken.random(new SecureRandom());
         List<TcpTransport> transports = new ArrayList<>();
         List<LocalRegroup> closeLater = new ArrayList<>();
@@ -78,17 +93,15 @@ public final class LocalCluster {
                 futures.add(pool.submit(() -> {
                     RingCollective ring = RingCollective.join(transports.get(rank), rank, addresses, collective);
                     try {
-                        DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring,
-                                rank == 0 ? rank0 : TrainListener.NONE)
-                                .withHook((step, params) -> hook.afterStep(rank, step, params));
-                        if (elastic) {
-                            trainer.withRegroup(regroup.forWorker(rank));
-                        }
-                        return new Object[] {trainer.run(), trainer.model().params()};
+                        return train(new DistributedTrainer(config, dist, corpus, ring,
+                                rank == 0 ? rank0 : TrainListener.NONE), rank, hook, elastic ? regroup : null);
                     } catch (IOException | RuntimeException e) {
-                        regroup.dead(rank);
                         transports.get(rank).close();
-                        throw e;
+                        if (!restart.contains(rank)) {
+                            throw e;
+                        }
+                        return train(new DistributedTrainer(config, dist, corpus, null, TrainListener.NONE)
+                                .joining(rank, workers), rank, hook, regroup);
                     } finally {
                         ring.close();
                     }
@@ -118,6 +131,36 @@ public final class LocalCluster {
             closeLater.forEach(LocalRegroup::close);
             pool.shutdownNow();
             transports.forEach(TcpTransport::close);
+        }
+    }
+
+    /** Runs one worker; if it fails, its current ring is closed (so its neighbours fail at once) and it counts as dead. */
+    private static Object[] train(DistributedTrainer trainer, int rank, Hook hook, LocalRegroup regroup)
+            throws IOException {
+        trainer.withHook(new DistributedTrainer.StepHook() {
+            @Override
+            public void afterStep(long step, float[] params) {
+                hook.afterStep(rank, step, params);
+            }
+
+            @Override
+            public void admitted(long step, boolean joiner, List<String> stateHashes) {
+                hook.admitted(rank, step, joiner, stateHashes);
+            }
+        });
+        if (regroup != null) {
+            trainer.withRegroup(regroup.forWorker(rank));
+        }
+        try {
+            return new Object[] {trainer.run(), trainer.model().params()};
+        } catch (IOException | RuntimeException e) {
+            if (trainer.collective() != null) {
+                trainer.collective().close();
+            }
+            if (regroup != null) {
+                regroup.dead(rank);
+            }
+            throw e;
         }
     }
 

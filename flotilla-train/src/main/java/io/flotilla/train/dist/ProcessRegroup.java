@@ -16,7 +16,9 @@ import java.util.TreeSet;
  * failed round announce a fresh port ({@code REGROUP port}); once every worker of the last group
  * has announced or died, each survivor is told its new rank and everyone's address
  * ({@code REGROUPED rank host:port,...}, ranks in the old order). Progress is relayed from the
- * lowest-numbered live worker.
+ * lowest-numbered live worker. A restarted worker ({@link #replace}) announces {@code JOIN port}
+ * and waits; members ask {@code PENDING?} at round boundaries, and once one is waiting they all
+ * announce {@code ADMIT port}: the group formed then includes the joiners.
  */
 final class ProcessRegroup {
 
@@ -25,6 +27,8 @@ final class ProcessRegroup {
     private final TreeSet<Integer> members = new TreeSet<>();
     private final TreeSet<Integer> dead = new TreeSet<>();
     private final Map<Integer, Integer> registered = new TreeMap<>();
+    private final Map<Integer, Integer> joiners = new TreeMap<>();
+    private boolean admitting;
 
     ProcessRegroup(List<Process> processes, TrainListener progress) {
         this.processes = processes;
@@ -57,6 +61,27 @@ final class ProcessRegroup {
         maybeForm();
     }
 
+    /** A member announces its port to admit the waiting joiners. */
+    synchronized void admit(int worker, int port) {
+        admitting = true;
+        register(worker, port);
+    }
+
+    /** A restarted worker waits to be admitted. */
+    synchronized void join(int worker, int port) {
+        joiners.put(worker, port);
+    }
+
+    /** Answers a member's {@code PENDING?}. */
+    synchronized void pending(int worker) {
+        tell(worker, "PENDING " + (joiners.isEmpty() ? 0 : 1) + "\n");
+    }
+
+    /** Worker {@code worker} runs again as {@code process} (it will announce {@code JOIN}). */
+    synchronized void replace(int worker, Process process) {
+        processes.set(worker, process);
+    }
+
     private void maybeForm() {
         if (registered.isEmpty()) {
             return;
@@ -66,6 +91,12 @@ final class ProcessRegroup {
                 return;
             }
         }
+        if (admitting) {
+            registered.putAll(joiners);
+            joiners.clear();
+            admitting = false;
+        }
+        dead.removeAll(registered.keySet()); // a restarted worker is alive again
         List<String> addresses = new ArrayList<>();
         registered.values().forEach(port -> addresses.add("127.0.0.1:" + port));
         int rank = 0;

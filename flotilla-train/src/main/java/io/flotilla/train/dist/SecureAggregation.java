@@ -132,16 +132,25 @@ public final class SecureAggregation {
         for (int[] u : uploads.values()) {
             addMask(sum, u, 1);
         }
-        for (int s : uploads.keySet()) {
+        removeDropped(sum, uploads.keySet(), dropped, revealed);
+        return sum;
+    }
+
+    /**
+     * Removes from a sum of the survivors' uploads the masks they added for their pairs with
+     * clients that dropped out, using the seeds the survivors revealed ({@code revealed.get(s).get(d)}).
+     */
+    public static void removeDropped(int[] sum, Set<Integer> survivors, Set<Integer> dropped,
+                                     Map<Integer, Map<Integer, byte[]>> revealed) {
+        for (int s : survivors) {
             for (int d : dropped) {
                 byte[] seed = revealed.getOrDefault(s, Map.of()).get(d);
                 if (seed == null) {
                     throw new IllegalStateException("survivor " + s + " did not reveal its seed with dropped client " + d);
                 }
-                addMask(sum, mask(seed, length), s < d ? -1 : 1); // undo what s added for the pair (s, d)
+                addMask(sum, mask(seed, sum.length), s < d ? -1 : 1); // undo what s added for the pair (s, d)
             }
         }
-        return sum;
     }
 
     private static void addMask(int[] into, int[] mask, int sign) {

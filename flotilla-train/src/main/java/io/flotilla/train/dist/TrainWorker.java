@@ -13,9 +13,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +22,7 @@ import java.util.Map;
 /**
  * The program of one worker process that {@link WorkerLauncher} starts. It speaks a line protocol
  * with its parent: it prints {@code LISTEN port}, reads {@code PEERS host:port,...} (every worker's
- * address, in rank order), trains, and prints {@code PROGRESS ...} lines (rank 0) and one
+ * address, in rank order), trains, and prints {@code PROGRESS ...} and {@code ROUND ...} lines and one
  * {@code RESULT ...} line; on failure {@code ERROR reason} and exit status 1. The cluster token
  * comes in the environment variable {@value #TOKEN_ENV}, never on the command line.
  */
@@ -34,7 +32,7 @@ public final class TrainWorker {
 
     private TrainWorker() {}
 
-    /** Arguments: {@code rank=R workers=K} and every component of TrainConfig and DistributedConfig as name=value. */
+    /** Arguments: {@code rank=R workers=K [join=true]} and every component of TrainConfig and DistributedConfig as name=value. */
     public static void main(String[] args) {
         PrintStream out = System.out;
         try {
@@ -51,7 +49,8 @@ public final class TrainWorker {
             if (token == null) {
                 throw new IllegalArgumentException("no cluster token in " + TOKEN_ENV);
             }
-            DistributedStats stats = run(rank, workers, config, dist, ClusterToken.of(token), out);
+            boolean join = Boolean.parseBoolean(values.getOrDefault("join", "false"));
+            DistributedStats stats = run(rank, workers, join, config, dist, ClusterToken.of(token), out);
             out.println("RESULT " + String.join(" ", RecordArgs.encode(stats.bytes())) + " " + String.format(
                     Locale.ROOT, "valLoss=%s tokensPerSecond=%s steps=%d syncs=%d hash=%s", stats.valLoss(),
                     stats.trainTokensPerSecond(), stats.steps(), stats.syncs(), stats.parametersHash()));
@@ -65,66 +64,65 @@ public final class TrainWorker {
         }
     }
 
-    private static DistributedStats run(int rank, int workers, TrainConfig config, DistributedConfig dist,
-                                        ClusterToken token, PrintStream out) throws IOException {
+    private static DistributedStats run(int rank, int workers, boolean join, TrainConfig config,
+                                        DistributedConfig dist, ClusterToken token, PrintStream out) throws IOException {
         Corpus corpus = Corpus.load(config.data(), config.tokenizer());
-        try (TcpTransport transport = new TcpTransport(
-                TransportConfig.loopback("worker-" + rank, "flotilla-train", token))) {
-            transport.start();
-            out.println("LISTEN " + transport.localAddress().getPort());
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            String line = in.readLine();
-            if (line == null || !line.startsWith("PEERS ")) {
-                throw new IOException("expected PEERS from the launcher, got " + line);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        CollectiveConfig collective = CollectiveConfig.defaults().withDeadline(dist.deadline());
+        try (LauncherRegroup regroup = new LauncherRegroup(rank, token, collective, in, out)) {
+            if (join) { // a restarted worker: admitted at a round boundary, it receives the state first
+                return new DistributedTrainer(config, dist, corpus, null, progress(out)).withHook(admissions())
+                        .withRegroup(regroup).joining(rank, workers).run();
             }
-            CollectiveConfig collective = CollectiveConfig.defaults().withDeadline(dist.deadline());
-            List<TcpTransport> later = new ArrayList<>();
-            try (RingCollective ring = RingCollective.join(transport, rank, addresses(line.substring(6)), collective)) {
-                DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring, progress(out));
-                if (dist.mode() != DistributedConfig.Mode.DDP) {
-                    trainer.withRegroup(cause -> regroup(rank, token, collective, in, out, later));
+            try (TcpTransport transport = new TcpTransport(
+                    TransportConfig.loopback("worker-" + rank, "flotilla-train", token))) {
+                transport.start();
+                out.println("LISTEN " + transport.localAddress().getPort());
+                out.flush();
+                String line = in.readLine();
+                if (line == null || !line.startsWith("PEERS ")) {
+                    throw new IOException("expected PEERS from the launcher, got " + line);
                 }
-                return trainer.run();
-            } finally {
-                later.forEach(TcpTransport::close);
+                try (RingCollective ring = RingCollective.join(transport, rank,
+                        LauncherRegroup.addresses(line.substring(6)), collective)) {
+                    DistributedTrainer trainer = new DistributedTrainer(config, dist, corpus, ring, progress(out))
+                            .withHook(admissions());
+                    if (dist.mode() != DistributedConfig.Mode.DDP) {
+                        trainer.withRegroup(regroup);
+                    }
+                    return trainer.run();
+                }
             }
         }
     }
 
-    /** After a failed round: a fresh transport, {@code REGROUP port} to the launcher, then {@code REGROUPED rank addresses}. */
-    private static RingCollective regroup(int worker, ClusterToken token, CollectiveConfig collective,
-                                          BufferedReader in, PrintStream out, List<TcpTransport> later)
-            throws IOException {
-        TcpTransport transport = new TcpTransport(TransportConfig.loopback("worker-" + worker + "-g" + later.size(),
-                "flotilla-train", token));
-        later.add(transport);
-        transport.start();
-        out.println("REGROUP " + transport.localAddress().getPort());
-        out.flush();
-        String line = in.readLine();
-        if (line == null || !line.startsWith("REGROUPED ")) {
-            throw new IOException("expected REGROUPED from the launcher, got " + line);
-        }
-        String[] parts = line.split(" ");
-        return RingCollective.join(transport, Integer.parseInt(parts[1]), addresses(parts[2]), collective);
-    }
+    /** Writes each state transfer's hashes to standard error (the worker's log): {@code ADMITTED step joiner hashes}. */
+    private static DistributedTrainer.StepHook admissions() {
+        return new DistributedTrainer.StepHook() {
+            @Override
+            public void afterStep(long step, float[] params) {}
 
-    private static List<InetSocketAddress> addresses(String list) {
-        List<InetSocketAddress> peers = new ArrayList<>();
-        for (String p : list.split(",")) {
-            int colon = p.lastIndexOf(':');
-            peers.add(new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
-        }
-        return peers;
+            @Override
+            public void admitted(long step, boolean joiner, List<String> stateHashes) {
+                System.err.println("ADMITTED " + step + " " + joiner + " " + String.join(",", stateHashes));
+                System.err.flush();
+            }
+        };
     }
 
     private static TrainListener progress(PrintStream out) {
-        return new TrainListener() {
+        return new RoundListener() {
             @Override
             public void onStep(TrainProgress p) {
                 out.println(String.format(Locale.ROOT, "PROGRESS %d %d %.5f %.1f %d", p.step(), p.totalSteps(),
                         p.loss(), p.tokensPerSecond(), p.eta().toMillis()));
+                out.flush();
+            }
+
+            @Override
+            public void onRound(RoundStats r) {
+                out.println(String.format(Locale.ROOT, "ROUND %d %d %d %b %s", r.round(), r.clients(), r.dropped(),
+                        r.aborted(), r.epsilon()));
                 out.flush();
             }
         };

@@ -41,15 +41,39 @@ public final class WorkerLauncher {
         return run(config, dist, workers, rank0, started -> { });
     }
 
+    /**
+     * As {@link #run}; with {@code restartFailed} (DiLoCo/FedAvg) a worker process that dies is
+     * started again once and rejoins the group at the next round boundary.
+     */
+    public static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers,
+                                             TrainListener rank0, boolean restartFailed) throws IOException {
+        java.util.Set<Integer> restart = new java.util.TreeSet<>();
+        for (int r = 0; restartFailed && r < workers; r++) {
+            restart.add(r);
+        }
+        return run(config, dist, workers, rank0, started -> { }, restart);
+    }
+
     /** As {@link #run}, handing the started worker processes to {@code onStart} (fault injection in tests). */
     static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers, TrainListener rank0,
                                       java.util.function.Consumer<List<Process>> onStart) throws IOException {
+        return run(config, dist, workers, rank0, onStart, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #run}; each worker of {@code restart} whose process dies is started again once
+     * (DiLoCo/FedAvg): it joins the group at the next round boundary and verifies the state it
+     * receives by hash before it trains (its log: {@code OUT/worker-R-restart.log}).
+     */
+    static List<DistributedStats> run(TrainConfig config, DistributedConfig dist, int workers, TrainListener rank0,
+                                      java.util.function.Consumer<List<Process>> onStart,
+                                      java.util.Set<Integer> restart) throws IOException {
         Files.createDirectories(config.outDir());
         String token = ClusterToken.random(new SecureRandom()).encoded();
-        List<Process> processes = new ArrayList<>();
+        List<Process> processes = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             for (int r = 0; r < workers; r++) {
-                processes.add(start(r, workers, config, dist, token));
+                processes.add(start(r, workers, config, dist, token, false));
             }
             onStart.accept(List.copyOf(processes));
             List<BufferedReader> outputs = new ArrayList<>();
@@ -74,6 +98,12 @@ public final class WorkerLauncher {
                 results.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         return follow(outputs.get(rank), rank, regroup, config.outDir());
+                    } catch (RuntimeException e) {
+                        if (!elastic || !restart.contains(rank)) {
+                            throw e;
+                        }
+                        regroup.dead(rank);
+                        return followRestarted(rank, workers, config, dist, token, regroup, processes);
                     } finally {
                         regroup.dead(rank);
                     }
@@ -85,17 +115,30 @@ public final class WorkerLauncher {
         }
     }
 
-    private static Process start(int rank, int workers, TrainConfig config, DistributedConfig dist, String token)
-            throws IOException {
+    /** Starts worker {@code rank} again as a joiner and follows it to its result. */
+    private static DistributedStats followRestarted(int rank, int workers, TrainConfig config, DistributedConfig dist,
+                                                    String token, ProcessRegroup regroup, List<Process> processes) {
+        try {
+            Process p = start(rank, workers, config, dist, token, true);
+            regroup.replace(rank, p); // in the launcher's list too, so its clean-up stops it
+            return follow(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)), rank,
+                    regroup, config.outDir());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not restart worker " + rank, e);
+        }
+    }
+
+    private static Process start(int rank, int workers, TrainConfig config, DistributedConfig dist, String token,
+                                 boolean join) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"),
                 "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
                 "-XX:ActiveProcessorCount=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                TrainWorker.class.getName(), "rank=" + rank, "workers=" + workers));
+                TrainWorker.class.getName(), "rank=" + rank, "workers=" + workers, "join=" + join));
         cmd.addAll(RecordArgs.encode(config));
         cmd.addAll(RecordArgs.encode(dist));
         ProcessBuilder builder = new ProcessBuilder(cmd)
-                .redirectError(config.outDir().resolve("worker-" + rank + ".log").toFile());
+                .redirectError(config.outDir().resolve("worker-" + rank + (join ? "-restart" : "") + ".log").toFile());
         builder.environment().put(TrainWorker.TOKEN_ENV, token);
         return builder.start();
     }
@@ -136,11 +179,22 @@ public final class WorkerLauncher {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (line.startsWith("REGROUP ")) {
                     regroup.register(rank, Integer.parseInt(line.substring(8).trim()));
+                } else if (line.startsWith("ADMIT ")) {
+                    regroup.admit(rank, Integer.parseInt(line.substring(6).trim()));
+                } else if (line.startsWith("JOIN ")) {
+                    regroup.join(rank, Integer.parseInt(line.substring(5).trim()));
+                } else if (line.equals("PENDING?")) {
+                    regroup.pending(rank);
                 } else if (line.startsWith("PROGRESS ") && regroup.reportsProgress(rank)) {
                     String[] f = line.split(" ");
                     regroup.progress().onStep(new TrainProgress(Long.parseLong(f[1]), Long.parseLong(f[2]),
                             Double.parseDouble(f[3]), 0f, 0, Double.parseDouble(f[4]),
                             Duration.ofMillis(Long.parseLong(f[5]))));
+                } else if (line.startsWith("ROUND ") && regroup.reportsProgress(rank)) {
+                    String[] f = line.split(" ");
+                    RoundListener.notify(regroup.progress(), new RoundStats(Long.parseLong(f[1]),
+                            Integer.parseInt(f[2]), Integer.parseInt(f[3]), Boolean.parseBoolean(f[4]),
+                            Double.parseDouble(f[5])));
                 } else if (line.startsWith("RESULT ")) {
                     return parseResult(rank, line.substring(7));
                 } else if (line.startsWith("ERROR ")) {

@@ -9,6 +9,12 @@
  *   <li>{@link io.flotilla.train.dist.WorkerLauncher} starts K {@link io.flotilla.train.dist.TrainWorker}
  *       processes on this machine ({@code flotilla train --workers K}); {@link io.flotilla.train.dist.LocalCluster}
  *       runs K workers as threads of this process over the same loopback TCP (tests, benchmarks).</li>
+ *   <li>{@link io.flotilla.train.dist.FederatedAggregator}: private FedAvg rounds ({@code DistributedConfig.withPrivacy}):
+ *       updates clipped and noised ({@link io.flotilla.train.dist.DifferentialPrivacy}), masked
+ *       ({@link io.flotilla.train.dist.SecureAggregation}), summed by the ring, dropouts unmasked by the survivors;
+ *       each round ends as a {@link io.flotilla.train.dist.RoundStats} for a {@link io.flotilla.train.dist.RoundListener}.</li>
+ *   <li>Elasticity: survivors regroup after a death; {@code StateTransfer} hands a joining worker the global
+ *       state, verified by hash; {@code distributed-checkpoint.bin} serves {@code --resume}.</li>
  *   <li>{@link io.flotilla.train.dist.TrainBench}: the issue's comparisons (DDP, DiLoCo, compression) in one command.</li>
  * </ul>
  *

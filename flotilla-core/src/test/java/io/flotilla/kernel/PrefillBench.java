@@ -1,0 +1,63 @@
+package io.flotilla.kernel;
+
+import io.flotilla.gguf.GgufFile;
+import io.flotilla.model.Model;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Not a unit test: prefill of one prompt through a whole model with the tiles on and off, taking
+ * turns in one JVM (so the load of a shared machine hits both alike), printing tokens/s per round,
+ * the medians and their ratio, and whether the logits of both are the same bit for bit. Run after
+ * {@code mvn -o -q -pl flotilla-core test-compile} with
+ * <pre>java --add-modules jdk.incubator.vector -cp flotilla-core/target/classes:flotilla-core/target/test-classes:$(cat cp.txt) \
+ *   io.flotilla.kernel.PrefillBench MODEL.gguf [threads 2] [tokens 128] [rounds 5]</pre>
+ */
+public final class PrefillBench {
+    private PrefillBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path path = Path.of(args[0]);
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int n = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        try (GgufFile file = GgufFile.open(path); Compute compute = new Compute(threads)) {
+            Model model = Model.load(file, compute);
+            var state = model.newState(n + 1);
+            int[] prompt = new Random(1).ints(n, 0, model.config().vocabSize()).toArray();
+            double[][] tps = new double[2][rounds];
+            float[][] logits = new float[2][];
+            for (int round = -1; round < rounds; round++) { // round -1: warm-up of both
+                for (int mode = 0; mode < 2; mode++) {
+                    compute.tiles = mode == 0;
+                    state.reset();
+                    long t0 = System.nanoTime();
+                    float[] l = model.forward(state, prompt, 0, n, false);
+                    long t1 = System.nanoTime();
+                    logits[mode] = l.clone();
+                    if (round >= 0) {
+                        tps[mode][round] = n / ((t1 - t0) / 1e9);
+                    }
+                }
+                if (round >= 0) {
+                    System.out.printf(Locale.ROOT, "round %d: tiles %.2f tok/s, dot4 %.2f tok/s%n", round,
+                            tps[0][round], tps[1][round]);
+                }
+            }
+            double tiles = median(tps[0]);
+            double dot4 = median(tps[1]);
+            System.out.printf(Locale.ROOT, "%s, %d threads, %d tokens: prefill median tiles %.2f, dot4 %.2f tok/s,"
+                    + " ratio %.2f; logits identical: %b%n", path.getFileName(), threads, n, tiles, dot4, tiles / dot4,
+                    Arrays.equals(logits[0], logits[1]));
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
