@@ -20,8 +20,11 @@ import picocli.CommandLine.Parameters;
                 "over loopback TCP, and prints one JSON line per scenario: validation loss, payload and wire bytes",
                 "per worker, tokens/s, and the loss and byte ratios against the first scenario (the baseline).",
                 "Scenarios: ddp-fp32 diloco-h10-fp32 diloco-h10-int8 ddp-int8 (default), ddp-bf16, ddp-topk-0.01,",
-                "ddp-topk-0.1, diloco-h10-topk-0.03, diloco-h50-fp32, diloco-h100-fp32, fedavg-h50-2of4,",
-                "fedprox-0.01-h50-2of4, fedprox-0.1-h50-2of4."})
+                "ddp-topk-0.1, diloco-h10-topk-0.03, diloco-h50-fp32, diloco-h100-fp32, diloco-h10-avg (outer lr 1,",
+                "no momentum), diloco-h10-m0.5 (outer lr 1, momentum 0.5), fedavg-h50-2of4, fedprox-0.01-h50-2of4,",
+                "fedprox-0.1-h50-2of4; non-IID (8 clients, each a contiguous eighth of the text, 4 per round, their",
+                "own worker count): fedavg-h50-4of8, fedavg-nesterov-h50-4of8, fedprox-0.01-h50-4of8,",
+                "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates)."})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "text corpus (default: ${DEFAULT-VALUE})")
     Path data = Path.of("../shared/corpora/tinyshakespeare.txt");

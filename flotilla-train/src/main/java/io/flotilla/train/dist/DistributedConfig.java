@@ -74,6 +74,19 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
                 clientsPerRound, proxMu, false, 0f, 0f);
     }
 
+    /**
+     * The same rounds with another outer step: e.g. FedAvg's non-IID, sampled rounds with DiLoCo's
+     * Nesterov step ({@code withOuterStep(0.7f, 0.9f)}), or DiLoCo with plain averaging ({@code 1, 0}).
+     */
+    public DistributedConfig withOuterStep(float lr, float momentum) {
+        if (!(lr > 0) || momentum < 0 || momentum >= 1) {
+            throw new IllegalArgumentException("outer lr " + lr + " must be positive, momentum " + momentum
+                    + " in [0, 1)");
+        }
+        return new DistributedConfig(mode, compression, innerSteps, lr, momentum, denseWarmup, deadline, clientsPerRound, proxMu,
+                secureAggregation, dpClip, dpNoise);
+    }
+
     public DistributedConfig withDeadline(Duration d) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound,
                 proxMu, secureAggregation, dpClip, dpNoise);

@@ -365,13 +365,20 @@ public final class DistributedTrainer {
                 delta[i] *= scale;
             }
         }
-        float mu = dist.outerMomentum();
-        float lr = dist.outerLr();
-        for (int i = 0; i < delta.length; i++) {
-            momentum[i] = mu * momentum[i] + delta[i];
-            global[i] -= lr * (delta[i] + mu * momentum[i]);
-        }
+        nesterov(global, momentum, delta, dist.outerLr(), dist.outerMomentum());
         System.arraycopy(global, 0, params, 0, params.length);
+    }
+
+    /**
+     * The outer optimizer, SGD with Nesterov momentum on the pseudo-gradient (PyTorch's
+     * {@code SGD(nesterov=True)}): {@code v ← μ·v + Δ; θ ← θ − lr·(Δ + μ·v)}. With {@code lr = 1, μ = 0}
+     * the global parameters become the mean of the local ones (FedAvg).
+     */
+    static void nesterov(float[] global, float[] velocity, float[] delta, float lr, float mu) {
+        for (int i = 0; i < delta.length; i++) {
+            velocity[i] = mu * velocity[i] + delta[i];
+            global[i] -= lr * (delta[i] + mu * velocity[i]);
+        }
     }
 
     /**

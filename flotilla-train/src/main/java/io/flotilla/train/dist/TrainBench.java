@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * {@code flotilla bench train}: the issue's common setting (tinyshakespeare, char level, 4 layers,
  * width 128, 4 heads, context 64; 4 single-threaded workers in this process over loopback TCP,
  * 8×64 tokens per worker per step) for DDP fp32 (the baseline), DDP int8, DiLoCo H=10 fp32 and
- * int8, and optionally more scenarios. Each row gives validation loss, payload and wire bytes per
+ * int8, and optionally more scenarios, among them the non-IID comparison (8 clients that each own a
+ * contiguous eighth of the text: FedAvg, FedProx, FedAvg rounds with DiLoCo's Nesterov outer step,
+ * and one client that never communicates). Each row gives validation loss, payload and wire bytes per
  * worker, and both relative to the DDP baseline of the same run.
  */
 public final class TrainBench {
@@ -36,26 +38,53 @@ public final class TrainBench {
     public record Row(String name, double valLoss, long payloadBytes, long wireBytes, double tokensPerSecond,
                       double seconds) {}
 
+    /**
+     * How one scenario trains.
+     *
+     * @param dist        how the workers train together
+     * @param workers     workers of this scenario; 0 for the run's {@code --workers}
+     * @param ownShardOf  0, or {@code n}: train on the first n-th of the training split only (a client
+     *                    of {@code n} that never communicates)
+     */
+    public record Scenario(DistributedConfig dist, int workers, int ownShardOf) {
+
+        static Scenario of(DistributedConfig dist) {
+            return new Scenario(dist, 0, 0);
+        }
+    }
+
     /** What runs when no scenario is named: the baseline first. */
     public static final List<String> DEFAULT = List.of("ddp-fp32", "diloco-h10-fp32", "diloco-h10-int8", "ddp-int8");
 
+    /** Federated clients of the non-IID comparison: each owns a contiguous eighth of the text. */
+    static final int CLIENTS = 8;
+
     /** The named scenarios (all of {@link #DEFAULT} when empty), in order: the name and how workers train. */
-    public static Map<String, DistributedConfig> scenarios(List<String> names) {
-        Map<String, DistributedConfig> all = new LinkedHashMap<>();
-        all.put("ddp-fp32", DistributedConfig.ddp(Compression.NONE));
-        all.put("diloco-h10-fp32", DistributedConfig.diloco(10, Compression.NONE));
-        all.put("diloco-h10-int8", DistributedConfig.diloco(10, Compression.parse("int8")));
-        all.put("ddp-int8", DistributedConfig.ddp(Compression.parse("int8")));
-        all.put("ddp-bf16", DistributedConfig.ddp(Compression.parse("bf16")));
-        all.put("ddp-topk-0.01", DistributedConfig.ddp(Compression.parse("topk:0.01")));
-        all.put("ddp-topk-0.1", DistributedConfig.ddp(Compression.parse("topk:0.1")));
-        all.put("diloco-h10-topk-0.03", DistributedConfig.diloco(10, Compression.parse("topk:0.03")));
-        all.put("diloco-h50-fp32", DistributedConfig.diloco(50, Compression.NONE));
-        all.put("diloco-h100-fp32", DistributedConfig.diloco(100, Compression.NONE));
-        all.put("fedavg-h50-2of4", DistributedConfig.fedAvg(50, 2, 0f));
-        all.put("fedprox-0.01-h50-2of4", DistributedConfig.fedAvg(50, 2, 0.01f));
-        all.put("fedprox-0.1-h50-2of4", DistributedConfig.fedAvg(50, 2, 0.1f));
-        Map<String, DistributedConfig> chosen = new LinkedHashMap<>();
+    public static Map<String, Scenario> scenarios(List<String> names) {
+        Map<String, Scenario> all = new LinkedHashMap<>();
+        all.put("ddp-fp32", Scenario.of(DistributedConfig.ddp(Compression.NONE)));
+        all.put("diloco-h10-fp32", Scenario.of(DistributedConfig.diloco(10, Compression.NONE)));
+        all.put("diloco-h10-int8", Scenario.of(DistributedConfig.diloco(10, Compression.parse("int8"))));
+        all.put("ddp-int8", Scenario.of(DistributedConfig.ddp(Compression.parse("int8"))));
+        all.put("ddp-bf16", Scenario.of(DistributedConfig.ddp(Compression.parse("bf16"))));
+        all.put("ddp-topk-0.01", Scenario.of(DistributedConfig.ddp(Compression.parse("topk:0.01"))));
+        all.put("ddp-topk-0.1", Scenario.of(DistributedConfig.ddp(Compression.parse("topk:0.1"))));
+        all.put("diloco-h10-topk-0.03", Scenario.of(DistributedConfig.diloco(10, Compression.parse("topk:0.03"))));
+        all.put("diloco-h50-fp32", Scenario.of(DistributedConfig.diloco(50, Compression.NONE)));
+        all.put("diloco-h100-fp32", Scenario.of(DistributedConfig.diloco(100, Compression.NONE)));
+        all.put("diloco-h10-avg", Scenario.of(DistributedConfig.diloco(10, Compression.NONE).withOuterStep(1f, 0f)));
+        all.put("diloco-h10-m0.5", Scenario.of(DistributedConfig.diloco(10, Compression.NONE).withOuterStep(1f, 0.5f)));
+        all.put("fedavg-h50-2of4", Scenario.of(DistributedConfig.fedAvg(50, 2, 0f)));
+        all.put("fedprox-0.01-h50-2of4", Scenario.of(DistributedConfig.fedAvg(50, 2, 0.01f)));
+        all.put("fedprox-0.1-h50-2of4", Scenario.of(DistributedConfig.fedAvg(50, 2, 0.1f)));
+        // the non-IID comparison: 8 clients, 4 sampled per round, 50 local steps
+        all.put("fedavg-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0f), CLIENTS, 0));
+        all.put("fedavg-nesterov-h50-4of8",
+                new Scenario(DistributedConfig.fedAvg(50, 4, 0f).withOuterStep(0.7f, 0.9f), CLIENTS, 0));
+        all.put("fedprox-0.01-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.01f), CLIENTS, 0));
+        all.put("fedprox-0.1-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.1f), CLIENTS, 0));
+        all.put("local-1of8", new Scenario(DistributedConfig.ddp(Compression.NONE), 1, CLIENTS));
+        Map<String, Scenario> chosen = new LinkedHashMap<>();
         for (String n : names.isEmpty() ? DEFAULT : names) {
             if (!all.containsKey(n)) {
                 throw new IllegalArgumentException("unknown scenario " + n + "; known: " + all.keySet());
@@ -76,18 +105,20 @@ public final class TrainBench {
     }
 
     /** Runs the scenarios one after another with {@code workers} workers; {@code onRow} sees each as it finishes. */
-    public static List<Row> run(Path data, Path out, int steps, int workers, Map<String, DistributedConfig> scenarios,
+    public static List<Row> run(Path data, Path out, int steps, int workers, Map<String, Scenario> scenarios,
                                 TrainListener progress, Consumer<Row> onRow) throws IOException {
         Corpus corpus = Corpus.load(data, "char");
         List<Row> rows = new ArrayList<>();
-        for (Map.Entry<String, DistributedConfig> e : scenarios.entrySet()) {
+        for (Map.Entry<String, Scenario> e : scenarios.entrySet()) {
             TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
             long t0 = System.nanoTime();
-            DistributedConfig dist = e.getValue();
+            Scenario scenario = e.getValue();
+            DistributedConfig dist = scenario.dist();
             if (dist.mode() == DistributedConfig.Mode.DDP) {
                 dist = dist.withDenseWarmup(config.warmup()); // top-k starts when the learning-rate warm-up ends
             }
-            LocalCluster.Result r = LocalCluster.run(config, dist, workers, corpus, progress);
+            LocalCluster.Result r = LocalCluster.run(config, dist, scenario.workers() > 0 ? scenario.workers() : workers,
+                    ownShard(corpus, scenario.ownShardOf()), progress);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             DistributedStats w0 = r.workers().get(0);
             double tps = r.workers().stream().mapToDouble(DistributedStats::trainTokensPerSecond).sum();
@@ -96,6 +127,15 @@ public final class TrainBench {
             onRow.accept(row);
         }
         return rows;
+    }
+
+    /** The corpus, or only the first {@code n}-th of its training split (validation unchanged). */
+    static Corpus ownShard(Corpus corpus, int n) {
+        if (n <= 1) {
+            return corpus;
+        }
+        int[] train = java.util.Arrays.copyOf(corpus.train(), corpus.train().length / n);
+        return new Corpus(corpus.tokenizer(), train, corpus.validation());
     }
 
     /** One line of JSON for a row, with ratios to {@code baseline} (the first row) when given. */

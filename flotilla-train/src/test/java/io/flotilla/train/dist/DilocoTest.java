@@ -2,6 +2,7 @@ package io.flotilla.train.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.flotilla.train.TrainConfig;
 import io.flotilla.train.TrainListener;
@@ -37,6 +38,58 @@ class DilocoTest {
         assertThat((double) w0.bytes().payloadBytes()).isCloseTo(3 * perRound + 3 * 2 * 32,
                 org.assertj.core.data.Offset.offset(100.0));
         assertThat(w0.valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+    }
+
+    @Test
+    void theOuterStepIsSgdWithNesterovMomentum() {
+        float[] global = {1f, -2f};
+        float[] velocity = new float[2];
+        DistributedTrainer.nesterov(global, velocity, new float[] {0.1f, -0.2f}, 0.7f, 0.9f);
+        // v = Δ1; θ -= 0.7·(Δ1 + 0.9·Δ1)
+        assertThat(global[0]).isCloseTo(0.867f, within(1e-6f));
+        assertThat(global[1]).isCloseTo(-1.734f, within(1e-6f));
+        DistributedTrainer.nesterov(global, velocity, new float[] {0.1f, 0f}, 0.7f, 0.9f);
+        // v = 0.9·Δ1 + Δ2 = (0.19, −0.18); θ -= 0.7·(Δ2 + 0.9·v)
+        assertThat(velocity[0]).isCloseTo(0.19f, within(1e-6f));
+        assertThat(velocity[1]).isCloseTo(-0.18f, within(1e-6f));
+        assertThat(global[0]).isCloseTo(0.6773f, within(1e-6f));
+        assertThat(global[1]).isCloseTo(-1.6206f, within(1e-6f));
+    }
+
+    @Test
+    void aSteadyPseudoGradientMovesTheGlobalModelSevenTimesItsLengthPerRound() {
+        float[] global = {0f};
+        float[] velocity = new float[1];
+        float before = 0f;
+        for (int round = 0; round < 200; round++) {
+            before = global[0];
+            DistributedTrainer.nesterov(global, velocity, new float[] {-1e-3f}, 0.7f, 0.9f);
+        }
+        // lr·(1 + μ/(1 − μ)) = 0.7 × 10: the outer step amplifies a direction that persists across rounds
+        assertThat(global[0] - before).isCloseTo(7e-3f, within(1e-6f));
+
+        float[] avg = {0.5f};
+        DistributedTrainer.nesterov(avg, new float[1], new float[] {0.25f}, 1f, 0f);
+        assertThat(avg[0]).isEqualTo(0.25f); // lr 1, no momentum: global − mean(global − local) = mean(local)
+    }
+
+    @Test
+    void oneWorkerWithPlainAveragingFollowsTheSingleProcessTrajectory() throws Exception {
+        // Catches inner AdamW state or step count lost at a round, the schedule restarting per round,
+        // and a round that re-reads or skips data: none of them may move the trajectory.
+        Corpus corpus = DataParallelTest.corpus();
+        int steps = 15;
+        TrainConfig config = DataParallelTest.tiny(dir, 8, steps);
+        LocalCluster.Result r = LocalCluster.run(config,
+                DistributedConfig.diloco(5, Compression.NONE).withOuterStep(1f, 0f), 1, corpus, TrainListener.NONE);
+        float[] reference = DataParallelTest.singleProcess(config, corpus, 1, steps);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < reference.length; i++) {
+            diff += Math.pow(r.params()[i] - reference[i], 2);
+            norm += Math.pow(reference[i], 2);
+        }
+        assertThat(Math.sqrt(diff / norm)).isLessThan(1e-6);
     }
 
     @Test

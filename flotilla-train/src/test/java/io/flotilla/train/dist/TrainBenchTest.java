@@ -1,0 +1,49 @@
+package io.flotilla.train.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flotilla.train.data.Corpus;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainBenchTest {
+
+    @Test
+    void theNonIidComparisonRunsEightClientsFourPerRoundAndOneClientAlone() {
+        Map<String, TrainBench.Scenario> s = TrainBench.scenarios(List.of("fedavg-h50-4of8",
+                "fedavg-nesterov-h50-4of8", "fedprox-0.1-h50-4of8", "local-1of8"));
+        assertThat(s.keySet()).containsExactly("fedavg-h50-4of8", "fedavg-nesterov-h50-4of8", "fedprox-0.1-h50-4of8",
+                "local-1of8");
+        TrainBench.Scenario fedAvg = s.get("fedavg-h50-4of8");
+        assertThat(fedAvg.workers()).isEqualTo(8);
+        assertThat(fedAvg.dist().clientsPerRound()).isEqualTo(4);
+        assertThat(fedAvg.dist().innerSteps()).isEqualTo(50);
+        assertThat(fedAvg.dist().outerLr()).isEqualTo(1f);
+        assertThat(fedAvg.dist().outerMomentum()).isZero();
+        TrainBench.Scenario nesterov = s.get("fedavg-nesterov-h50-4of8");
+        assertThat(nesterov.dist()).isEqualTo(fedAvg.dist().withOuterStep(0.7f, 0.9f));
+        assertThat(s.get("fedprox-0.1-h50-4of8").dist().proxMu()).isEqualTo(0.1f);
+        assertThat(s.get("local-1of8").workers()).isEqualTo(1);
+        assertThat(s.get("local-1of8").ownShardOf()).isEqualTo(8);
+    }
+
+    @Test
+    void aClientAloneTrainsOnTheFirstEighthAndValidatesOnTheWholeSplit() {
+        Corpus corpus = DataParallelTest.corpus();
+        Corpus own = TrainBench.ownShard(corpus, 8);
+        assertThat(own.train()).hasSize(corpus.train().length / 8)
+                .containsExactly(java.util.Arrays.copyOf(corpus.train(), corpus.train().length / 8));
+        assertThat(own.validation()).isSameAs(corpus.validation());
+        assertThat(TrainBench.ownShard(corpus, 0)).isSameAs(corpus);
+    }
+
+    @Test
+    void anUnknownScenarioNamesTheKnownOnes() {
+        assertThatThrownBy(() -> TrainBench.scenarios(List.of("ddp-fp64")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ddp-fp64")
+                .hasMessageContaining("fedavg-h50-4of8");
+        assertThat(TrainBench.scenarios(List.of()).keySet()).containsExactlyElementsOf(TrainBench.DEFAULT);
+    }
+}
