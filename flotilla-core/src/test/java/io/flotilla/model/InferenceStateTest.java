@@ -2,8 +2,6 @@ package io.flotilla.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.gguf.GgufFile;
-import io.flotilla.kernel.Compute;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,22 +10,19 @@ import org.junit.jupiter.api.Test;
 class InferenceStateTest {
     private static final int[] PROMPT = {1, 80, 147, 201, 282, 8, 291, 171, 57, 254, 462, 33, 90, 12, 7, 300, 41, 5, 9, 77};
 
-    private static GgufFile file;
-    private static Compute compute;
+    private static TinyStories.Loaded tiny;
     private static Model model;
 
     @BeforeAll
     static void load() throws Exception {
-        file = GgufFile.open(TinyStories.q8());
-        compute = new Compute(2);
-        model = Model.load(file, compute);
+        tiny = TinyStories.Loaded.open(2);
+        model = tiny.model();
     }
 
     @AfterAll
     static void close() {
-        if (compute != null) {
-            compute.close();
-            file.close();
+        if (tiny != null) {
+            tiny.close();
         }
     }
 

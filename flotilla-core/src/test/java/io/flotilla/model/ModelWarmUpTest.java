@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flotilla.gguf.GgmlType;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.gguf.GgufTensorInfo;
-import io.flotilla.kernel.Compute;
 import io.flotilla.tensor.WeightMatrix;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -14,22 +13,21 @@ import org.junit.jupiter.api.Test;
 
 /** The start-up warm-up on the real TinyStories-656K (Q8_0 matrices, F32 norms). */
 class ModelWarmUpTest {
+    private static TinyStories.Loaded tiny;
     private static GgufFile file;
-    private static Compute compute;
     private static Model model;
 
     @BeforeAll
     static void load() throws Exception {
-        file = GgufFile.open(TinyStories.q8());
-        compute = new Compute(2);
-        model = Model.load(file, compute);
+        tiny = TinyStories.Loaded.open(2);
+        file = tiny.file();
+        model = tiny.model();
     }
 
     @AfterAll
     static void close() {
-        if (compute != null) {
-            compute.close();
-            file.close();
+        if (tiny != null) {
+            tiny.close();
         }
     }
 

@@ -3,6 +3,7 @@ package io.flotilla.model;
 import io.flotilla.SharedData;
 import io.flotilla.gguf.GgmlType;
 import io.flotilla.gguf.GgufFile;
+import io.flotilla.kernel.Compute;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -15,6 +16,21 @@ final class TinyStories {
 
     static Path q8() {
         return SharedData.tinyStoriesGguf();
+    }
+
+    /** The Q8_0 model opened on its own {@link Compute} of {@code threads}; closing frees both. */
+    record Loaded(GgufFile file, Compute compute, Model model) implements AutoCloseable {
+        static Loaded open(int threads) throws IOException {
+            GgufFile file = GgufFile.open(q8());
+            Compute compute = new Compute(threads);
+            return new Loaded(file, compute, Model.load(file, compute));
+        }
+
+        @Override
+        public void close() {
+            compute.close();
+            file.close();
+        }
     }
 
     /** Writes {@code source} with every tensor dequantized to F32 (metadata unchanged but the file type). */
