@@ -63,8 +63,16 @@ public final class ShardCache {
         this.requestBytes = requestBytes;
     }
 
-    /** Where the shard of {@code modelVersion} is kept. */
+    /**
+     * Where the shard of {@code modelVersion} is kept.
+     *
+     * @throws IllegalArgumentException when the version is not {@code sha256:} and hex digits (it
+     *                                  comes from the wire and names a file)
+     */
     public Path path(String modelVersion) {
+        if (!modelVersion.matches("sha256:[0-9a-f]{1,64}")) {
+            throw new IllegalArgumentException("model version '" + modelVersion + "' is not sha256: and hex digits");
+        }
         return dir.resolve(nodeId + "-" + modelVersion.replace(':', '-') + ".gguf");
     }
 

@@ -178,6 +178,12 @@ class ShardCacheTest {
     }
 
     @Test
+    void aModelVersionThatIsNotAHashNamesNoFile() throws Exception {
+        assertThatThrownBy(() -> cache().path("sha256:../../escape"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sha256:../../escape");
+    }
+
+    @Test
     void withoutPeersTheErrorSaysSo() throws Exception {
         assertThatThrownBy(() -> cache().open(assignment(0, 1), List.of()))
                 .isInstanceOf(ShardFetchException.class)
