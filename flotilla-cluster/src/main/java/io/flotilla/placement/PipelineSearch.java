@@ -51,6 +51,9 @@ final class PipelineSearch {
         for (int k = 0; k < n; k++) {
             if (first < 0 || k == first) {
                 for (int end = 1; end <= maxEnd[k * (blocks + 1)]; end++) {
+                    if (!cost.holdsLayer(0, end)) {
+                        continue;
+                    }
                     int i = index(1 << k, k, end);
                     value[i] = cost.stageSeconds(k, 0, end);
                     parentLast[i] = -1;
@@ -71,7 +74,7 @@ final class PipelineSearch {
 
     private void extend(int set, int last, int placed) {
         double prefix = value[index(set, last, placed)];
-        if (prefix == Double.POSITIVE_INFINITY) {
+        if (prefix == Double.POSITIVE_INFINITY || !cost.holdsLayer(placed, blocks)) {
             return;
         }
         for (int k = 0; k < n; k++) {

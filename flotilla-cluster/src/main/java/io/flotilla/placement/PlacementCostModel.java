@@ -69,6 +69,14 @@ public final class PlacementCostModel {
         return memoryPrefix[end] - memoryPrefix[begin];
     }
 
+    /**
+     * Whether blocks {@code [begin, end)} include a layer: a stage of the embedding alone or the
+     * output alone cannot run (stages are layer ranges; the first also embeds, the last projects).
+     */
+    public boolean holdsLayer(int begin, int end) {
+        return end >= 2 && begin <= blocks - 2;
+    }
+
     public boolean fits(int k, int begin, int end) {
         return stageMemory(begin, end) <= nodes.get(k).usableMemoryBytes();
     }

@@ -205,8 +205,11 @@ public final class PlacementPlanner {
             memorySoFar += nodes.get(k).usableMemoryBytes();
             double target = need * memorySoFar / totalMemory;
             int end = begin;
-            while (end < cost.blocks() && (end == begin || cost.stageMemory(0, end + 1) <= target + 1)) {
-                end++;
+            while (end < cost.blocks() && (end == begin || end < 2 || cost.stageMemory(0, end + 1) <= target + 1)) {
+                end++; // the first stage holds the embedding and at least one layer
+            }
+            if (end == cost.blocks() - 1) {
+                end = cost.blocks(); // the output alone is no stage: it stays with the last layer
             }
             ends.add(k == nodes.size() - 1 ? cost.blocks() : end);
             begin = ends.getLast();

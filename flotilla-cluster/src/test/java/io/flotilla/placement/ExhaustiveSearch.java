@@ -56,7 +56,7 @@ final class ExhaustiveSearch {
         double latency = 0;
         double bottleneck = 0;
         for (int s = 0, begin = 0; s < length; begin = ends[s], s++) {
-            if (!cost.fits(order[s], begin, ends[s])) {
+            if (!cost.fits(order[s], begin, ends[s]) || !cost.holdsLayer(begin, ends[s])) {
                 return;
             }
             double stage = cost.stageSeconds(order[s], begin, ends[s]);

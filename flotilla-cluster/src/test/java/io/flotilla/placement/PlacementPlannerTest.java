@@ -81,6 +81,7 @@ class PlacementPlannerTest {
                         .filter(c -> c.nodeId().equals(stage.nodeId())).findFirst().orElseThrow();
                 assertThat(stage.memoryBytes()).isLessThanOrEqualTo(node.usableMemoryBytes());
                 assertThat(stage.firstLayer()).isEqualTo(next);
+                assertThat(stage.lastLayer()).as("every stage holds a layer (%s)", stage).isGreaterThan(next);
                 assertThat(stage.embeds()).isEqualTo(s == 0);
                 assertThat(stage.projects()).isEqualTo(s == stages.size() - 1);
                 next = stage.lastLayer();
