@@ -118,17 +118,7 @@ class UpCommandTest {
         try {
             String url = "http://127.0.0.1:" + port;
             HttpClient http = HttpClient.newHttpClient();
-            int ready = 0;
-            for (int i = 0; i < 600 && ready != 200; i++) {
-                Thread.sleep(100);
-                try {
-                    ready = http.send(HttpRequest.newBuilder(URI.create(url + "/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException notYet) {
-                    ready = 0;
-                }
-            }
-            assertThat(ready).isEqualTo(200);
+            UpPrefixCachingTest.awaitReady(url);
             assertThat(content(post(url, chat))).isEqualTo(expected).isNotBlank();
             JsonNode status = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(
                     URI.create(url + UpCommand.STATUS_PATH)).build(), HttpResponse.BodyHandlers.ofString()).body());

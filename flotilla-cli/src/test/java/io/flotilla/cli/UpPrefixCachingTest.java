@@ -77,7 +77,8 @@ class UpPrefixCachingTest {
         }
     }
 
-    private static void awaitReady(String url) throws Exception {
+    /** Waits up to a minute for {@code url}/ready to answer 200 (shared with UpCommandTest). */
+    static void awaitReady(String url) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         int ready = 0;
         for (int i = 0; i < 600 && ready != 200; i++) {
