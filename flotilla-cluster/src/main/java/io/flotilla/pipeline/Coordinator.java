@@ -418,19 +418,17 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * Each replica's stages that hold layers (an embedding-only or output-only stage joins its
-     * neighbour), replicas in the plan's order.
+     * Each replica's stages with their data addresses, replicas in the plan's order (the planner
+     * gives every stage a layer: {@link io.flotilla.placement.PlacementCostModel#holdsLayer}).
      */
     private List<List<ActivePipeline.Stage>> layout(PlacementPlan plan) {
         List<List<ActivePipeline.Stage>> replicas = new ArrayList<>();
         for (PlacementPlan.Pipeline pipeline : plan.replicas()) {
             List<ActivePipeline.Stage> stages = new ArrayList<>();
             for (PlacementPlan.Stage stage : pipeline.stages()) {
-                if (stage.firstLayer() < stage.lastLayer()) {
-                    Message.NodeReport r = reports.get(stage.nodeId());
-                    stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
-                            new InetSocketAddress(r.dataHost(), r.dataPort())));
-                }
+                Message.NodeReport r = reports.get(stage.nodeId());
+                stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
+                        new InetSocketAddress(r.dataHost(), r.dataPort())));
             }
             replicas.add(List.copyOf(stages));
         }
