@@ -45,6 +45,15 @@ public final class Activations {
     float[] st = new float[0];
     private boolean tiled;
 
+    /**
+     * The order the packed kernels read ({@link PackedRows}), made by {@link #interleave()}: per token
+     * and pair of blocks {@code (2i, 2i+1)}, 64 shorts from {@code qi[t*cols + 64*i]}: lane
+     * {@code 2j+k} of the first 32 holds quant {@code j} of block {@code 2i+k}, the same lane of the
+     * second 32 its quant {@code j+16}.
+     */
+    short[] qi = new short[0];
+    private boolean interleaved;
+
     /** Points at {@code x} (n × cols) without quantizing yet. */
     void reset(float[] x, int n, int cols) {
         if ((long) n * cols > x.length) {
@@ -55,6 +64,7 @@ public final class Activations {
         this.cols = cols;
         this.quantized = false;
         this.tiled = false;
+        this.interleaved = false;
     }
 
     float[] x() {
@@ -98,6 +108,7 @@ public final class Activations {
         }
         quantized = true;
         tiled = false;
+        interleaved = false;
         this.superBlocks = superBlocks;
     }
 
@@ -132,6 +143,29 @@ public final class Activations {
             }
         }
         tiled = true;
+    }
+
+    /** Copies the quantized tokens into the packed kernels' order ({@link #qi}); after {@link #quantize}. */
+    void interleave() {
+        if (interleaved) {
+            return;
+        }
+        if (!quantized || cols % (2 * BLOCK) != 0) {
+            throw new IllegalStateException("interleave() needs quantize() first and cols % 64 == 0, got cols " + cols);
+        }
+        int total = n * cols;
+        if (qi.length < total) {
+            qi = new short[total];
+        }
+        for (int o = 0; o < total; o += 2 * BLOCK) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < BLOCK / 2; j++) {
+                    qi[o + 2 * j + k] = q[o + BLOCK * k + j];
+                    qi[o + BLOCK + 2 * j + k] = q[o + BLOCK * k + 16 + j];
+                }
+            }
+        }
+        interleaved = true;
     }
 
     /** ggml's quantize_row_q8_K_ref on one block of 256, written as eight blocks of 32. */

@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+import io.flotilla.tensor.PackedMatrix;
 import io.flotilla.tensor.WeightMatrix;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -79,10 +80,13 @@ public final class Compute implements AutoCloseable {
         if ((long) n * w.rows() > out.length) {
             throw new IllegalArgumentException("out has " + out.length + " floats, need n*rows = " + n + "*" + w.rows());
         }
-        DotKernel k = Kernels.of(w.type());
+        DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
         if (k.quantized()) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
+        }
+        if (w.packed()) {
+            activations.interleave();
         }
         matMulTask.set(k, w, out);
         try {
@@ -94,6 +98,14 @@ public final class Compute implements AutoCloseable {
         } finally {
             matMulTask.set(null, null, null);
         }
+    }
+
+    /**
+     * Whether {@code w} has a faster one-token kernel here once repacked ({@link PackedMatrix}: Q4_0
+     * and Q8_0 on CPUs with 16 float lanes); results are the same bit for bit.
+     */
+    public static boolean packs(WeightMatrix w) {
+        return Kernels.VECTOR && PackedRows.USABLE && PackedMatrix.packable(w);
     }
 
     /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */
@@ -211,7 +223,8 @@ public final class Compute implements AutoCloseable {
         private WeightMatrix w;
         private float[] out;
         private int chunk;
-        private final float[][] lanes = new float[threads][Lanes.SCRATCH]; // per thread, for dot4
+        private final float[][] lanes = new float[threads][Lanes.SCRATCH]; // per thread, for dot4 and packed dot
+        private int scratch;
         private final Tiles.Scratch[] tileScratch = new Tiles.Scratch[threads]; // per thread, made on first use
         private boolean tiled;
 
@@ -225,6 +238,7 @@ public final class Compute implements AutoCloseable {
                 if (tiled) {
                     activations.tile();
                 }
+                scratch = kernel.scratch(w.cols());
                 next.set(0);
                 chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
             }
@@ -240,6 +254,9 @@ public final class Compute implements AutoCloseable {
         }
 
         void rows(int r0, int r1, int thread) {
+            if (lanes[thread].length < scratch) {
+                lanes[thread] = new float[scratch]; // grows once per thread to the widest row
+            }
             if (tiled) {
                 if (tileScratch[thread] == null) {
                     tileScratch[thread] = new Tiles.Scratch();

@@ -8,12 +8,40 @@ import java.lang.foreign.MemorySegment;
  * the row in {@code w}; {@code t} the token. Quantized kernels read {@code a}'s 8-bit form.
  */
 abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, FloatKernels.Bf16, Q8_0Kernel,
-        Q4_0Kernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel {
+        Q4_0Kernel, Q4_0PackedKernel, Q8_0PackedKernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel {
 
     /** Whether this kernel reads the quantized activations (so they must be made first). */
     abstract boolean quantized();
 
     abstract float dot(MemorySegment w, long row, Activations a, int t);
+
+    /**
+     * {@link #dot} with the calling thread's scratch of at least {@link #scratch} floats, which
+     * kernels that need one use instead of allocating.
+     */
+    float dot(MemorySegment w, long row, Activations a, int t, float[] scratch) {
+        return dot(w, row, a, t);
+    }
+
+    /** Floats of the per-thread scratch that {@link #dot4} and {@link #dot} with a scratch need for rows of {@code cols}. */
+    int scratch(int cols) {
+        return Lanes.SCRATCH;
+    }
+
+    /**
+     * One token against the rows at bytes {@code row} and {@code row + rowBytes}, into {@code out[o]}
+     * and {@code out[o + 1]}, each equal to {@link #dot}'s; kernels that gain from two rows per pass
+     * override it (see {@link #pairsRows}).
+     */
+    void dot2(MemorySegment w, long row, long rowBytes, Activations a, int t, float[] out, int o, float[] scratch) {
+        out[o] = dot(w, row, a, t, scratch);
+        out[o + 1] = dot(w, row + rowBytes, a, t, scratch);
+    }
+
+    /** Whether one-token products should go through {@link #dot2}. */
+    boolean pairsRows() {
+        return false;
+    }
 
     abstract float dotScalar(MemorySegment w, long row, Activations a, int t);
 

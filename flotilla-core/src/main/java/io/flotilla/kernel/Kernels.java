@@ -25,8 +25,22 @@ final class Kernels {
     private static final DotKernel Q4_K = new Q4_KKernel();
     private static final DotKernel Q5_K = new Q5_KKernel();
     private static final DotKernel Q6_K = new Q6_KKernel();
+    private static final DotKernel Q4_0_PACKED = new Q4_0PackedKernel();
+    private static final DotKernel Q8_0_PACKED = new Q8_0PackedKernel();
 
     private Kernels() {
+    }
+
+    /** The kernel of {@code w}'s type and layout ({@link WeightMatrix#packed}). */
+    static DotKernel of(WeightMatrix w) {
+        if (w.packed()) {
+            return switch (w.type()) {
+                case Q4_0 -> Q4_0_PACKED;
+                case Q8_0 -> Q8_0_PACKED;
+                default -> throw new UnsupportedOperationException("no packed kernel for tensor type " + w.type());
+            };
+        }
+        return of(w.type());
     }
 
     static DotKernel of(GgmlType type) {
@@ -53,7 +67,13 @@ final class Kernels {
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
         int n = a.n();
-        for (int r = r0; r < r1; r++) {
+        int r = r0;
+        if (vector && k.pairsRows() && n - t0 == 1) { // one token: two rows per pass
+            for (; r + 2 <= r1; r += 2) {
+                k.dot2(data, r * rowBytes, rowBytes, a, t0, out, t0 * rows + r, lanes);
+            }
+        }
+        for (; r < r1; r++) {
             long row = r * rowBytes;
             int t = t0;
             if (vector) {
@@ -61,7 +81,7 @@ final class Kernels {
                     k.dot4(data, row, a, t, out, t * rows + r, rows, lanes);
                 }
                 for (; t < n; t++) {
-                    out[t * rows + r] = k.dot(data, row, a, t);
+                    out[t * rows + r] = k.dot(data, row, a, t, lanes);
                 }
             } else {
                 for (; t < n; t++) {

@@ -29,15 +29,20 @@ public final class Model {
 
     private Model(GgufFile f, ModelConfig c, Compute compute) {
         this.compute = compute;
-        this.tokenEmbedding = WeightMatrix.of(f, "token_embd.weight");
-        if (tokenEmbedding.cols() != c.dim() || (c.vocabSize() != 0 && tokenEmbedding.rows() != c.vocabSize())) {
-            throw new IllegalArgumentException(f.path() + ": token_embd.weight is " + tokenEmbedding.rows() + "x"
-                    + tokenEmbedding.cols() + ", expected " + c.vocabSize() + "x" + c.dim() + " (vocab x dim)");
+        WeightMatrix embedding = WeightMatrix.of(f, "token_embd.weight");
+        if (embedding.cols() != c.dim() || (c.vocabSize() != 0 && embedding.rows() != c.vocabSize())) {
+            throw new IllegalArgumentException(f.path() + ": token_embd.weight is " + embedding.rows() + "x"
+                    + embedding.cols() + ", expected " + c.vocabSize() + "x" + c.dim() + " (vocab x dim)");
         }
-        this.config = c.vocabSize() == 0 ? c.withVocabSize(tokenEmbedding.rows()) : c;
+        this.config = c.vocabSize() == 0 ? c.withVocabSize(embedding.rows()) : c;
         this.outputNorm = VectorOps.vector(f, "output_norm.weight", c.dim());
-        this.output = f.hasTensor("output.weight")
-                ? VectorOps.matrix(f, "output.weight", config.vocabSize(), c.dim()) : tokenEmbedding;
+        if (f.hasTensor("output.weight")) {
+            this.tokenEmbedding = embedding;
+            this.output = VectorOps.matrix(f, "output.weight", config.vocabSize(), c.dim());
+        } else { // tied: the one matrix is the output projection, packed for it where that pays
+            this.tokenEmbedding = PackedWeights.of(embedding);
+            this.output = tokenEmbedding;
+        }
         this.ropeFactors = f.hasTensor("rope_freqs.weight")
                 ? VectorOps.vector(f, "rope_freqs.weight", c.rope().dims() / 2)
                 : c.rope().llama3() != null ? c.rope().llama3Factors() : null;

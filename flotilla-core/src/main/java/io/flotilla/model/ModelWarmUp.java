@@ -71,7 +71,7 @@ public final class ModelWarmUp implements AutoCloseable {
             int cols = Math.toIntExact(t.ne(0));
             int rows = (int) Math.min(ROWS, t.ne(1));
             long bytes = t.type().byteSize(cols) * rows;
-            out.add(WeightMatrix.of(t.type(), file.data(t).asSlice(0, bytes), rows, cols));
+            out.add(PackedWeights.of(WeightMatrix.of(t.type(), file.data(t).asSlice(0, bytes), rows, cols)));
         }
         return out;
     }

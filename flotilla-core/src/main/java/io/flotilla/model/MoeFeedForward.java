@@ -38,7 +38,7 @@ public record MoeFeedForward(WeightMatrix router, SwiGluFeedForward[] experts, i
             throw new IllegalArgumentException(f.path() + ": tensor '" + name + "' has shape " + Arrays.toString(t.ne())
                     + ", expected [" + cols + ", " + rows + ", " + count + "] (cols, rows, experts)");
         }
-        return WeightMatrix.expert(f, name, e);
+        return PackedWeights.of(WeightMatrix.expert(f, name, e));
     }
 
     @Override

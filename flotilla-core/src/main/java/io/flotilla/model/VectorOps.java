@@ -90,13 +90,16 @@ public final class VectorOps {
         return file.hasTensor(name) ? vector(file, name, length) : null;
     }
 
-    /** Throws {@link IllegalArgumentException} naming the tensor when its shape is not {@code rows × cols}. */
+    /**
+     * Throws {@link IllegalArgumentException} naming the tensor when its shape is not {@code rows × cols};
+     * repacked for a faster kernel where there is one ({@link PackedWeights}).
+     */
     public static WeightMatrix matrix(GgufFile file, String name, int rows, int cols) {
         WeightMatrix w = WeightMatrix.of(file, name);
         if (w.rows() != rows || w.cols() != cols) {
             throw new IllegalArgumentException(file.path() + ": tensor '" + name + "' is " + w.rows() + "x" + w.cols()
                     + " (rows x cols), expected " + rows + "x" + cols);
         }
-        return w;
+        return PackedWeights.of(w);
     }
 }

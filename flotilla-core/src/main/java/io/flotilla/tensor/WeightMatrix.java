@@ -50,6 +50,14 @@ public abstract class WeightMatrix {
         return data;
     }
 
+    /**
+     * Whether the rows are in {@link PackedMatrix}'s order rather than {@link #type()}'s GGUF layout
+     * (same type and byte size).
+     */
+    public boolean packed() {
+        return false;
+    }
+
     /** Writes row {@code row} as floats into {@code dst[off .. off+cols)}. */
     public abstract void dequantizeRow(int row, float[] dst, int off);
 

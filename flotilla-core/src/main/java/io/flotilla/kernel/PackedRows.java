@@ -1,0 +1,65 @@
+package io.flotilla.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * What the packed one-token kernels ({@link Q4_0PackedKernel}, {@link Q8_0PackedKernel}) share: the
+ * row layout of {@link io.flotilla.tensor.PackedMatrix} and the block scales of a row computed 16
+ * at a time. Needs 16 float lanes (AVX-512), where the GGUF kernels' float lane {@code j} of a
+ * block sums weights {@code j} and {@code j+16}: the packed kernels keep exactly that lane
+ * assignment, block order and scale rounding, so their results equal the GGUF kernels' bit for bit.
+ */
+final class PackedRows {
+    /** Whether this CPU runs the packed kernels. */
+    static final boolean USABLE = Lanes.N == 16;
+    private static final float TWO_TO_112 = 0x1p112f;
+
+    private PackedRows() {
+    }
+
+    /** Floats of the scratch the packed kernels need for a row of {@code cols}. */
+    static int scratch(int cols) {
+        return Math.max(Lanes.SCRATCH, 4 * cols / Activations.BLOCK);
+    }
+
+    /**
+     * {@code sc[b] = dw_b · da_b} for the {@code blocks} f16 scales at byte {@code at} of {@code w}
+     * and the activation blocks from {@code bo}, rounded as {@code Lanes.f16(w) * a.d[..]} rounds
+     * them; with {@code sums}, also {@code sc[blocks + b] = sc[b] · sum_b}. The f16 to float
+     * conversion shifts the magnitude into a float's exponent and mantissa and multiplies by
+     * 2^112, exact for every finite half (normal and subnormal); the sign is copied over.
+     */
+    static void scales(MemorySegment w, long at, int blocks, Activations a, int bo, float[] sc, boolean sums) {
+        scales(w, at, blocks, a, bo, sc, 0, sums);
+    }
+
+    /** {@link #scales} of a second row, into {@code sc} from {@code so}. */
+    static void scales2(MemorySegment w, long at, int blocks, Activations a, int bo, float[] sc, int so) {
+        scales(w, at, blocks, a, bo, sc, so, true);
+    }
+
+    static void scales(MemorySegment w, long at, int blocks, Activations a, int bo, float[] sc, int so, boolean sums) {
+        int b = 0;
+        for (; b + Lanes.N <= blocks; b += Lanes.N) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, at + 2L * b, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, Lanes.I, 0);
+            FloatVector d = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_TO_112)
+                    .reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector s = d.mul(FloatVector.fromArray(Lanes.F, a.d, bo + b));
+            s.intoArray(sc, so + b);
+            if (sums) {
+                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, so + blocks + b);
+            }
+        }
+        for (; b < blocks; b++) {
+            float s = Lanes.f16(w, at + 2L * b) * a.d[bo + b];
+            sc[so + b] = s;
+            sc[so + blocks + b] = s * a.sum[bo + b];
+        }
+    }
+}

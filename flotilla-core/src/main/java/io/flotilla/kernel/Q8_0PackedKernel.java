@@ -1,0 +1,86 @@
+package io.flotilla.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 rows in {@link io.flotilla.tensor.PackedMatrix}'s order against Q8_0 activations in
+ * {@link Activations#qi}'s order: equal bit for bit to {@link Q8_0Kernel#dot} on the GGUF rows.
+ * Two blocks per step: 64 bytes read as 32 short lanes (lane {@code 2j+k}: weights {@code j} and
+ * {@code j+16} of block {@code k} in its two bytes), each byte sign-extended in place by shifts,
+ * multiplied with the activations and added; each 32-bit pair of lanes then splits by shifts into
+ * float lane {@code j} of block 0 and of block 1.
+ */
+final class Q8_0PackedKernel extends DotKernel {
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+
+    @Override
+    boolean quantized() {
+        return true;
+    }
+
+    @Override
+    int scratch(int cols) {
+        return PackedRows.scratch(cols);
+    }
+
+    @Override
+    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] scratch) {
+        for (int k = 0; k < 4; k++) {
+            out[o + k * stride] = dot(w, row, a, t + k, scratch);
+        }
+    }
+
+    /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
+    @Override
+    float dot(MemorySegment w, long row, Activations a, int t) {
+        return dot(w, row, a, t, new float[scratch(a.cols())]);
+    }
+
+    @Override
+    float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
+        int cols = a.cols();
+        int blocks = cols / 32;
+        int qo = t * cols;
+        PackedRows.scales(w, row + 32L * blocks, blocks, a, qo / 32, sc, false);
+        short[] x = a.qi;
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        for (int b = 0; b < blocks; b += 2) {
+            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + 32L * b, ByteOrder.LITTLE_ENDIAN);
+            int xo = qo + 32 * b;
+            IntVector p = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+                    .mul(ShortVector.fromArray(S32, x, xo))
+                    .add(q.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(S32, x, xo + 32))).reinterpretAsInts();
+            acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[b]), acc);
+            acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(Lanes.F, sc[b + 1]), acc);
+        }
+        return Lanes.sum(acc);
+    }
+
+    @Override
+    float dotScalar(MemorySegment w, long row, Activations a, int t) {
+        int cols = a.cols();
+        int blocks = cols / 32;
+        int qo = t * cols;
+        float sum = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long pair = row + 64L * (b / 2);
+            int s = 0;
+            for (int j = 0; j < 16; j++) {
+                long lane = pair + 4 * j + 2 * (b % 2);
+                s += w.get(ValueLayout.JAVA_BYTE, lane) * a.q[qo + 32 * b + j]
+                        + w.get(ValueLayout.JAVA_BYTE, lane + 1) * a.q[qo + 32 * b + 16 + j];
+            }
+            sum += s * (Lanes.f16(w, row + 32L * blocks + 2L * b) * a.d[qo / 32 + b]);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,41 @@
+package io.flotilla.model;
+
+import io.flotilla.kernel.Compute;
+import io.flotilla.tensor.PackedMatrix;
+import io.flotilla.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.stream.IntStream;
+
+/**
+ * Load-time repacking of the weight matrices that have a faster one-token kernel in
+ * {@link PackedMatrix}'s order (Q4_0, Q8_0 on CPUs with 16 float lanes: {@link Compute#packs}).
+ * The packed copy lives in anonymous memory of the same size as the tensor; the tensor's pages of
+ * the file mapping are dropped from this process's resident memory right after
+ * ({@link MemorySegment#unload}: they stay in the page cache, and are never touched again), so
+ * resident memory stays at about the file size. {@code -Dflotilla.pack=false} keeps every matrix
+ * in the file mapping (to compare; results are the same bit for bit).
+ */
+public final class PackedWeights {
+    static final boolean ENABLED = !"false".equals(System.getProperty("flotilla.pack"));
+    /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
+    private static final int ROWS_PER_TASK = 256;
+
+    private PackedWeights() {
+    }
+
+    /** {@code w} packed when that gives a faster kernel here, else {@code w} itself. */
+    public static WeightMatrix of(WeightMatrix w) {
+        if (!ENABLED || !Compute.packs(w)) {
+            return w;
+        }
+        MemorySegment dst = Arena.ofAuto().allocate(w.data().byteSize(), 64);
+        int tasks = (w.rows() + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        IntStream.range(0, tasks).parallel().forEach(i ->
+                PackedMatrix.pack(w, dst, i * ROWS_PER_TASK, Math.min(w.rows(), (i + 1) * ROWS_PER_TASK)));
+        if (w.data().isMapped()) {
+            w.data().unload();
+        }
+        return PackedMatrix.of(w, dst);
+    }
+}

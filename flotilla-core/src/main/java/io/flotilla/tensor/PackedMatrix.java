@@ -1,0 +1,117 @@
+package io.flotilla.tensor;
+
+import io.flotilla.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedRows}):
+ * the same bytes per row as the GGUF layout, in another order. A row of {@code B} blocks
+ * ({@code B} even) holds first the quants of every pair of blocks {@code (2i, 2i+1)}, then the
+ * {@code B} f16 scales, in block order:
+ * <ul>
+ * <li>Q4_0, 32 bytes per pair: byte {@code 2j+k} is byte {@code j} of block {@code 2i+k} (weight
+ * {@code j} in its low nibble, weight {@code j+16} in its high nibble);</li>
+ * <li>Q8_0, 64 bytes per pair: the little-endian short {@code 2j+k} holds weight {@code j} of block
+ * {@code 2i+k} in its low byte and weight {@code j+16} in its high byte.</li>
+ * </ul>
+ * Read as 16-bit lanes, lane {@code 2j+k} then carries the two weights that the GGUF kernels add
+ * into float lane {@code j} of block {@code 2i+k}; read as 32-bit lanes, lane {@code j} holds
+ * those of both blocks.
+ */
+public final class PackedMatrix extends WeightMatrix {
+    private final GgmlType type;
+
+    private PackedMatrix(MemorySegment data, int rows, int cols, GgmlType type) {
+        super(data, rows, cols, type);
+        this.type = type;
+    }
+
+    /** Whether {@code w} can be packed: Q4_0 or Q8_0 with an even number of blocks per row. */
+    public static boolean packable(WeightMatrix w) {
+        return (w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q8_0) && !(w instanceof PackedMatrix)
+                && w.cols() % 64 == 0;
+    }
+
+    /**
+     * A packed copy of rows [r0, r1) of {@code w} into {@code dst}, which has room for all rows
+     * (same byte size as {@code w.data()}); call on disjoint row ranges in parallel, then {@link #of}.
+     */
+    public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1) {
+        if (!packable(w) || dst.byteSize() != w.data().byteSize()) {
+            throw new IllegalArgumentException("cannot pack " + w.type() + " " + w.rows() + "x" + w.cols()
+                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 64 == 0, " + w.data().byteSize() + " bytes)");
+        }
+        int blocks = w.cols() / 32;
+        int rowBytes = (int) w.rowBytes;
+        byte[] src = new byte[rowBytes];
+        byte[] out = new byte[rowBytes];
+        int quant = rowBytes / blocks - 2;
+        for (int r = r0; r < r1; r++) {
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int s = b * (quant + 2);
+                out[quant * blocks + 2 * b] = src[s];
+                out[quant * blocks + 2 * b + 1] = src[s + 1];
+                int pair = (b / 2) * 2 * quant;
+                int k = b % 2;
+                for (int j = 0; j < 16; j++) {
+                    if (quant == 16) {
+                        out[pair + 2 * j + k] = src[s + 2 + j];
+                    } else {
+                        out[pair + 4 * j + 2 * k] = src[s + 2 + j];
+                        out[pair + 4 * j + 2 * k + 1] = src[s + 2 + 16 + j];
+                    }
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, (long) r * rowBytes, rowBytes);
+        }
+    }
+
+    /** The packed matrix over {@code data} that {@link #pack} filled from {@code w}. */
+    public static PackedMatrix of(WeightMatrix w, MemorySegment data) {
+        return new PackedMatrix(data, w.rows(), w.cols(), w.type());
+    }
+
+    /** Packs all of {@code w} on the calling thread into memory of {@code arena}. */
+    public static PackedMatrix pack(WeightMatrix w, Arena arena) {
+        MemorySegment dst = arena.allocate(w.data().byteSize(), 64);
+        pack(w, dst, 0, w.rows());
+        return of(w, dst);
+    }
+
+    @Override
+    public GgmlType type() {
+        return type;
+    }
+
+    @Override
+    public boolean packed() {
+        return true;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int off) {
+        int blocks = cols / 32;
+        long base = row * rowBytes;
+        boolean q4 = type == GgmlType.Q4_0;
+        long scales = base + (long) (q4 ? 16 : 32) * blocks;
+        for (int b = 0; b < blocks; b++) {
+            float d = f16(scales + 2L * b);
+            int o = off + 32 * b;
+            long pair = base + (long) (b / 2) * (q4 ? 32 : 64);
+            int k = b % 2;
+            for (int j = 0; j < 16; j++) {
+                if (q4) {
+                    int q = u8(pair + 2 * j + k);
+                    dst[o + j] = d * ((q & 0xF) - 8);
+                    dst[o + j + 16] = d * ((q >>> 4) - 8);
+                } else {
+                    dst[o + j] = d * s8(pair + 4 * j + 2 * k);
+                    dst[o + j + 16] = d * s8(pair + 4 * j + 2 * k + 1);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.flotilla.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.flotilla.gguf.GgmlType;
+import io.flotilla.tensor.PackedMatrix;
+import io.flotilla.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The packed one-token kernels give exactly the GGUF kernels' floats, on random data and odd scales. */
+class PackedKernelTest {
+    private static final int ROWS = 7; // pairs of rows and a single one
+
+    /** Random quants with a few scales replaced: zero, negative, subnormal, tiny and large halves. */
+    private static WeightMatrix matrix(GgmlType type, int cols, Random r) {
+        WeightMatrix w = KernelTest.randomMatrix(type, ROWS, cols, r);
+        MemorySegment data = w.data();
+        short[] odd = {0, (short) 0x8000, 0x0001, (short) 0x83FF, 0x03FF, 0x0400, 0x7BFF, (short) 0xFBFF, (short) 0xB400};
+        int blocks = ROWS * cols / 32;
+        for (int i = 0; i < odd.length; i++) {
+            long at = (long) r.nextInt(blocks) * type.byteSize(32);
+            data.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, odd[i]);
+        }
+        return w;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void packedDotEqualsGgufDotBitForBit(GgmlType type) {
+        assumeThat(PackedRows.USABLE).as("packed kernels need 16 float lanes").isTrue();
+        Random r = new Random(17 + type.ordinal());
+        for (int cols : new int[] {64, 192, 576, 2048}) {
+            WeightMatrix w = matrix(type, cols, r);
+            WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
+            DotKernel gguf = Kernels.of(w);
+            DotKernel packed = Kernels.of(p);
+            assertThat(packed).isNotSameAs(gguf);
+            int n = 3;
+            Activations a = new Activations();
+            a.reset(KernelTest.randomActivations(n, cols, r), n, cols);
+            a.quantize(false);
+            a.interleave();
+            long rowBytes = type.byteSize(cols);
+            float[] scratch = new float[packed.scratch(cols)];
+            float[] pair = new float[2];
+            for (int t = 0; t < n; t++) {
+                for (int row = 0; row < ROWS; row++) {
+                    float expected = gguf.dot(w.data(), row * rowBytes, a, t);
+                    String where = type + " cols=" + cols + " token " + t + " row " + row;
+                    assertThat(packed.dot(p.data(), row * rowBytes, a, t, scratch)).as(where).isEqualTo(expected);
+                    assertThat(packed.dotScalar(p.data(), row * rowBytes, a, t)).as("scalar twin, " + where)
+                            .isEqualTo(gguf.dotScalar(w.data(), row * rowBytes, a, t));
+                    if (row + 1 < ROWS) {
+                        packed.dot2(p.data(), row * rowBytes, rowBytes, a, t, pair, 0, scratch);
+                        assertThat(pair[0]).as("dot2, " + where).isEqualTo(expected);
+                        assertThat(pair[1]).as("dot2 second row, " + where)
+                                .isEqualTo(gguf.dot(w.data(), (row + 1) * rowBytes, a, t));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void matMulOfPackedMatrixEqualsGgufMatrix(GgmlType type) {
+        Random r = new Random(23 + type.ordinal());
+        int cols = 320;
+        WeightMatrix w = matrix(type, cols, r);
+        WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
+        try (Compute c = new Compute(2)) {
+            for (int n : new int[] {1, 2, 5, 17}) {
+                float[] x = KernelTest.randomActivations(n, cols, r);
+                float[] expected = new float[n * ROWS];
+                float[] actual = new float[n * ROWS];
+                c.matMul(w, x, n, expected);
+                c.matMul(p, x, n, actual);
+                assertThat(actual).as(type + " n=" + n).containsExactly(expected);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void packedRowsDequantizeAsTheGgufRows(GgmlType type) {
+        Random r = new Random(29 + type.ordinal());
+        WeightMatrix w = matrix(type, 128, r);
+        WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
+        assertThat(p.packed()).isTrue();
+        assertThat(p.type()).isEqualTo(type);
+        float[] expected = new float[128];
+        float[] actual = new float[128];
+        for (int row = 0; row < ROWS; row++) {
+            w.dequantizeRow(row, expected, 0);
+            p.dequantizeRow(row, actual, 0);
+            assertThat(actual).as(type + " row " + row).containsExactly(expected);
+        }
+    }
+}
