@@ -28,21 +28,6 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
         return Lanes.SCRATCH;
     }
 
-    /**
-     * One token against the rows at bytes {@code row} and {@code row + rowBytes}, into {@code out[o]}
-     * and {@code out[o + 1]}, each equal to {@link #dot}'s; kernels that gain from two rows per pass
-     * override it (see {@link #pairsRows}).
-     */
-    void dot2(MemorySegment w, long row, long rowBytes, Activations a, int t, float[] out, int o, float[] scratch) {
-        out[o] = dot(w, row, a, t, scratch);
-        out[o + 1] = dot(w, row + rowBytes, a, t, scratch);
-    }
-
-    /** Whether one-token products should go through {@link #dot2}. */
-    boolean pairsRows() {
-        return false;
-    }
-
     abstract float dotScalar(MemorySegment w, long row, Activations a, int t);
 
     /**

@@ -67,13 +67,7 @@ final class Kernels {
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
         int n = a.n();
-        int r = r0;
-        if (vector && k.pairsRows() && n - t0 == 1) { // one token: two rows per pass
-            for (; r + 2 <= r1; r += 2) {
-                k.dot2(data, r * rowBytes, rowBytes, a, t0, out, t0 * rows + r, lanes);
-            }
-        }
-        for (; r < r1; r++) {
+        for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
             int t = t0;
             if (vector) {

@@ -40,11 +40,6 @@ final class Q4_0PackedKernel extends DotKernel {
         }
     }
 
-    @Override
-    boolean pairsRows() {
-        return true; // PackedBench, 1 thread: 2048x8192 in L2 10.5 vs 9.1 GB/s for one row per pass
-    }
-
     /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
@@ -56,12 +51,12 @@ final class Q4_0PackedKernel extends DotKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row + 16L * blocks, blocks, a, qo / 32, sc, true);
+        PackedRows.scales(w, row, blocks, a, qo / 32, sc, true);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         float offset = 0f;
         for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + 16L * b, ByteOrder.LITTLE_ENDIAN)
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + 2L * blocks + 16L * b, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
             int xo = qo + 32 * b;
             IntVector p = q.and((short) 0xF).mul(ShortVector.fromArray(S32, x, xo))
@@ -76,49 +71,6 @@ final class Q4_0PackedKernel extends DotKernel {
         return Lanes.sum(acc) - 8 * offset;
     }
 
-    /** Rows at bytes {@code row} and {@code row + rowBytes} in one pass: {@code out[o]}, {@code out[o + 1]}. */
-    @Override
-    void dot2(MemorySegment w, long row, long rowBytes, Activations a, int t, float[] out, int o, float[] sc) {
-        int cols = a.cols();
-        int blocks = cols / 32;
-        int qo = t * cols;
-        long row1 = row + rowBytes;
-        PackedRows.scales(w, row + 16L * blocks, blocks, a, qo / 32, sc, true);
-        PackedRows.scales2(w, row1 + 16L * blocks, blocks, a, qo / 32, sc, 2 * blocks);
-        short[] x = a.qi;
-        FloatVector acc0 = FloatVector.zero(Lanes.F);
-        FloatVector acc1 = acc0;
-        float off0 = 0f;
-        float off1 = 0f;
-        for (int b = 0; b < blocks; b += 2) {
-            int xo = qo + 32 * b;
-            ShortVector x0 = ShortVector.fromArray(S32, x, xo);
-            ShortVector x1 = ShortVector.fromArray(S32, x, xo + 32);
-            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + 16L * b, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            IntVector p = q.and((short) 0xF).mul(x0).add(q.lanewise(VectorOperators.LSHR, 4).mul(x1)).reinterpretAsInts();
-            acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[b]), acc0);
-            acc0 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[b + 1]), acc0);
-            q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row1 + 16L * b, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            p = q.and((short) 0xF).mul(x0).add(q.lanewise(VectorOperators.LSHR, 4).mul(x1)).reinterpretAsInts();
-            acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[2 * blocks + b]), acc1);
-            acc1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[2 * blocks + b + 1]), acc1);
-            off0 += sc[blocks + b];
-            off0 += sc[blocks + b + 1];
-            off1 += sc[3 * blocks + b];
-            off1 += sc[3 * blocks + b + 1];
-        }
-        acc0.intoArray(sc, 0); // lane sums from memory, in Lanes.sum's order: two sum(vector) calls overflow C2's budget
-        acc1.intoArray(sc, Lanes.N);
-        out[o] = Lanes.sum(sc, 0) - 8 * off0;
-        out[o + 1] = Lanes.sum(sc, 1) - 8 * off1;
-    }
-
     @Override
     float dotScalar(MemorySegment w, long row, Activations a, int t) {
         int cols = a.cols();
@@ -126,13 +78,13 @@ final class Q4_0PackedKernel extends DotKernel {
         int qo = t * cols;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + 32L * (b / 2);
+            long pair = row + 2L * blocks + 32L * (b / 2);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 int q = w.get(ValueLayout.JAVA_BYTE, pair + 2 * j + b % 2) & 0xFF;
                 s += ((q & 0xF) - 8) * a.q[qo + 32 * b + j] + ((q >>> 4) - 8) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + 16L * blocks + 2L * b) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, row + 2L * b) * a.d[qo / 32 + b]);
         }
         return sum;
     }

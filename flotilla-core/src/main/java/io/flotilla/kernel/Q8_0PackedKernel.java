@@ -48,11 +48,11 @@ final class Q8_0PackedKernel extends DotKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row + 32L * blocks, blocks, a, qo / 32, sc, false);
+        PackedRows.scales(w, row, blocks, a, qo / 32, sc, false);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + 32L * b, ByteOrder.LITTLE_ENDIAN);
+            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + 2L * blocks + 32L * b, ByteOrder.LITTLE_ENDIAN);
             int xo = qo + 32 * b;
             IntVector p = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .mul(ShortVector.fromArray(S32, x, xo))
@@ -72,14 +72,14 @@ final class Q8_0PackedKernel extends DotKernel {
         int qo = t * cols;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + 64L * (b / 2);
+            long pair = row + 2L * blocks + 64L * (b / 2);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 long lane = pair + 4 * j + 2 * (b % 2);
                 s += w.get(ValueLayout.JAVA_BYTE, lane) * a.q[qo + 32 * b + j]
                         + w.get(ValueLayout.JAVA_BYTE, lane + 1) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + 32L * blocks + 2L * b) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, row + 2L * b) * a.d[qo / 32 + b]);
         }
         return sum;
     }

@@ -17,7 +17,8 @@ import java.util.stream.IntStream;
  * in the file mapping (to compare; results are the same bit for bit).
  */
 public final class PackedWeights {
-    static final boolean ENABLED = !"false".equals(System.getProperty("flotilla.pack"));
+    /** Off with {@code -Dflotilla.pack=false}; tests and benchmarks in this package may switch it per load. */
+    static boolean enabled = !"false".equals(System.getProperty("flotilla.pack"));
     /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
     private static final int ROWS_PER_TASK = 256;
 
@@ -26,7 +27,7 @@ public final class PackedWeights {
 
     /** {@code w} packed when that gives a faster kernel here, else {@code w} itself. */
     public static WeightMatrix of(WeightMatrix w) {
-        if (!ENABLED || !Compute.packs(w)) {
+        if (!enabled || !Compute.packs(w)) {
             return w;
         }
         MemorySegment dst = Arena.ofAuto().allocate(w.data().byteSize(), 64);

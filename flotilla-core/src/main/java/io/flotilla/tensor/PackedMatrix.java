@@ -8,8 +8,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedRows}):
  * the same bytes per row as the GGUF layout, in another order. A row of {@code B} blocks
- * ({@code B} even) holds first the quants of every pair of blocks {@code (2i, 2i+1)}, then the
- * {@code B} f16 scales, in block order:
+ * ({@code B} even) holds first the {@code B} f16 scales in block order (read first: one forward
+ * stream per row), then the quants of every pair of blocks {@code (2i, 2i+1)}:
  * <ul>
  * <li>Q4_0, 32 bytes per pair: byte {@code 2j+k} is byte {@code j} of block {@code 2i+k} (weight
  * {@code j} in its low nibble, weight {@code j+16} in its high nibble);</li>
@@ -52,9 +52,9 @@ public final class PackedMatrix extends WeightMatrix {
             MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
             for (int b = 0; b < blocks; b++) {
                 int s = b * (quant + 2);
-                out[quant * blocks + 2 * b] = src[s];
-                out[quant * blocks + 2 * b + 1] = src[s + 1];
-                int pair = (b / 2) * 2 * quant;
+                out[2 * b] = src[s];
+                out[2 * b + 1] = src[s + 1];
+                int pair = 2 * blocks + (b / 2) * 2 * quant;
                 int k = b % 2;
                 for (int j = 0; j < 16; j++) {
                     if (quant == 16) {
@@ -96,11 +96,11 @@ public final class PackedMatrix extends WeightMatrix {
         int blocks = cols / 32;
         long base = row * rowBytes;
         boolean q4 = type == GgmlType.Q4_0;
-        long scales = base + (long) (q4 ? 16 : 32) * blocks;
+        long scales = base;
         for (int b = 0; b < blocks; b++) {
             float d = f16(scales + 2L * b);
             int o = off + 32 * b;
-            long pair = base + (long) (b / 2) * (q4 ? 32 : 64);
+            long pair = base + 2L * blocks + (long) (b / 2) * (q4 ? 32 : 64);
             int k = b % 2;
             for (int j = 0; j < 16; j++) {
                 if (q4) {

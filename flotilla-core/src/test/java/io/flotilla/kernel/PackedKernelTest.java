@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The packed one-token kernels give exactly the GGUF kernels' floats, on random data and odd scales. */
 class PackedKernelTest {
-    private static final int ROWS = 7; // pairs of rows and a single one
+    private static final int ROWS = 7;
 
     /** Random quants with a few scales replaced: zero, negative, subnormal, tiny and large halves. */
     private static WeightMatrix matrix(GgmlType type, int cols, Random r) {
@@ -48,7 +48,6 @@ class PackedKernelTest {
             a.interleave();
             long rowBytes = type.byteSize(cols);
             float[] scratch = new float[packed.scratch(cols)];
-            float[] pair = new float[2];
             for (int t = 0; t < n; t++) {
                 for (int row = 0; row < ROWS; row++) {
                     float expected = gguf.dot(w.data(), row * rowBytes, a, t);
@@ -56,12 +55,6 @@ class PackedKernelTest {
                     assertThat(packed.dot(p.data(), row * rowBytes, a, t, scratch)).as(where).isEqualTo(expected);
                     assertThat(packed.dotScalar(p.data(), row * rowBytes, a, t)).as("scalar twin, " + where)
                             .isEqualTo(gguf.dotScalar(w.data(), row * rowBytes, a, t));
-                    if (row + 1 < ROWS) {
-                        packed.dot2(p.data(), row * rowBytes, rowBytes, a, t, pair, 0, scratch);
-                        assertThat(pair[0]).as("dot2, " + where).isEqualTo(expected);
-                        assertThat(pair[1]).as("dot2 second row, " + where)
-                                .isEqualTo(gguf.dot(w.data(), (row + 1) * rowBytes, a, t));
-                    }
                 }
             }
         }
