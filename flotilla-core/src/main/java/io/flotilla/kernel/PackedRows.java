@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+import io.flotilla.tensor.PackedMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -28,42 +29,63 @@ final class PackedRows {
     }
 
     /**
-     * {@code sc[b] = dw_b · da_b} for the {@code blocks} f16 scales at byte {@code at} of {@code w}
-     * and the activation blocks from {@code bo}, rounded as {@code Lanes.f16(w) * a.d[..]} rounds
-     * them; with {@code sums}, also {@code sc[blocks + b] = sc[b] · sum_b}. The f16 to float
-     * conversion shifts the magnitude into a float's exponent and mantissa and multiplies by
-     * 2^112, exact for every finite half (normal and subnormal); the sign is copied over.
+     * {@code sc[b] = dw_b · da_b} for the {@code blocks} f16 scales of the packed row at byte
+     * {@code row} of {@code w} ({@code quantBytes} per block of quants) and the activation blocks
+     * from {@code bo}, rounded as {@code Lanes.f16(w) * a.d[..]} rounds them; with {@code sums},
+     * also {@code sc[blocks + b] = sc[b] · sum_b}. The f16 to float conversion shifts the magnitude
+     * into a float's exponent and mantissa and multiplies by 2^112, exact for every finite half
+     * (normal and subnormal); the sign is copied over.
      */
-    static void scales(MemorySegment w, long at, int blocks, Activations a, int bo, float[] sc, boolean sums) {
-        scales(w, at, blocks, a, bo, sc, 0, sums);
-    }
-
     // Checks its arguments in full, which also keeps its bytecode over C2's FreqInlineSize (325): inlined
     // into the kernels (compile order decides), its vector calls joined theirs and overflowed C2's
     // budget for Vector API code; a 1B Q4_0 model then decoded at 0.85x of the GGUF kernels.
-    static void scales(MemorySegment w, long at, int blocks, Activations a, int bo, float[] sc, int so, boolean sums) {
-        if (blocks < 1 || at < 0 || at + 2L * blocks > w.byteSize() || bo < 0 || bo + blocks > a.d.length
-                || bo + blocks > a.sum.length || so < 0 || so + (sums ? 2 : 1) * blocks > sc.length) {
-            throw new IllegalArgumentException("scales out of range: " + blocks + " blocks at byte " + at + " of "
-                    + w.byteSize() + ", activation block " + bo + " of " + a.d.length + " (sums " + a.sum.length
-                    + "), scratch " + so + " of " + sc.length + (sums ? " with sums" : ""));
+    static void scales(MemorySegment w, long row, int blocks, int quantBytes, Activations a, int bo, float[] sc,
+                       boolean sums) {
+        if ((quantBytes != 16 && quantBytes != 32) || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || row < 0
+                || blocks * Activations.BLOCK != a.cols()
+                || row + (quantBytes + 2L) * blocks > w.byteSize() || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || (sums ? 2 : 1) * blocks > sc.length) {
+            throw new IllegalArgumentException("scales out of range: " + blocks + " blocks (whole groups of "
+                    + PackedMatrix.GROUP + ") of " + quantBytes + " bytes (16 or 32) at byte " + row + " of " + w.byteSize() + ", activation block " + bo + " of "
+                    + a.d.length + " (sums " + a.sum.length + "), scratch " + sc.length + (sums ? " with sums" : ""));
         }
-        int b = 0;
-        for (; b + Lanes.N <= blocks; b += Lanes.N) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, at + 2L * b, ByteOrder.LITTLE_ENDIAN)
+        for (int b = 0; b < blocks; b += PackedMatrix.GROUP) {
+            long at = row + PackedMatrix.scale(b, quantBytes);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, at, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, Lanes.I, 0);
             FloatVector d = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_TO_112)
                     .reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             FloatVector s = d.mul(FloatVector.fromArray(Lanes.F, a.d, bo + b));
-            s.intoArray(sc, so + b);
+            s.intoArray(sc, b);
             if (sums) {
-                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, so + blocks + b);
+                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, blocks + b);
             }
         }
-        for (; b < blocks; b++) {
-            float s = Lanes.f16(w, at + 2L * b) * a.d[bo + b];
-            sc[so + b] = s;
-            sc[so + blocks + b] = s * a.sum[bo + b];
+    }
+
+    /**
+     * {@link DotKernel#scales} for the tiles on packed rows, as {@code Tiles.scales} computes them on
+     * GGUF rows: one lane per token of the group ({@link Tiles#TOKENS} = 16 = {@link Lanes#N} here),
+     * and the scalar part {@code Σ dw·da·sum} of each token added to {@code off[oo ..]} (Q4_0).
+     */
+    static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
+                           float[] sc, float[] off, int oo) {
+        FloatVector o = FloatVector.fromArray(Lanes.F, off, oo);
+        for (int b = b0; b < b1; b++) {
+            int slot = slot0 + b * Tiles.TOKENS;
+            FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
+                    .mul(FloatVector.fromArray(Lanes.F, a.dt, slot));
+            s.intoArray(sc, (b - b0) * Tiles.TOKENS);
+            o = o.add(s.mul(FloatVector.fromArray(Lanes.F, a.st, slot)));
+        }
+        o.intoArray(off, oo);
+    }
+
+    /** {@link #tileScales} without a scalar part (Q8_0). */
+    static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
+                           float[] sc) {
+        for (int b = b0; b < b1; b++) {
+            FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
+                    .mul(FloatVector.fromArray(Lanes.F, a.dt, slot0 + b * Tiles.TOKENS)).intoArray(sc, (b - b0) * Tiles.TOKENS);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+import io.flotilla.tensor.PackedMatrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -40,6 +41,39 @@ final class Q4_0PackedKernel extends DotKernel {
         }
     }
 
+    @Override
+    int tileTokens() {
+        return Kernels.of(io.flotilla.gguf.GgmlType.Q4_0).tileTokens(); // the same tiles, on this layout
+    }
+
+    @Override
+    float finish(float lanes, float off) {
+        return lanes - 8 * off;
+    }
+
+    @Override
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        PackedRows.tileScales(w, row, 16, b0, b1, a, slot0, sc, off, oo);
+    }
+
+    /**
+     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, as {@link Q4_0Kernel#decode} gives them:
+     * each pair's 32 bytes read as 16 short lanes zero-extended to ints, lane {@code j} holding byte
+     * {@code j} of both blocks (the low nibble weight {@code j}, the high nibble weight {@code j+16}).
+     */
+    @Override
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+        for (int b = b0; b < b1; b += 2) {
+            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, row + PackedMatrix.quants(b, 16),
+                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
+            int o = 32 * (b - b0);
+            Lanes.f(q.and(0xF)).intoArray(wq, o);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 4).and(0xF)).intoArray(wq, o + 16);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 8).and(0xF)).intoArray(wq, o + 32);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 12)).intoArray(wq, o + 48);
+        }
+    }
+
     /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
@@ -51,12 +85,12 @@ final class Q4_0PackedKernel extends DotKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row, blocks, a, qo / 32, sc, true);
+        PackedRows.scales(w, row, blocks, 16, a, qo / 32, sc, true);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         float offset = 0f;
         for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + 2L * blocks + 16L * b, ByteOrder.LITTLE_ENDIAN)
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + PackedMatrix.quants(b, 16), ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
             int xo = qo + 32 * b;
             IntVector p = q.and((short) 0xF).mul(ShortVector.fromArray(S32, x, xo))
@@ -78,13 +112,13 @@ final class Q4_0PackedKernel extends DotKernel {
         int qo = t * cols;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + 2L * blocks + 32L * (b / 2);
+            long pair = row + PackedMatrix.quants(b - b % 2, 16);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 int q = w.get(ValueLayout.JAVA_BYTE, pair + 2 * j + b % 2) & 0xFF;
                 s += ((q & 0xF) - 8) * a.q[qo + 32 * b + j] + ((q >>> 4) - 8) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + 2L * b) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, row + PackedMatrix.scale(b, 16)) * a.d[qo / 32 + b]);
         }
         return sum;
     }

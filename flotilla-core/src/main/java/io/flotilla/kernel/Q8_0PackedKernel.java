@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+import io.flotilla.tensor.PackedMatrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -37,6 +38,33 @@ final class Q8_0PackedKernel extends DotKernel {
         }
     }
 
+    @Override
+    int tileTokens() {
+        return Kernels.of(io.flotilla.gguf.GgmlType.Q8_0).tileTokens(); // the same tiles, on this layout
+    }
+
+    @Override
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+        PackedRows.tileScales(w, row, 32, b0, b1, a, slot0, sc);
+    }
+
+    /**
+     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, as {@link Q8_0Kernel#decode} gives them:
+     * each pair's 64 bytes read as 16 int lanes, lane {@code j} holding weights {@code j} and
+     * {@code j+16} of both blocks, one per byte, sign-extended by shifts.
+     */
+    @Override
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+        for (int b = b0; b < b1; b += 2) {
+            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
+            int o = 32 * (b - b0);
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o);
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 16);
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 32);
+            Lanes.f(q.lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 48);
+        }
+    }
+
     /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
     @Override
     float dot(MemorySegment w, long row, Activations a, int t) {
@@ -48,11 +76,11 @@ final class Q8_0PackedKernel extends DotKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row, blocks, a, qo / 32, sc, false);
+        PackedRows.scales(w, row, blocks, 32, a, qo / 32, sc, false);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + 2L * blocks + 32L * b, ByteOrder.LITTLE_ENDIAN);
+            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
             int xo = qo + 32 * b;
             IntVector p = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .mul(ShortVector.fromArray(S32, x, xo))
@@ -72,14 +100,14 @@ final class Q8_0PackedKernel extends DotKernel {
         int qo = t * cols;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + 2L * blocks + 64L * (b / 2);
+            long pair = row + PackedMatrix.quants(b - b % 2, 32);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 long lane = pair + 4 * j + 2 * (b % 2);
                 s += w.get(ValueLayout.JAVA_BYTE, lane) * a.q[qo + 32 * b + j]
                         + w.get(ValueLayout.JAVA_BYTE, lane + 1) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + 2L * b) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, row + PackedMatrix.scale(b, 32)) * a.d[qo / 32 + b]);
         }
         return sum;
     }

@@ -7,9 +7,10 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedRows}):
- * the same bytes per row as the GGUF layout, in another order. A row of {@code B} blocks
- * ({@code B} even) holds first the {@code B} f16 scales in block order (read first: one forward
- * stream per row), then the quants of every pair of blocks {@code (2i, 2i+1)}:
+ * the same bytes per row as the GGUF layout, in another order. A row is cut into groups of
+ * {@link #GROUP} blocks (so rows need a multiple of 512 columns); a group holds first its 16 f16
+ * scales in block order, then the quants of its pairs of blocks {@code (2i, 2i+1)} (a row is read
+ * as one forward stream, and where a block is does not depend on the row's length):
  * <ul>
  * <li>Q4_0, 32 bytes per pair: byte {@code 2j+k} is byte {@code j} of block {@code 2i+k} (weight
  * {@code j} in its low nibble, weight {@code j+16} in its high nibble);</li>
@@ -21,6 +22,8 @@ import java.lang.foreign.ValueLayout;
  * those of both blocks.
  */
 public final class PackedMatrix extends WeightMatrix {
+    /** Blocks per group. */
+    public static final int GROUP = 16;
     private final GgmlType type;
 
     private PackedMatrix(MemorySegment data, int rows, int cols, GgmlType type) {
@@ -28,10 +31,20 @@ public final class PackedMatrix extends WeightMatrix {
         this.type = type;
     }
 
-    /** Whether {@code w} can be packed: Q4_0 or Q8_0 with an even number of blocks per row. */
+    /** Byte offset in a row of the quants of block {@code b} ({@code quantBytes}: 16 for Q4_0, 32 for Q8_0). */
+    public static long quants(int b, int quantBytes) {
+        return (long) (GROUP * quantBytes + 2 * GROUP) * (b / GROUP) + 2 * GROUP + (long) quantBytes * (b % GROUP);
+    }
+
+    /** Byte offset in a row of the f16 scale of block {@code b}. */
+    public static long scale(int b, int quantBytes) {
+        return (long) (GROUP * quantBytes + 2 * GROUP) * (b / GROUP) + 2L * (b % GROUP);
+    }
+
+    /** Whether {@code w} can be packed: Q4_0 or Q8_0 with whole groups of blocks (cols % 512 == 0). */
     public static boolean packable(WeightMatrix w) {
         return (w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q8_0) && !(w instanceof PackedMatrix)
-                && w.cols() % 64 == 0;
+                && w.cols() % (32 * GROUP) == 0;
     }
 
     /**
@@ -41,7 +54,7 @@ public final class PackedMatrix extends WeightMatrix {
     public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1) {
         if (!packable(w) || dst.byteSize() != w.data().byteSize()) {
             throw new IllegalArgumentException("cannot pack " + w.type() + " " + w.rows() + "x" + w.cols()
-                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 64 == 0, " + w.data().byteSize() + " bytes)");
+                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 512 == 0, " + w.data().byteSize() + " bytes)");
         }
         int blocks = w.cols() / 32;
         int rowBytes = (int) w.rowBytes;
@@ -52,9 +65,10 @@ public final class PackedMatrix extends WeightMatrix {
             MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
             for (int b = 0; b < blocks; b++) {
                 int s = b * (quant + 2);
-                out[2 * b] = src[s];
-                out[2 * b + 1] = src[s + 1];
-                int pair = 2 * blocks + (b / 2) * 2 * quant;
+                int at = (int) scale(b, quant);
+                out[at] = src[s];
+                out[at + 1] = src[s + 1];
+                int pair = (int) quants(b - b % 2, quant);
                 int k = b % 2;
                 for (int j = 0; j < 16; j++) {
                     if (quant == 16) {
@@ -96,11 +110,10 @@ public final class PackedMatrix extends WeightMatrix {
         int blocks = cols / 32;
         long base = row * rowBytes;
         boolean q4 = type == GgmlType.Q4_0;
-        long scales = base;
         for (int b = 0; b < blocks; b++) {
-            float d = f16(scales + 2L * b);
+            float d = f16(base + scale(b, q4 ? 16 : 32));
             int o = off + 32 * b;
-            long pair = base + 2L * blocks + (long) (b / 2) * (q4 ? 32 : 64);
+            long pair = base + quants(b - b % 2, q4 ? 16 : 32);
             int k = b % 2;
             for (int j = 0; j < 16; j++) {
                 if (q4) {

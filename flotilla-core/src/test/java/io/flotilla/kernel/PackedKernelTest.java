@@ -35,7 +35,7 @@ class PackedKernelTest {
     void packedDotEqualsGgufDotBitForBit(GgmlType type) {
         assumeThat(PackedRows.USABLE).as("packed kernels need 16 float lanes").isTrue();
         Random r = new Random(17 + type.ordinal());
-        for (int cols : new int[] {64, 192, 576, 2048}) {
+        for (int cols : new int[] {512, 1536, 2048}) {
             WeightMatrix w = matrix(type, cols, r);
             WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
             DotKernel gguf = Kernels.of(w);
@@ -64,7 +64,7 @@ class PackedKernelTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void matMulOfPackedMatrixEqualsGgufMatrix(GgmlType type) {
         Random r = new Random(23 + type.ordinal());
-        int cols = 320;
+        int cols = 1024;
         WeightMatrix w = matrix(type, cols, r);
         WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
         try (Compute c = new Compute(2)) {
@@ -81,14 +81,42 @@ class PackedKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void tilesOnPackedRowsEqualTheOneTokenDot(GgmlType type) {
+        assumeThat(PackedRows.USABLE && Tiles.USABLE).as("packed kernels and tiles need 16 float lanes").isTrue();
+        Random r = new Random(31 + type.ordinal());
+        int cols = 1536; // 48 blocks: three groups of 16, six column passes of 8
+        int rows = Tiles.ROWS + 3;
+        WeightMatrix p = PackedMatrix.pack(KernelTest.randomMatrix(type, rows, cols, r), Arena.ofAuto());
+        DotKernel k = Kernels.of(p);
+        long rowBytes = type.byteSize(cols);
+        int n = Tiles.TOKENS + 3;
+        Activations a = new Activations();
+        a.reset(KernelTest.randomActivations(n, cols, r), n, cols);
+        a.quantize(false);
+        a.interleave();
+        a.tile();
+        float[] out = new float[n * rows];
+        int done = Tiles.rows(k, p, a, out, 0, rows, new Tiles.Scratch());
+        assertThat(done).isGreaterThanOrEqualTo(Tiles.TOKENS);
+        float[] scratch = new float[k.scratch(cols)];
+        for (int t = 0; t < done; t++) {
+            for (int row = 0; row < rows; row++) {
+                assertThat(out[t * rows + row]).as(type + " token " + t + " row " + row)
+                        .isEqualTo(k.dot(p.data(), row * rowBytes, a, t, scratch));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void packedRowsDequantizeAsTheGgufRows(GgmlType type) {
         Random r = new Random(29 + type.ordinal());
-        WeightMatrix w = matrix(type, 128, r);
+        WeightMatrix w = matrix(type, 512, r);
         WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
         assertThat(p.packed()).isTrue();
         assertThat(p.type()).isEqualTo(type);
-        float[] expected = new float[128];
-        float[] actual = new float[128];
+        float[] expected = new float[512];
+        float[] actual = new float[512];
         for (int row = 0; row < ROWS; row++) {
             w.dequantizeRow(row, expected, 0);
             p.dequantizeRow(row, actual, 0);

@@ -27,11 +27,13 @@ public final class DecodeBench {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         try (GgufFile fa = GgufFile.open(path); GgufFile fb = GgufFile.open(path); Compute compute = new Compute(threads)) {
             PackedWeights.enabled = false;
+            long g0 = System.nanoTime();
             Model gguf = Model.load(fa, compute);
             PackedWeights.enabled = true;
             long p0 = System.nanoTime();
             Model packed = Model.load(fb, compute);
-            System.out.printf(Locale.ROOT, "loaded with packing in %.0f ms%n", (System.nanoTime() - p0) / 1e6);
+            System.out.printf(Locale.ROOT, "loaded in %.0f ms, with packing in %.0f ms%n", (p0 - g0) / 1e6,
+                    (System.nanoTime() - p0) / 1e6);
             Model[] models = {gguf, packed};
             InferenceState[] states = {gguf.newState((rounds + 1) * n + 1), packed.newState((rounds + 1) * n + 1)};
             double[][] tps = new double[2][rounds];
@@ -56,6 +58,7 @@ public final class DecodeBench {
                             tps[0][round], tps[1][round]);
                 }
             }
+            prefill(models, compute.threads(), Integer.getInteger("prefill", 32), rounds);
             products(fa, compute, "blk.0.ffn_up.weight", 8192, 2048);
             products(fa, compute, "blk.0.ffn_down.weight", 2048, 8192);
             products(fa, compute, "token_embd.weight", 32000, 2048);
@@ -64,6 +67,29 @@ public final class DecodeBench {
             System.out.printf(Locale.ROOT, "%s, %d threads: decode median gguf %.2f, packed %.2f tok/s, ratio %.2f;"
                     + " logits identical%n", path.getFileName(), threads, a, b, b / a);
         }
+    }
+
+    /** Prefill of {@code n} tokens through both models, taking turns; logits compared bit for bit. */
+    private static void prefill(Model[] models, int threads, int n, int rounds) {
+        int[] prompt = new java.util.Random(1).ints(n, 3, models[0].config().vocabSize()).toArray();
+        InferenceState[] states = {models[0].newState(n + 1), models[1].newState(n + 1)};
+        double[][] tps = new double[2][rounds];
+        for (int round = -1; round < rounds; round++) {
+            float[][] logits = new float[2][];
+            for (int mode = 0; mode < 2; mode++) {
+                states[mode].reset();
+                long t0 = clock(threads);
+                logits[mode] = models[mode].forward(states[mode], prompt, 0, n, false).clone();
+                if (round >= 0) {
+                    tps[mode][round] = n / ((clock(threads) - t0) / 1e9);
+                }
+            }
+            if (!Arrays.equals(logits[0], logits[1])) {
+                throw new AssertionError("packed prefill logits differ from the GGUF layout's");
+            }
+        }
+        System.out.printf(Locale.ROOT, "prefill %d tokens: gguf %.2f, packed %.2f tok/s, ratio %.2f; logits identical%n",
+                n, median(tps[0]), median(tps[1]), median(tps[1]) / median(tps[0]));
     }
 
     /** GB/s of one-token products of one tensor, GGUF layout against packed, taking turns. */
