@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
  * the row in {@code w}; {@code t} the token. Quantized kernels read {@code a}'s 8-bit form.
  */
 abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, FloatKernels.Bf16, Q8_0Kernel,
-        Q4_0Kernel, Q4_0PackedKernel, Q8_0PackedKernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel {
+        Q4_0Kernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel, Q4_0PackedKernel,
+        Q8_0PackedKernel {
 
     /** Whether this kernel reads the quantized activations (so they must be made first). */
     abstract boolean quantized();
@@ -23,7 +24,7 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
         return dot(w, row, a, t);
     }
 
-    /** Floats of the per-thread scratch that {@link #dot4} and {@link #dot} with a scratch need for rows of {@code cols}. */
+    /** Floats of the per-thread scratch that {@link #dot4} and {@link #dot} with a scratch need, rows of {@code cols}. */
     int scratch(int cols) {
         return Lanes.SCRATCH;
     }

@@ -42,11 +42,12 @@ final class PackedRows {
     static void scales(MemorySegment w, long row, int blocks, int quantBytes, Activations a, int bo, float[] sc,
                        boolean sums) {
         if ((quantBytes != 16 && quantBytes != 32) || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || row < 0
-                || blocks * Activations.BLOCK != a.cols()
-                || row + (quantBytes + 2L) * blocks > w.byteSize() || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || (sums ? 2 : 1) * blocks > sc.length) {
+                || blocks * Activations.BLOCK != a.cols() || row + (quantBytes + 2L) * blocks > w.byteSize()
+                || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || (sums ? 2 : 1) * blocks > sc.length) {
             throw new IllegalArgumentException("scales out of range: " + blocks + " blocks (whole groups of "
-                    + PackedMatrix.GROUP + ") of " + quantBytes + " bytes (16 or 32) at byte " + row + " of " + w.byteSize() + ", activation block " + bo + " of "
-                    + a.d.length + " (sums " + a.sum.length + "), scratch " + sc.length + (sums ? " with sums" : ""));
+                    + PackedMatrix.GROUP + ", cols " + a.cols() + ") of " + quantBytes + " bytes (16 or 32) at byte "
+                    + row + " of " + w.byteSize() + ", activation block " + bo + " of " + a.d.length + " (sums "
+                    + a.sum.length + "), scratch " + sc.length + (sums ? " with sums" : ""));
         }
         for (int b = 0; b < blocks; b += PackedMatrix.GROUP) {
             long at = row + PackedMatrix.scale(b, quantBytes);

@@ -90,11 +90,12 @@ final class Q4_0PackedKernel extends DotKernel {
         FloatVector acc = FloatVector.zero(Lanes.F);
         float offset = 0f;
         for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + PackedMatrix.quants(b, 16), ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + PackedMatrix.quants(b, 16),
+                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
             int xo = qo + 32 * b;
             IntVector p = q.and((short) 0xF).mul(ShortVector.fromArray(S32, x, xo))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, x, xo + 32))).reinterpretAsInts();
+                    .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, x, xo + 32)))
+                    .reinterpretAsInts();
             acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[b]), acc);
             acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))

@@ -54,32 +54,59 @@ public final class PackedMatrix extends WeightMatrix {
     public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1) {
         if (!packable(w) || dst.byteSize() != w.data().byteSize()) {
             throw new IllegalArgumentException("cannot pack " + w.type() + " " + w.rows() + "x" + w.cols()
-                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 512 == 0, " + w.data().byteSize() + " bytes)");
+                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 512 == 0, " + w.data().byteSize()
+                    + " bytes)");
         }
-        int blocks = w.cols() / 32;
         int rowBytes = (int) w.rowBytes;
         byte[] src = new byte[rowBytes];
         byte[] out = new byte[rowBytes];
-        int quant = rowBytes / blocks - 2;
+        boolean q4 = w.type() == GgmlType.Q4_0;
         for (int r = r0; r < r1; r++) {
             MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
-            for (int b = 0; b < blocks; b++) {
-                int s = b * (quant + 2);
-                int at = (int) scale(b, quant);
-                out[at] = src[s];
-                out[at + 1] = src[s + 1];
-                int pair = (int) quants(b - b % 2, quant);
-                int k = b % 2;
-                for (int j = 0; j < 16; j++) {
-                    if (quant == 16) {
-                        out[pair + 2 * j + k] = src[s + 2 + j];
-                    } else {
-                        out[pair + 4 * j + 2 * k] = src[s + 2 + j];
-                        out[pair + 4 * j + 2 * k + 1] = src[s + 2 + 16 + j];
-                    }
-                }
+            if (q4) {
+                packQ4_0(src, out);
+            } else {
+                packQ8_0(src, out);
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, (long) r * rowBytes, rowBytes);
+        }
+    }
+
+    /** One Q4_0 row (18-byte blocks) into the packed order (groups of 16 × 18 bytes). */
+    private static void packQ4_0(byte[] src, byte[] out) {
+        for (int g = 0; g < src.length; g += 18 * GROUP) { // a group's bytes are at the same offset in both
+            for (int b = 0; b < GROUP; b++) {
+                out[g + 2 * b] = src[g + 18 * b];
+                out[g + 2 * b + 1] = src[g + 18 * b + 1];
+            }
+            for (int i = 0; i < GROUP / 2; i++) {
+                int s0 = g + 36 * i + 2;
+                int o = g + 2 * GROUP + 32 * i;
+                for (int j = 0; j < 16; j++) {
+                    out[o + 2 * j] = src[s0 + j];
+                    out[o + 2 * j + 1] = src[s0 + 18 + j];
+                }
+            }
+        }
+    }
+
+    /** One Q8_0 row (34-byte blocks) into the packed order (groups of 16 × 34 bytes). */
+    private static void packQ8_0(byte[] src, byte[] out) {
+        for (int g = 0; g < src.length; g += 34 * GROUP) {
+            for (int b = 0; b < GROUP; b++) {
+                out[g + 2 * b] = src[g + 34 * b];
+                out[g + 2 * b + 1] = src[g + 34 * b + 1];
+            }
+            for (int i = 0; i < GROUP / 2; i++) {
+                int s0 = g + 68 * i + 2;
+                int o = g + 2 * GROUP + 64 * i;
+                for (int j = 0; j < 16; j++) {
+                    out[o + 4 * j] = src[s0 + j];
+                    out[o + 4 * j + 1] = src[s0 + 16 + j];
+                    out[o + 4 * j + 2] = src[s0 + 34 + j];
+                    out[o + 4 * j + 3] = src[s0 + 34 + 16 + j];
+                }
+            }
         }
     }
 

@@ -26,10 +26,10 @@ public final class DecodeBench {
         int n = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         try (GgufFile fa = GgufFile.open(path); GgufFile fb = GgufFile.open(path); Compute compute = new Compute(threads)) {
-            PackedWeights.enabled = false;
+            PackedWeights.types = java.util.EnumSet.noneOf(io.flotilla.gguf.GgmlType.class);
             long g0 = System.nanoTime();
             Model gguf = Model.load(fa, compute);
-            PackedWeights.enabled = true;
+            PackedWeights.types = java.util.EnumSet.of(io.flotilla.gguf.GgmlType.Q4_0, io.flotilla.gguf.GgmlType.Q8_0);
             long p0 = System.nanoTime();
             Model packed = Model.load(fb, compute);
             System.out.printf(Locale.ROOT, "loaded in %.0f ms, with packing in %.0f ms%n", (p0 - g0) / 1e6,
@@ -94,11 +94,11 @@ public final class DecodeBench {
 
     /** GB/s of one-token products of one tensor, GGUF layout against packed, taking turns. */
     private static void products(GgufFile f, Compute compute, String name, int rows, int cols) {
-        PackedWeights.enabled = false;
+        var all = PackedWeights.types;
+        PackedWeights.types = java.util.EnumSet.noneOf(io.flotilla.gguf.GgmlType.class);
         io.flotilla.tensor.WeightMatrix w = VectorOps.matrix(f, name, rows, cols);
+        PackedWeights.types = all;
         io.flotilla.tensor.WeightMatrix p = PackedWeights.of(w);
-        PackedWeights.enabled = true;
-        p = PackedWeights.of(w);
         float[] x = new float[cols];
         for (int i = 0; i < cols; i++) {
             x[i] = (float) Math.sin(i);
