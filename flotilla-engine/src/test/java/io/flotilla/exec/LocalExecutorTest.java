@@ -3,7 +3,6 @@ package io.flotilla.exec;
 import static io.flotilla.exec.BatchExecutorTest.greedyReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flotilla.engine.EngineConfig;
 import io.flotilla.engine.EngineCore;
@@ -15,8 +14,7 @@ import io.flotilla.kernel.Compute;
 import io.flotilla.kvcache.KvCacheConfig;
 import io.flotilla.model.Model;
 import io.flotilla.sched.SchedulerConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.flotilla.testkit.SharedData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,10 +31,7 @@ class LocalExecutorTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path shared = Path.of(System.getProperty("flotilla.shared", "../shared")).toAbsolutePath().normalize();
-        Path gguf = shared.resolve("models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(gguf), gguf + " not found: skipping tests that need the real model");
-        file = GgufFile.open(gguf);
+        file = GgufFile.open(SharedData.tinyStoriesGguf());
         compute = new Compute(1);
         model = Model.load(file, compute);
     }

@@ -2,6 +2,7 @@ package io.flotilla.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flotilla.testkit.SharedData;
 import io.flotilla.testkit.trace.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.List;
@@ -14,7 +15,7 @@ class ServerTracingTest {
     void requestSpanHasEngineQueueAndGenerateChildren() throws Exception {
         InMemorySpanExporter exporter = new InMemorySpanExporter();
         LocalServingConfig local = LocalServingConfig.defaults(1).withName(TestServer.MODEL).withContextLength(128);
-        try (LocalServedModel model = LocalServedModel.start(TestServer.tinyStories(), local);
+        try (LocalServedModel model = LocalServedModel.start(SharedData.tinyStoriesGguf(), local);
              FlotillaServer server = new FlotillaServer(model, ServerConfig.local(0), ServerTracing.exportingTo(exporter))
                      .start();
              var http = java.net.http.HttpClient.newHttpClient()) {
