@@ -1,6 +1,8 @@
 package io.flotilla.node;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,16 @@ import java.util.List;
  */
 public final class NodeLauncher {
     private NodeLauncher() {
+    }
+
+    /**
+     * A port that was free on {@code host} a moment ago, for the membership port of a member started
+     * on this machine (it must be told its port up front; another process may still take it first).
+     */
+    public static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
     }
 
     /**
