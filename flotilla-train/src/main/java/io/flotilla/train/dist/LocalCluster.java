@@ -43,6 +43,9 @@ public final class LocalCluster {
 
         /** After a state transfer to joiners: every worker's state hash by rank ({@code rank} is the first rank). */
         default void admitted(int rank, long step, boolean joiner, List<String> stateHashes) {}
+
+        /** After a round's synchronisation, before joiners are admitted ({@code rank} is the first rank). */
+        default void roundEnded(int rank, long step) {}
     }
 
     static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus, TrainListener rank0,
@@ -146,6 +149,11 @@ public final class LocalCluster {
             @Override
             public void admitted(long step, boolean joiner, List<String> stateHashes) {
                 hook.admitted(rank, step, joiner, stateHashes);
+            }
+
+            @Override
+            public void roundEnded(long step) {
+                hook.roundEnded(rank, step);
             }
         });
         if (regroup != null) {

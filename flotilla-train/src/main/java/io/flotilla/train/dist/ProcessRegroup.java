@@ -54,6 +54,7 @@ final class ProcessRegroup {
     synchronized void dead(int worker) {
         dead.add(worker);
         maybeForm();
+        abandonJoinersIfNobodyAdmits();
     }
 
     synchronized void register(int worker, int port) {
@@ -70,6 +71,21 @@ final class ProcessRegroup {
     /** A restarted worker waits to be admitted. */
     synchronized void join(int worker, int port) {
         joiners.put(worker, port);
+        abandonJoinersIfNobodyAdmits();
+    }
+
+    /**
+     * Once every worker of the group has ended (failed or finished), nobody will ask
+     * {@code PENDING?} again: waiting joiners are told so instead of waiting for ever.
+     */
+    private void abandonJoinersIfNobodyAdmits() {
+        if (joiners.isEmpty() || !dead.containsAll(members)) {
+            return;
+        }
+        for (int j : joiners.keySet()) {
+            tell(j, "ABORTED no worker of the group is left to admit worker " + j + "\n");
+        }
+        joiners.clear();
     }
 
     /** Answers a member's {@code PENDING?}. */
