@@ -160,7 +160,11 @@ public final class LocalCluster {
             trainer.withRegroup(regroup.forWorker(rank));
         }
         try {
-            return new Object[] {trainer.run(), trainer.model().params()};
+            Object[] done = {trainer.run(), trainer.model().params()};
+            if (regroup != null) {
+                regroup.dead(rank); // finished: it will admit no one any more
+            }
+            return done;
         } catch (IOException | RuntimeException e) {
             if (trainer.collective() != null) {
                 trainer.collective().close();
