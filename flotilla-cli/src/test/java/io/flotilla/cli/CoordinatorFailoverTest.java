@@ -51,13 +51,8 @@ class CoordinatorFailoverTest {
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
     @AfterEach
-    void kill() throws InterruptedException {
-        for (Process process : processes.values()) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes.values()) {
-            process.waitFor();
-        }
+    void kill() {
+        NodeLauncher.stopAll(processes.values());
     }
 
     private void node(String id, int port, int apiPort, List<InetSocketAddress> join, Path model, long memory)

@@ -148,10 +148,7 @@ public final class ClusterBench {
                         sequences, generate(executor, sequences, config.genTokens(), coordinator.vocabSize())));
             }
         } finally {
-            processes.forEach(Process::destroyForcibly);
-            for (Process process : processes) {
-                process.waitFor();
-            }
+            NodeLauncher.stopAll(processes);
         }
     }
 

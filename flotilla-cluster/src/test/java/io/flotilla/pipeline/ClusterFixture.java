@@ -116,16 +116,7 @@ final class ClusterFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process process : processes.values()) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes.values()) {
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        NodeLauncher.stopAll(processes.values());
         if (coordinator != null) {
             coordinator.close();
         }
