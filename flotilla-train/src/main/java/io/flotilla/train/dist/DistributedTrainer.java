@@ -97,7 +97,7 @@ public final class DistributedTrainer {
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
         federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
         ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
-                config.seed());
+                config.seed(), split(dist));
         float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
         int rows = config.batch() * config.ctx();
@@ -154,6 +154,15 @@ public final class DistributedTrainer {
         }
         double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * (config.steps() - first) / (stepNanos * 1e-9);
         return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+    }
+
+    /**
+     * Federated clients each own a contiguous part of the text (their own data: non-IID);
+     * data-parallel and DiLoCo workers read an IID split of it.
+     */
+    static ShardLoader.Split split(DistributedConfig dist) {
+        return dist.mode() == DistributedConfig.Mode.FEDAVG ? ShardLoader.Split.CONTIGUOUS
+                : ShardLoader.Split.INTERLEAVED;
     }
 
     /**
