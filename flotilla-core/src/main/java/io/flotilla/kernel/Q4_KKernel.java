@@ -148,7 +148,7 @@ final class Q4_KKernel extends DotKernel {
 
     // The checks of decode and scales also keep their bytecode above C2's FreqInlineSize (325), so
     // that C2 compiles them on their own: inlined into Tiles.rows with the rest, their vectors were
-    // boxed (see Tiles.pair).
+    // boxed (see Tiles.block).
     private static void checkPass(MemorySegment w, long row, int b0, int b1) {
         if (b0 < 0 || b1 < b0 || b0 % 8 != 0 || b1 % 8 != 0 || row < 0
                 || row + (long) BLOCK_BYTES * (b1 / 8) > w.byteSize()) {
