@@ -53,15 +53,16 @@ final class Tiles {
         final float[] acc = new float[ROWS * TOKENS * Lanes.N];
         /** The scalar part of every (row, token) of a tile. */
         final float[] off = new float[ROWS * TOKENS];
-        /** One row's block scales of a column pass, {@link #TOKENS} per block. */
-        final float[] sc = new float[BLOCKS * TOKENS];
-        /** One row's decoded blocks of a column pass, 32 floats per block. */
-        final float[] wq = new float[BLOCKS * 32];
-        /** {@link #sc} of the second row of a pair. */
-        final float[] sc2 = new float[BLOCKS * TOKENS];
-        /** {@link #wq} of the second row of a pair. */
-        final float[] wq2 = new float[BLOCKS * 32];
+        /** Two rows' block scales of a column pass, {@link #TOKENS} per block, the second row from {@link #SC1}. */
+        final float[] sc = new float[2 * BLOCKS * TOKENS];
+        /** Two rows' decoded blocks of a column pass, 32 floats per block, the second row from {@link #WQ1}. */
+        final float[] wq = new float[2 * BLOCKS * 32];
     }
+
+    /** Where the second row of a pair starts in {@link Scratch#sc}. */
+    private static final int SC1 = BLOCKS * TOKENS;
+    /** Where the second row of a pair starts in {@link Scratch#wq}. */
+    private static final int WQ1 = BLOCKS * 32;
 
     /** One float lane per token of a group (16 lanes: a 512-bit vector). */
     private static final VectorSpecies<Float> GROUP = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * TOKENS));
@@ -89,12 +90,7 @@ final class Tiles {
                 Arrays.fill(s.acc, 0, (re - rs) * TOKENS * Lanes.N, 0f);
                 Arrays.fill(s.off, 0, (re - rs) * TOKENS, 0f);
                 tile(k, w, a, g, c, rs, re, s);
-                for (int r = rs; r < re; r++) {
-                    for (int t = 0; t < c; t++) {
-                        int cell = (r - rs) * TOKENS + t;
-                        out[(g + t) * rows + r] = k.finish(Lanes.sum(s.acc, cell), s.off[cell]);
-                    }
-                }
+                finish(k, s, out, rows, g, c, rs, re);
             }
         }
         return Math.min(g, n);
@@ -116,31 +112,42 @@ final class Tiles {
         for (int b = 0; b < blocks; b += BLOCKS) {
             int b1 = Math.min(blocks, b + BLOCKS);
             for (int r = rs; r < re; r += 2) {
-                k.scales(data, r * rowBytes, b, b1, a, slot0, s.sc, s.off, (r - rs) * TOKENS);
-                k.decode(data, r * rowBytes, b, b1, s.wq);
-                float[] wq1 = s.wq;
-                float[] sc1 = s.sc;
-                int r2 = r;
-                if (r + 1 < re) {
-                    r2 = r + 1;
-                    k.scales(data, r2 * rowBytes, b, b1, a, slot0, s.sc2, s.off, (r2 - rs) * TOKENS);
-                    k.decode(data, r2 * rowBytes, b, b1, s.wq2);
-                    wq1 = s.wq2;
-                    sc1 = s.sc2;
+                int r2 = Math.min(r + 1, re - 1);
+                // one call site each: inlined twice, decode and scales made this method too big for C2
+                // (Q4_0 then ran at 0.40 GB/s instead of 0.66 in about one JVM in three)
+                for (int i = r; i <= r2; i++) {
+                    k.scales(data, i * rowBytes, b, b1, a, slot0, s.sc, SC1 * (i - r), s.off, (i - rs) * TOKENS);
+                    k.decode(data, i * rowBytes, b, b1, s.wq, WQ1 * (i - r));
+                }
+                if (r2 == r) { // an odd last row pairs with itself: its scalar part must be added once
+                    System.arraycopy(s.sc, 0, s.sc, SC1, SC1);
+                    System.arraycopy(s.wq, 0, s.wq, WQ1, WQ1);
                 }
                 int x0 = 32 * (slot0 + b * TOKENS);
+                int ao = (r - rs) * TOKENS * Lanes.N;
+                int ao2 = (r2 - rs) * TOKENS * Lanes.N;
                 for (int t = 0; t < c4; t += 4) {
-                    block(s.wq, wq1, s.sc, sc1, a.qt, x0 + 32 * t, t, b1 - b, s.acc, (r - rs) * TOKENS * Lanes.N + Lanes.N * t,
-                            (r2 - rs) * TOKENS * Lanes.N + Lanes.N * t);
+                    block(s.wq, s.sc, a.qt, x0 + 32 * t, t, b1 - b, s.acc, ao + Lanes.N * t, ao2 + Lanes.N * t);
                 }
+            }
+        }
+    }
+
+    /** The results of rows [rs, re) and tokens [g, g+c) from their accumulators: lane sums in {@code dot}'s order. */
+    private static void finish(DotKernel k, Scratch s, float[] out, int rows, int g, int c, int rs, int re) {
+        for (int r = rs; r < re; r++) {
+            for (int t = 0; t < c; t++) {
+                int cell = (r - rs) * TOKENS + t;
+                float lanes = Lanes.sum(FloatVector.fromArray(Lanes.F, s.acc, cell * Lanes.N));
+                out[(g + t) * rows + r] = k.finish(lanes, s.off[cell]);
             }
         }
     }
 
     /**
      * Two rows × four tokens over the {@code nb} blocks of a column pass, the eight accumulators in
-     * registers: for row {@code i} (decoded blocks {@code wq0}/{@code wq1}, block scales
-     * {@code sc0}/{@code sc1}) and token {@code t + j}, per block in dot's order,
+     * registers: for row {@code i} (decoded blocks at {@code wq[i*WQ1]}, block scales at
+     * {@code sc[i*SC1]}) and token {@code t + j}, per block in dot's order,
      * {@code acc = fma(hi·x[16..32) + lo·x[0..16), scale, acc)}. Activations of token
      * {@code t + j} and block {@code b} start at {@code x[xo + 32*(b*TOKENS + j)]}; accumulators of
      * the two rows at {@code acc[ao0 + N*j]} and {@code acc[ao1 + N*j]} (equal for a row paired with
@@ -149,9 +156,10 @@ final class Tiles {
      */
     // Kept out of tile (its bytecode is far above FreqInlineSize): inlined there, its vectors would
     // join the caller's and overflow C2's budget for Vector API code (boxing, see docs/performance.md).
-    private static void block(float[] wq0, float[] wq1, float[] sc0, float[] sc1, float[] x, int xo, int t, int nb,
-                              float[] acc, int ao0, int ao1) {
-        if (nb < 1 || nb > BLOCKS || t < 0 || t + 4 > TOKENS || xo < 0 || xo + 32 * ((nb - 1) * TOKENS + 4) > x.length
+    // Two arrays for the weights and scales of both rows, not four: fewer live registers in the
+    // loop (with four, C2 parked array bases in vector registers and moved them back every block).
+    private static void block(float[] wq, float[] sc, float[] x, int xo, int t, int nb, float[] acc, int ao0, int ao1) {
+        if (nb < 1 || nb > BLOCKS || wq.length < 2 * WQ1 || sc.length < 2 * SC1 || t < 0 || t + 4 > TOKENS || xo < 0 || xo + 32 * ((nb - 1) * TOKENS + 4) > x.length
                 || ao0 < 0 || ao1 < 0 || Math.max(ao0, ao1) + 4 * Lanes.N > acc.length) {
             throw new IllegalArgumentException("tile block out of range: blocks " + nb + ", token " + t + ", x " + xo
                     + " of " + x.length + ", acc " + ao0 + "/" + ao1 + " of " + acc.length);
@@ -167,26 +175,26 @@ final class Tiles {
         for (int b = 0; b < nb; b++) {
             int xb = xo + 32 * TOKENS * b;
             int s = TOKENS * b + t;
-            FloatVector wl = FloatVector.fromArray(Lanes.F, wq0, 32 * b);
-            FloatVector wh = FloatVector.fromArray(Lanes.F, wq0, 32 * b + 16);
-            FloatVector vl = FloatVector.fromArray(Lanes.F, wq1, 32 * b);
-            FloatVector vh = FloatVector.fromArray(Lanes.F, wq1, 32 * b + 16);
+            FloatVector wl = FloatVector.fromArray(Lanes.F, wq, 32 * b);
+            FloatVector wh = FloatVector.fromArray(Lanes.F, wq, 32 * b + 16);
+            FloatVector vl = FloatVector.fromArray(Lanes.F, wq, WQ1 + 32 * b);
+            FloatVector vh = FloatVector.fromArray(Lanes.F, wq, WQ1 + 32 * b + 16);
             FloatVector xl = FloatVector.fromArray(Lanes.F, x, xb);
             FloatVector xh = FloatVector.fromArray(Lanes.F, x, xb + 16);
-            c00 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc0[s]), c00);
-            c10 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc1[s]), c10);
+            c00 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s]), c00);
+            c10 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s]), c10);
             xl = FloatVector.fromArray(Lanes.F, x, xb + 32);
             xh = FloatVector.fromArray(Lanes.F, x, xb + 48);
-            c01 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc0[s + 1]), c01);
-            c11 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc1[s + 1]), c11);
+            c01 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 1]), c01);
+            c11 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 1]), c11);
             xl = FloatVector.fromArray(Lanes.F, x, xb + 64);
             xh = FloatVector.fromArray(Lanes.F, x, xb + 80);
-            c02 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc0[s + 2]), c02);
-            c12 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc1[s + 2]), c12);
+            c02 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 2]), c02);
+            c12 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 2]), c12);
             xl = FloatVector.fromArray(Lanes.F, x, xb + 96);
             xh = FloatVector.fromArray(Lanes.F, x, xb + 112);
-            c03 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc0[s + 3]), c03);
-            c13 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc1[s + 3]), c13);
+            c03 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 3]), c03);
+            c13 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 3]), c13);
         }
         c00.intoArray(acc, ao0);
         c01.intoArray(acc, ao0 + Lanes.N);
@@ -203,13 +211,13 @@ final class Tiles {
      * part is {@code Σ dw·da·sum} (Q4_0): one lane per token of the group.
      */
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
-                       float[] sc, float[] off, int oo) {
+                       float[] sc, int so, float[] off, int oo) {
         FloatVector o = FloatVector.fromArray(GROUP, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * TOKENS;
             FloatVector s = FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
                     .mul(FloatVector.fromArray(GROUP, a.dt, slot));
-            s.intoArray(sc, (b - b0) * TOKENS);
+            s.intoArray(sc, so + (b - b0) * TOKENS);
             o = o.add(s.mul(FloatVector.fromArray(GROUP, a.st, slot)));
         }
         o.intoArray(off, oo);
@@ -217,10 +225,10 @@ final class Tiles {
 
     /** {@link #scales} without a scalar part (Q8_0). */
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
-                       float[] sc) {
+                       float[] sc, int so) {
         for (int b = b0; b < b1; b++) {
             FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
-                    .mul(FloatVector.fromArray(GROUP, a.dt, slot0 + b * TOKENS)).intoArray(sc, (b - b0) * TOKENS);
+                    .mul(FloatVector.fromArray(GROUP, a.dt, slot0 + b * TOKENS)).intoArray(sc, so + (b - b0) * TOKENS);
         }
     }
 
