@@ -88,7 +88,7 @@ final class Q4_KKernel extends DotKernel {
 
     @Override
     int tileTokens() {
-        return Tiles.USABLE ? 8 : 0; // MatVecBench, 1 thread: 0.55 vs 0.24 GB/s at 16 tokens, 0.63 vs 0.48 at 8, 0.93 vs 0.95 at 4
+        return Tiles.USABLE ? 4 : 0; // MatVecBench, 1 thread, tiles vs dot4: 0.63-0.72 vs 0.25 GB/s at 16 tokens, 1.0 vs 0.5 at 8, 1.4 vs 0.95 at 4
     }
 
     @Override
