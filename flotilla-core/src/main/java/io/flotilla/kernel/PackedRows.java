@@ -66,16 +66,17 @@ final class PackedRows {
     /**
      * {@link DotKernel#scales} for the tiles on packed rows, as {@code Tiles.scales} computes them on
      * GGUF rows: one lane per token of the group ({@link Tiles#TOKENS} = 16 = {@link Lanes#N} here),
-     * and the scalar part {@code Σ dw·da·sum} of each token added to {@code off[oo ..]} (Q4_0).
+     * from {@code sc[so]}, and the scalar part {@code Σ dw·da·sum} of each token added to
+     * {@code off[oo ..]} (Q4_0).
      */
     static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
-                           float[] sc, float[] off, int oo) {
+                           float[] sc, int so, float[] off, int oo) {
         FloatVector o = FloatVector.fromArray(Lanes.F, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * Tiles.TOKENS;
             FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
                     .mul(FloatVector.fromArray(Lanes.F, a.dt, slot));
-            s.intoArray(sc, (b - b0) * Tiles.TOKENS);
+            s.intoArray(sc, so + (b - b0) * Tiles.TOKENS);
             o = o.add(s.mul(FloatVector.fromArray(Lanes.F, a.st, slot)));
         }
         o.intoArray(off, oo);
@@ -83,10 +84,10 @@ final class PackedRows {
 
     /** {@link #tileScales} without a scalar part (Q8_0). */
     static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
-                           float[] sc) {
+                           float[] sc, int so) {
         for (int b = b0; b < b1; b++) {
             FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
-                    .mul(FloatVector.fromArray(Lanes.F, a.dt, slot0 + b * Tiles.TOKENS)).intoArray(sc, (b - b0) * Tiles.TOKENS);
+                    .mul(FloatVector.fromArray(Lanes.F, a.dt, slot0 + b * Tiles.TOKENS)).intoArray(sc, so + (b - b0) * Tiles.TOKENS);
         }
     }
 }

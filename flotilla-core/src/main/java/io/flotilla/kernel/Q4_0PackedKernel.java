@@ -52,21 +52,22 @@ final class Q4_0PackedKernel extends DotKernel {
     }
 
     @Override
-    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
-        PackedRows.tileScales(w, row, 16, b0, b1, a, slot0, sc, off, oo);
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
+                int oo) {
+        PackedRows.tileScales(w, row, 16, b0, b1, a, slot0, sc, so, off, oo);
     }
 
     /**
-     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, as {@link Q4_0Kernel#decode} gives them:
+     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, from {@code wq[wo]}, as {@link Q4_0Kernel#decode} gives them:
      * each pair's 32 bytes read as 16 short lanes zero-extended to ints, lane {@code j} holding byte
      * {@code j} of both blocks (the low nibble weight {@code j}, the high nibble weight {@code j+16}).
      */
     @Override
-    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         for (int b = b0; b < b1; b += 2) {
             IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, row + PackedMatrix.quants(b, 16),
                     ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
-            int o = 32 * (b - b0);
+            int o = wo + 32 * (b - b0);
             Lanes.f(q.and(0xF)).intoArray(wq, o);
             Lanes.f(q.lanewise(VectorOperators.LSHR, 4).and(0xF)).intoArray(wq, o + 16);
             Lanes.f(q.lanewise(VectorOperators.LSHR, 8).and(0xF)).intoArray(wq, o + 32);

@@ -44,20 +44,21 @@ final class Q8_0PackedKernel extends DotKernel {
     }
 
     @Override
-    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
-        PackedRows.tileScales(w, row, 32, b0, b1, a, slot0, sc);
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
+                int oo) {
+        PackedRows.tileScales(w, row, 32, b0, b1, a, slot0, sc, so);
     }
 
     /**
-     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, as {@link Q8_0Kernel#decode} gives them:
+     * Blocks {@code [b0, b1)} ({@code b0} even) for the tiles, from {@code wq[wo]}, as {@link Q8_0Kernel#decode} gives them:
      * each pair's 64 bytes read as 16 int lanes, lane {@code j} holding weights {@code j} and
      * {@code j+16} of both blocks, one per byte, sign-extended by shifts.
      */
     @Override
-    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         for (int b = b0; b < b1; b += 2) {
             IntVector q = IntVector.fromMemorySegment(Lanes.I, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
-            int o = 32 * (b - b0);
+            int o = wo + 32 * (b - b0);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 16);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 32);
