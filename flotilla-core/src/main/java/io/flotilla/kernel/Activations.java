@@ -46,7 +46,7 @@ public final class Activations {
     private boolean tiled;
 
     /**
-     * The order the packed kernels read ({@link PackedRows}), made by {@link #interleave()}: per token
+     * The order the packed kernels read ({@link PackedKernel}), made by {@link #interleave()}: per token
      * and pair of blocks {@code (2i, 2i+1)}, 64 shorts from {@code qi[t*cols + 64*i]}: lane
      * {@code 2j+k} of the first 32 holds quant {@code j} of block {@code 2i+k}, the same lane of the
      * second 32 its quant {@code j+16}.

@@ -105,7 +105,7 @@ public final class Compute implements AutoCloseable {
      * and Q8_0 on CPUs with 16 float lanes); results are the same bit for bit.
      */
     public static boolean packs(WeightMatrix w) {
-        return Kernels.VECTOR && PackedRows.USABLE && PackedMatrix.packable(w);
+        return Kernels.VECTOR && PackedKernel.USABLE && PackedMatrix.packable(w);
     }
 
     /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */

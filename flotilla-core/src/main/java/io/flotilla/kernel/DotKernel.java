@@ -8,8 +8,7 @@ import java.lang.foreign.MemorySegment;
  * the row in {@code w}; {@code t} the token. Quantized kernels read {@code a}'s 8-bit form.
  */
 abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, FloatKernels.Bf16, Q8_0Kernel,
-        Q4_0Kernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel, Q4_0PackedKernel,
-        Q8_0PackedKernel {
+        Q4_0Kernel, Q4_1Kernel, Q5_0Kernel, Q5_1Kernel, Q4_KKernel, Q5_KKernel, Q6_KKernel, PackedKernel {
 
     /** Whether this kernel reads the quantized activations (so they must be made first). */
     abstract boolean quantized();

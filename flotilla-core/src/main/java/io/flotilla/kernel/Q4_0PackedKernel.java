@@ -18,28 +18,11 @@ import jdk.incubator.vector.VectorSpecies;
  * block {@code k}), the nibbles are multiplied with the activations and added in those lanes, and
  * each 32-bit pair of lanes splits by shifts into float lane {@code j} of block 0 (low half) and of
  * block 1 (high half): no per-block f16 conversion, no widening shuffle. The scales of a row are
- * converted and multiplied 16 at a time before the loop ({@link PackedRows#scales}).
+ * converted and multiplied 16 at a time before the loop ({@link PackedKernel#scales}).
  */
-final class Q4_0PackedKernel extends DotKernel {
+final class Q4_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-
-    @Override
-    boolean quantized() {
-        return true;
-    }
-
-    @Override
-    int scratch(int cols) {
-        return PackedRows.scratch(cols);
-    }
-
-    @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] scratch) {
-        for (int k = 0; k < 4; k++) {
-            out[o + k * stride] = dot(w, row, a, t + k, scratch);
-        }
-    }
 
     @Override
     int tileTokens() {
@@ -54,7 +37,7 @@ final class Q4_0PackedKernel extends DotKernel {
     @Override
     void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
                 int oo) {
-        PackedRows.tileScales(w, row, 16, b0, b1, a, slot0, sc, so, off, oo);
+        PackedKernel.tileScales(w, row, 16, b0, b1, a, slot0, sc, so, off, oo);
     }
 
     /**
@@ -75,18 +58,12 @@ final class Q4_0PackedKernel extends DotKernel {
         }
     }
 
-    /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
-    @Override
-    float dot(MemorySegment w, long row, Activations a, int t) {
-        return dot(w, row, a, t, new float[scratch(a.cols())]);
-    }
-
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row, blocks, 16, a, qo / 32, sc, true);
+        PackedKernel.scales(w, row, blocks, 16, a, qo / 32, sc, true);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         float offset = 0f;

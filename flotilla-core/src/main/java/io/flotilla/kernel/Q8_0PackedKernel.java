@@ -18,25 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * multiplied with the activations and added; each 32-bit pair of lanes then splits by shifts into
  * float lane {@code j} of block 0 and of block 1.
  */
-final class Q8_0PackedKernel extends DotKernel {
+final class Q8_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-
-    @Override
-    boolean quantized() {
-        return true;
-    }
-
-    @Override
-    int scratch(int cols) {
-        return PackedRows.scratch(cols);
-    }
-
-    @Override
-    void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] scratch) {
-        for (int k = 0; k < 4; k++) {
-            out[o + k * stride] = dot(w, row, a, t + k, scratch);
-        }
-    }
 
     @Override
     int tileTokens() {
@@ -46,7 +29,7 @@ final class Q8_0PackedKernel extends DotKernel {
     @Override
     void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
                 int oo) {
-        PackedRows.tileScales(w, row, 32, b0, b1, a, slot0, sc, so);
+        PackedKernel.tileScales(w, row, 32, b0, b1, a, slot0, sc, so);
     }
 
     /**
@@ -66,18 +49,12 @@ final class Q8_0PackedKernel extends DotKernel {
         }
     }
 
-    /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
-    @Override
-    float dot(MemorySegment w, long row, Activations a, int t) {
-        return dot(w, row, a, t, new float[scratch(a.cols())]);
-    }
-
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedRows.scales(w, row, blocks, 32, a, qo / 32, sc, false);
+        PackedKernel.scales(w, row, blocks, 32, a, qo / 32, sc, false);
         short[] x = a.qi;
         FloatVector acc = FloatVector.zero(Lanes.F);
         for (int b = 0; b < blocks; b += 2) {

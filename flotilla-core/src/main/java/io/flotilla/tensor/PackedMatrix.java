@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedRows}):
+ * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedKernel}):
  * the same bytes per row as the GGUF layout, in another order. A row is cut into groups of
  * {@link #GROUP} blocks (so rows need a multiple of 512 columns); a group holds first its 16 f16
  * scales in block order, then the quants of its pairs of blocks {@code (2i, 2i+1)} (a row is read

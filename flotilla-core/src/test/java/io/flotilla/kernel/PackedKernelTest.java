@@ -33,7 +33,7 @@ class PackedKernelTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void packedDotEqualsGgufDotBitForBit(GgmlType type) {
-        assumeThat(PackedRows.USABLE).as("packed kernels need 16 float lanes").isTrue();
+        assumeThat(PackedKernel.USABLE).as("packed kernels need 16 float lanes").isTrue();
         Random r = new Random(17 + type.ordinal());
         for (int cols : new int[] {512, 1536, 2048}) {
             WeightMatrix w = matrix(type, cols, r);
@@ -81,8 +81,8 @@ class PackedKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
-    void tilesOnPackedRowsEqualTheOneTokenDot(GgmlType type) {
-        assumeThat(PackedRows.USABLE && Tiles.USABLE).as("packed kernels and tiles need 16 float lanes").isTrue();
+    void tilesOnPackedKernelEqualTheOneTokenDot(GgmlType type) {
+        assumeThat(PackedKernel.USABLE && Tiles.USABLE).as("packed kernels and tiles need 16 float lanes").isTrue();
         Random r = new Random(31 + type.ordinal());
         int cols = 1536; // 48 blocks: three groups of 16, six column passes of 8
         int rows = Tiles.ROWS + 3;

@@ -10,22 +10,38 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * What the packed one-token kernels ({@link Q4_0PackedKernel}, {@link Q8_0PackedKernel}) share: the
- * row layout of {@link io.flotilla.tensor.PackedMatrix} and the block scales of a row computed 16
- * at a time. Needs 16 float lanes (AVX-512), where the GGUF kernels' float lane {@code j} of a
+ * row layout of {@link io.flotilla.tensor.PackedMatrix}, the block scales of a row computed 16 at a
+ * time into the calling thread's scratch, and {@code dot4} as four {@code dot}s. Needs 16 float lanes (AVX-512), where the GGUF kernels' float lane {@code j} of a
  * block sums weights {@code j} and {@code j+16}: the packed kernels keep exactly that lane
  * assignment, block order and scale rounding, so their results equal the GGUF kernels' bit for bit.
  */
-final class PackedRows {
+abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q8_0PackedKernel {
     /** Whether this CPU runs the packed kernels. */
     static final boolean USABLE = Lanes.N == 16;
     private static final float TWO_TO_112 = 0x1p112f;
 
-    private PackedRows() {
+    @Override
+    final boolean quantized() {
+        return true;
     }
 
-    /** Floats of the scratch the packed kernels need for a row of {@code cols}. */
-    static int scratch(int cols) {
+    /** Floats of the scratch the packed kernels need for a row of {@code cols}: two per block. */
+    @Override
+    final int scratch(int cols) {
         return Math.max(Lanes.SCRATCH, 2 * cols / Activations.BLOCK);
+    }
+
+    @Override
+    final void dot4(MemorySegment w, long row, Activations a, int t, float[] out, int o, int stride, float[] scratch) {
+        for (int k = 0; k < 4; k++) {
+            out[o + k * stride] = dot(w, row, a, t + k, scratch);
+        }
+    }
+
+    /** For tests: {@link #dot} with a scratch of its own (allocated per call). */
+    @Override
+    final float dot(MemorySegment w, long row, Activations a, int t) {
+        return dot(w, row, a, t, new float[scratch(a.cols())]);
     }
 
     /**
