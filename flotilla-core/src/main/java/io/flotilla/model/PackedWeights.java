@@ -18,13 +18,15 @@ import java.util.stream.IntStream;
  * ({@link MemorySegment#unload}: they stay in the page cache, and are never touched again), so
  * resident memory stays at about the file size. {@code -Dflotilla.pack=false} keeps every matrix
  * in the file mapping (to compare; results are the same bit for bit); {@code -Dflotilla.pack=Q4_0,Q8_0}
- * names the types to pack. Default: Q4_0 only. Packed Q8_0 decodes 1.02-1.3x faster but prefills at
- * about 0.67x (its {@code dot4} reads each row once per token, where the GGUF kernel widens each
- * block once for four tokens), so it is not packed unless asked for.
+ * names the types to pack. Default: none. Packing reads and rewrites every packed tensor at load
+ * (1.4 s of CPU on a quiet machine for the 1B shape's Q4_0, 4-6 s under load), which breaks the
+ * 3-second start-up target, for a decode gain of 1.06-1.2x: opt-in until it runs in the background.
+ * Packed Q8_0 decodes 1.02-1.3x faster but prefills at about 0.67x (its {@code dot4} reads each row
+ * once per token, where the GGUF kernel widens each block once for four tokens).
  */
 public final class PackedWeights {
     /** The types packed ({@code -Dflotilla.pack}); tests and benchmarks in this package may switch it per load. */
-    static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "Q4_0"));
+    static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "false"));
     /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
     private static final int ROWS_PER_TASK = 256;
 
