@@ -59,6 +59,7 @@ public final class DistributedTrainer {
     private long repairs;
     private FederatedAggregator federated;
     private long round;
+    private OuterStep outer;
     private StepHook hook = (step, params) -> { };
     private int joinAs = -1;
     private int firstWorkers;
@@ -92,6 +93,7 @@ public final class DistributedTrainer {
         model.initialize(new Rng(config.seed()));
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
+        outer = new OuterStep(dist.outerLr(), dist.outerMomentum());
         federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
         ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
                 config.seed());
@@ -170,6 +172,7 @@ public final class DistributedTrainer {
                 checkHashes(step);
                 System.arraycopy(model.params(), 0, global, 0, g.length); // the outer step's result, or its repair
                 System.arraycopy(m, 0, momentum, 0, m.length);
+                outer.commit();
                 return;
             } catch (io.flotilla.collective.CollectiveException e) {
                 if (regroup == null) {
@@ -349,6 +352,7 @@ public final class DistributedTrainer {
         for (int i = 0; i < delta.length; i++) {
             delta[i] = global[i] - params[i];
         }
+        float[] own = delta.clone();
         if (federated != null) {
             if (!privateMean(delta)) {
                 System.arraycopy(global, 0, params, 0, params.length); // aborted round: nothing applied
@@ -365,20 +369,11 @@ public final class DistributedTrainer {
                 delta[i] *= scale;
             }
         }
-        nesterov(global, momentum, delta, dist.outerLr(), dist.outerMomentum());
-        System.arraycopy(global, 0, params, 0, params.length);
-    }
-
-    /**
-     * The outer optimizer, SGD with Nesterov momentum on the pseudo-gradient (PyTorch's
-     * {@code SGD(nesterov=True)}): {@code v ← μ·v + Δ; θ ← θ − lr·(Δ + μ·v)}. With {@code lr = 1, μ = 0}
-     * the global parameters become the mean of the local ones (FedAvg).
-     */
-    static void nesterov(float[] global, float[] velocity, float[] delta, float lr, float mu) {
-        for (int i = 0; i < delta.length; i++) {
-            velocity[i] = mu * velocity[i] + delta[i];
-            global[i] -= lr * (delta[i] + mu * velocity[i]);
+        OuterStepStats stats = outer.apply(round, global, momentum, own, delta);
+        if (collective.rank() == 0) {
+            RoundListener.notify(listener, stats);
         }
+        System.arraycopy(global, 0, params, 0, params.length);
     }
 
     /**

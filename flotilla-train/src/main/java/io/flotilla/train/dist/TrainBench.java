@@ -86,12 +86,24 @@ public final class TrainBench {
         all.put("local-1of8", new Scenario(DistributedConfig.ddp(Compression.NONE), 1, CLIENTS));
         Map<String, Scenario> chosen = new LinkedHashMap<>();
         for (String n : names.isEmpty() ? DEFAULT : names) {
-            if (!all.containsKey(n)) {
-                throw new IllegalArgumentException("unknown scenario " + n + "; known: " + all.keySet());
+            int at = n.indexOf('@');
+            String base = at < 0 ? n : n.substring(0, at);
+            if (!all.containsKey(base)) {
+                throw new IllegalArgumentException("unknown scenario " + base + "; known: " + all.keySet());
             }
-            chosen.put(n, all.get(n));
+            chosen.put(n, at < 0 ? all.get(base) : withOuterStep(all.get(base), n.substring(at + 1)));
         }
         return chosen;
+    }
+
+    /** {@code SCENARIO@LR,MU}: the scenario's rounds with outer learning rate LR and Nesterov momentum MU. */
+    private static Scenario withOuterStep(Scenario s, String lrMu) {
+        String[] parts = lrMu.split(",");
+        if (parts.length != 2 || s.dist().mode() == DistributedConfig.Mode.DDP) {
+            throw new IllegalArgumentException("outer step '@" + lrMu + "': expected @LR,MU after a DiLoCo or FedAvg scenario");
+        }
+        DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
+        return new Scenario(d, s.workers(), s.ownShardOf());
     }
 
     /**
@@ -148,9 +160,17 @@ public final class TrainBench {
                 row.payloadBytes(), row.wireBytes(), row.tokensPerSecond(), row.seconds(), rel);
     }
 
+    /** One outer step as a line of text: the figures of {@link OuterStepStats}. */
+    public static String outerStepLine(OuterStepStats s) {
+        return String.format(Locale.ROOT, "round %d |own| %.4f |mean| %.4f cos(own,mean) %.3f cos(mean,prev) %.3f"
+                        + " |v| %.4f |global change| %.4f", s.round(), s.ownNorm(), s.meanNorm(), s.cosOwnMean(),
+                s.cosPrevious(), s.momentumNorm(), s.globalChange());
+    }
+
     /**
-     * {@code TrainBench DATA [--steps S] [--workers K] [--out DIR] [SCENARIO...]}: prints one JSON line
-     * per scenario (ratios against the first scenario).
+     * {@code TrainBench DATA [--steps S] [--workers K] [--out DIR] [SCENARIO[@LR,MU]...]}: prints one JSON
+     * line per scenario (ratios against the first scenario); progress and every outer step (worker 0)
+     * go to standard error.
      */
     public static void main(String[] args) throws IOException {
         Path data = Path.of(args.length > 0 ? args[0] : "../shared/corpora/tinyshakespeare.txt");
@@ -168,12 +188,17 @@ public final class TrainBench {
         }
         PrintStream o = System.out;
         Row[] baseline = {null};
-        TrainListener progress = new TrainListener() {
+        TrainListener progress = new RoundListener() {
             @Override
             public void onStep(TrainProgress p) {
                 if (p.step() % 10 == 0) {
                     System.err.printf(Locale.ROOT, "step %d/%d loss %.3f%n", p.step(), p.totalSteps(), p.loss());
                 }
+            }
+
+            @Override
+            public void onOuterStep(OuterStepStats s) {
+                System.err.println(outerStepLine(s));
             }
         };
         run(data, out, steps, workers, scenarios(names), progress, row -> {
