@@ -369,11 +369,23 @@ public final class DistributedTrainer {
                 delta[i] *= scale;
             }
         }
-        OuterStepStats stats = outer.apply(round, global, momentum, own, delta);
+        float s = dist.outerSchedule() ? scheduleFactor(round) : 1f;
+        OuterStepStats stats = outer.apply(round, global, momentum, own, delta, s);
         if (collective.rank() == 0) {
             RoundListener.notify(listener, stats);
         }
         System.arraycopy(global, 0, params, 0, params.length);
+    }
+
+    /** The mean inner learning rate of {@code round}'s steps over the peak (the outer step's schedule factor). */
+    private float scheduleFactor(long round) {
+        long from = round * dist.innerSteps();
+        long to = Math.min(from + dist.innerSteps(), config.steps());
+        double sum = 0;
+        for (long step = from; step < to; step++) {
+            sum += AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
+        }
+        return (float) (sum / (to - from) / config.lr());
     }
 
     /**

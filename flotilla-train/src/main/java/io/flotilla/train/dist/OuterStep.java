@@ -19,15 +19,28 @@ final class OuterStep {
         this.mu = mu;
     }
 
+    /** {@link #apply(long, float[], float[], float[], float[], float)} at a constant schedule factor 1. */
+    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean) {
+        return apply(round, global, velocity, own, mean, 1f);
+    }
+
     /**
      * Moves {@code global} by one step on {@code mean} (Δ) and updates {@code velocity}; {@code own} is this
-     * worker's pseudo-gradient before the mean. Call {@link #commit} once the round has completed.
+     * worker's pseudo-gradient before the mean. {@code s} is the round's inner learning-rate factor when the
+     * outer step follows the schedule ({@link DistributedConfig#outerSchedule}), else 1:
+     * {@code v ← μ·v + Δ/s; θ ← θ − lr·s·(Δ/s + μ·v)}, as PyTorch applies a scheduled lr to SGD with
+     * Nesterov momentum on the gradient Δ/s. With s = 1 this is the constant step, bit for bit. Call
+     * {@link #commit} once the round has completed.
      */
-    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean) {
+    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean, float s) {
+        if (!(s > 0)) {
+            throw new IllegalArgumentException("schedule factor " + s + " must be positive");
+        }
         double change = 0;
         for (int i = 0; i < mean.length; i++) {
-            velocity[i] = mu * velocity[i] + mean[i];
-            float step = lr * (mean[i] + mu * velocity[i]);
+            float d = mean[i] / s;
+            velocity[i] = mu * velocity[i] + d;
+            float step = lr * s * (d + mu * velocity[i]);
             global[i] -= step;
             change += (double) step * step;
         }

@@ -96,13 +96,21 @@ public final class TrainBench {
         return chosen;
     }
 
-    /** {@code SCENARIO@LR,MU}: the scenario's rounds with outer learning rate LR and Nesterov momentum MU. */
-    private static Scenario withOuterStep(Scenario s, String lrMu) {
-        String[] parts = lrMu.split(",");
-        if (parts.length != 2 || s.dist().mode() == DistributedConfig.Mode.DDP) {
-            throw new IllegalArgumentException("outer step '@" + lrMu + "': expected @LR,MU after a DiLoCo or FedAvg scenario");
+    /**
+     * {@code SCENARIO@LR,MU[,sched|,const]}: the scenario's rounds with outer learning rate LR and Nesterov
+     * momentum MU, the outer step following the inner schedule ({@code sched}) or constant ({@code const}).
+     */
+    private static Scenario withOuterStep(Scenario s, String spec) {
+        String[] parts = spec.split(",");
+        if (parts.length < 2 || parts.length > 3 || s.dist().mode() == DistributedConfig.Mode.DDP
+                || (parts.length == 3 && !List.of("sched", "const").contains(parts[2]))) {
+            throw new IllegalArgumentException("outer step '@" + spec
+                    + "': expected @LR,MU[,sched|,const] after a DiLoCo or FedAvg scenario");
         }
         DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
+        if (parts.length == 3) {
+            d = d.withOuterSchedule(parts[2].equals("sched"));
+        }
         return new Scenario(d, s.workers(), s.ownShardOf());
     }
 

@@ -46,4 +46,31 @@ class OuterStepTest {
         OuterStep.nesterov(global, new float[3], delta, 1f, 0f);
         assertThat(global).containsExactly(0.5f, -1f, 2f); // exact here (dyadic values); in general to rounding
     }
+
+    @Test
+    void aScheduledOuterStepLetsOldMomentumAnnealWithTheInnerLearningRate() {
+        float[] global = {0f};
+        float[] velocity = new float[1];
+        OuterStep outer = new OuterStep(0.7f, 0.9f);
+        outer.apply(0, global, velocity, new float[1], new float[] {0.1f}, 0.5f);
+        // d = Δ/s = 0.2; v = 0.2; θ −= 0.7·0.5·(0.2 + 0.9·0.2) = 0.133 (the first round equals the constant step)
+        assertThat(velocity[0]).isCloseTo(0.2f, within(1e-7f));
+        assertThat(global[0]).isCloseTo(-0.133f, within(1e-7f));
+        outer.apply(1, global, velocity, new float[1], new float[] {0.05f}, 0.25f);
+        // d = 0.2; v = 0.9·0.2 + 0.2 = 0.38; θ −= 0.7·0.25·(0.2 + 0.9·0.38) = 0.09485 (constant step: 0.1232)
+        assertThat(velocity[0]).isCloseTo(0.38f, within(1e-7f));
+        assertThat(global[0]).isCloseTo(-0.133f - 0.09485f, within(1e-6f));
+
+        float[] constant = {1f, -2f};
+        float[] scheduled = constant.clone();
+        float[] v1 = new float[2];
+        float[] v2 = new float[2];
+        for (int round = 0; round < 3; round++) {
+            float[] delta = {0.1f / (round + 1), -0.3f * round};
+            new OuterStep(0.7f, 0.9f).apply(round, constant, v1, delta, delta);
+            new OuterStep(0.7f, 0.9f).apply(round, scheduled, v2, delta, delta, 1f);
+        }
+        assertThat(scheduled).containsExactly(constant); // factor 1: the constant step, bit for bit
+        assertThat(v2).containsExactly(v1);
+    }
 }
