@@ -80,7 +80,8 @@ public final class TrainBench {
         // the non-IID comparison: 8 clients, 4 sampled per round, 50 local steps
         all.put("fedavg-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0f), CLIENTS, 0));
         all.put("fedavg-nesterov-h50-4of8",
-                new Scenario(DistributedConfig.fedAvg(50, 4, 0f).withOuterStep(0.7f, 0.9f), CLIENTS, 0));
+                new Scenario(DistributedConfig.fedAvg(50, 4, 0f)
+                        .withOuterStep(DistributedConfig.OUTER_LR, DistributedConfig.OUTER_MOMENTUM), CLIENTS, 0));
         all.put("fedprox-0.01-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.01f), CLIENTS, 0));
         all.put("fedprox-0.1-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.1f), CLIENTS, 0));
         all.put("local-1of8", new Scenario(DistributedConfig.ddp(Compression.NONE), 1, CLIENTS));
