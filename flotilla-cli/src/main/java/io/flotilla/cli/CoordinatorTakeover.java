@@ -2,14 +2,12 @@ package io.flotilla.cli;
 
 import io.flotilla.node.Node;
 import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeLauncher;
 import io.flotilla.pipeline.Coordinator;
 import io.flotilla.pipeline.CoordinatorConfig;
 import io.flotilla.placement.PlacementObjective;
 import io.flotilla.server.ApiKeys;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +33,9 @@ record CoordinatorTakeover(Node node, PlacementObjective objective, int apiPort,
         members.add(new InetSocketAddress(config.host(), config.port()));
         members.addAll(config.join());
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig(config.nodeId() + "-coordinator",
-                config.clusterName(), config.token(), config.host(), freePort(config.host()), config.model(),
-                objective, 1, contextLength, maxNumSeqs, Duration.ofSeconds(120), config.tlsKeyStore()))) {
+                config.clusterName(), config.token(), config.host(), NodeLauncher.freePort(config.host()),
+                config.model(), objective, 1, contextLength, maxNumSeqs, Duration.ofSeconds(120),
+                config.tlsKeyStore()))) {
             coordinator.start(members, node.planVersion());
             ClusterApi.serve(coordinator, config.model(), config.host(), apiPort, contextLength, maxNumSeqs, keys,
                     (port, served) -> System.err.printf("node %s: coordinator now (after plan %d); serving %s on "
@@ -46,12 +45,6 @@ record CoordinatorTakeover(Node node, PlacementObjective objective, int apiPort,
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             System.err.printf("node %s: could not take over as coordinator: %s%n", config.nodeId(), e.getMessage());
-        }
-    }
-
-    private static int freePort(String host) throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -21,9 +21,7 @@ import io.flotilla.tokenizer.Tokenizer;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.TlsKeyStore;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,12 +134,13 @@ final class UpCommand implements Callable<Integer> {
         Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly));
         Runtime.getRuntime().addShutdownHook(killer);
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", name, token, "127.0.0.1",
-                freePort(), model, goal, nodes, ctx, maxNumSeqs, Duration.ofSeconds(120), store))) {
+                NodeLauncher.freePort("127.0.0.1"), model, goal, nodes, ctx, maxNumSeqs, Duration.ofSeconds(120),
+                store))) {
             coordinator.start();
             for (int i = 0; i < nodes; i++) {
-                NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1", freePort(), 0,
-                        coordinator.config().joinAddress(), threads, memory == null ? 0 : NodeCommand.parseBytes(memory),
-                        model).withTls(store);
+                NodeConfig config = new NodeConfig("node-" + i, name, token, "127.0.0.1",
+                        NodeLauncher.freePort("127.0.0.1"), 0, coordinator.config().joinAddress(), threads,
+                        memory == null ? 0 : NodeCommand.parseBytes(memory), model).withTls(store);
                 processes.add(NodeLauncher.launch(config, List.of(), Main.class.getName(), List.of("node"),
                         logs.resolve(config.nodeId() + ".log")));
             }
@@ -230,11 +229,5 @@ final class UpCommand implements Callable<Integer> {
         System.err.printf("[%d prompt tokens, %d generated in %.2f s through %s; %d chunks replayed]%n",
                 promptIds.length, tokens.size(), seconds, String.join(" | ", coordinator.status().replicas().stream()
                         .map(stages -> String.join(" -> ", stages)).toList()), executor.replays());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.flotilla.cli;
 
+import io.flotilla.testkit.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -8,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 record CliRun(int exitCode, String out, String err) {
     /** The TinyStories-656K Q8_0 model of ../shared, as an absolute path; skips the test when it is absent. */
     static String tinyStories() {
-        java.nio.file.Path p = java.nio.file.Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf").toAbsolutePath().normalize();
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(p), "../shared not found: skipping");
-        return p.toString();
+        return SharedData.tinyStoriesGguf().toString();
     }
 
     static CliRun of(String... args) {

@@ -14,11 +14,11 @@ import io.flotilla.server.FlotillaServer;
 import io.flotilla.server.LocalServedModel;
 import io.flotilla.server.LocalServingConfig;
 import io.flotilla.server.ServerConfig;
+import io.flotilla.testkit.FreePorts;
+import io.flotilla.testkit.SharedData;
 import io.flotilla.transport.ClusterToken;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,19 +51,8 @@ class CoordinatorFailoverTest {
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
     @AfterEach
-    void kill() throws InterruptedException {
-        for (Process process : processes.values()) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes.values()) {
-            process.waitFor();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    void kill() {
+        NodeLauncher.stopAll(processes.values());
     }
 
     private void node(String id, int port, int apiPort, List<InetSocketAddress> join, Path model, long memory)
@@ -77,7 +67,7 @@ class CoordinatorFailoverTest {
 
     @Test
     void nextOldestNodeTakesOverAndServesTheSingleNodeText() throws Exception {
-        Path model = Path.of(CliRun.tinyStories());
+        Path model = SharedData.tinyStoriesGguf();
         String expected;
         LocalServingConfig local = LocalServingConfig.defaults(1).withContextLength(128).withMaxNumSeqs(2);
         try (LocalServedModel single = LocalServedModel.start(model, local);
@@ -89,8 +79,9 @@ class CoordinatorFailoverTest {
             ModelSpec spec = GgufModelSpec.of(file);
             memory = (long) ((spec.weightBytes() + spec.kvBytesPerToken() * 128 * 2) * 0.6);
         }
-        int[] ports = {freePort(), freePort(), freePort()};
-        int[] api = {freePort(), freePort(), freePort()};
+        int[] free = FreePorts.loopback(6);
+        int[] ports = Arrays.copyOfRange(free, 0, 3);
+        int[] api = Arrays.copyOfRange(free, 3, 6);
         List<InetSocketAddress> join = new ArrayList<>();
         String[] ids = {"node-a", "node-b", "node-c"};
         for (int i = 0; i < 3; i++) {

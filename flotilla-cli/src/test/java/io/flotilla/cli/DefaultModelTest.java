@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flotilla.gguf.GgufFile;
+import io.flotilla.testkit.SharedData;
 import io.flotilla.tokenizer.Tokenizer;
 import java.io.FileNotFoundException;
 import java.net.URI;
@@ -106,9 +107,7 @@ class DefaultModelTest {
     @Test
     void theFlagStillWins() throws Exception {
         demoModel();
-        Path other = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(other), "../shared not found: skipping");
+        Path other = SharedData.tinyStoriesGguf();
         CliRun run = CliRun.of("generate", "--model", other.toString(), "--prompt", "Once upon a time",
                 "--temperature", "0", "--max-tokens", "4", "--threads", "1", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();

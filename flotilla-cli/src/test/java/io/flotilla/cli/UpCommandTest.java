@@ -1,7 +1,6 @@
 package io.flotilla.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,13 +11,12 @@ import io.flotilla.server.FlotillaServer;
 import io.flotilla.server.LocalServedModel;
 import io.flotilla.server.LocalServingConfig;
 import io.flotilla.server.ServerConfig;
-import java.net.InetAddress;
+import io.flotilla.testkit.FreePorts;
+import io.flotilla.testkit.SharedData;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,22 +29,9 @@ class UpCommandTest {
     @TempDir
     Path logs;
 
-    private static Path tinyStories() {
-        Path p = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(p), "../shared not found: skipping");
-        return p;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void upWithAPromptPrintsTheSingleNodeTextThroughTwoStages() throws Exception {
-        Path model = tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         long limit;
         try (GgufFile file = GgufFile.open(model)) {
             ModelSpec spec = GgufModelSpec.of(file);
@@ -64,8 +49,8 @@ class UpCommandTest {
 
     @Test
     void clusterStatusShowsNodesCapacityAndPlacement() throws Exception {
-        Path model = tinyStories();
-        int port = freePort();
+        Path model = SharedData.tinyStoriesGguf();
+        int port = FreePorts.loopback();
         Thread up = Thread.ofPlatform().name("flotilla-up").start(() -> new CommandLine(new Main()).execute("up",
                 "--nodes", "1", "--model", model.toString(), "--threads-per-node", "1", "--ctx", "128",
                 "--port", Integer.toString(port), "--log-dir", logs.toString()));
@@ -102,7 +87,7 @@ class UpCommandTest {
 
     @Test
     void upServesTheOpenAiApiOverThePipelineWithTheSingleNodeGreedyText() throws Exception {
-        Path model = tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         String chat = "{\"model\":\"TinyStories-656K-Q8_0\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"Once upon a time\"}],\"max_tokens\":20,\"temperature\":0}";
         String expected;
@@ -111,7 +96,7 @@ class UpCommandTest {
              FlotillaServer server = new FlotillaServer(single, ServerConfig.local(0)).start()) {
             expected = content(post("http://127.0.0.1:" + server.port(), chat));
         }
-        int port = freePort();
+        int port = FreePorts.loopback();
         Thread up = Thread.ofPlatform().name("flotilla-up").start(() -> new CommandLine(new Main()).execute("up",
                 "--nodes", "2", "--model", model.toString(), "--threads-per-node", "1", "--ctx", "128",
                 "--max-num-seqs", "2", "--port", Integer.toString(port), "--log-dir", logs.toString()));

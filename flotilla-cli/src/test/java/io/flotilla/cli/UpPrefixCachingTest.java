@@ -11,8 +11,7 @@ import io.flotilla.server.FlotillaServer;
 import io.flotilla.server.LocalServedModel;
 import io.flotilla.server.LocalServingConfig;
 import io.flotilla.server.ServerConfig;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.flotilla.testkit.FreePorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,10 +50,7 @@ class UpPrefixCachingTest {
             ModelSpec spec = GgufModelSpec.of(file);
             limit = (long) ((spec.weightBytes() + spec.kvBytesPerToken() * 256 * 2) * 0.6);
         }
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        int port = FreePorts.loopback();
         Thread up = Thread.ofPlatform().name("flotilla-up").start(() -> new CommandLine(new Main()).execute("up",
                 "--nodes", "2", "--model", model, "--threads-per-node", "1", "--ctx", "256", "--max-num-seqs", "2",
                 "--memory", Long.toString(limit), "--port", Integer.toString(port), "--log-dir", logs.toString()));

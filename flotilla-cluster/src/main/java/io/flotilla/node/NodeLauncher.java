@@ -1,8 +1,11 @@
 package io.flotilla.node;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -12,6 +15,32 @@ import java.util.List;
  */
 public final class NodeLauncher {
     private NodeLauncher() {
+    }
+
+    /**
+     * A port that was free on {@code host} a moment ago, for the membership port of a member started
+     * on this machine (it must be told its port up front; another process may still take it first).
+     */
+    public static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * Kills every one of {@code processes} (SIGKILL) and waits until each has exited; an interrupt
+     * stops the waiting and stays set on the thread.
+     */
+    public static void stopAll(Collection<Process> processes) {
+        processes.forEach(Process::destroyForcibly);
+        for (Process process : processes) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**

@@ -23,8 +23,6 @@ import io.flotilla.wire.FloatFormat;
 import io.flotilla.wire.Message;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -127,12 +125,13 @@ public final class ClusterBench {
         String cluster = "flotilla-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         List<Process> processes = new ArrayList<>();
         try (Coordinator coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN,
-                "127.0.0.1", freePort(), config.model(), objective, n, config.contextLength(), 8,
-                Duration.ofSeconds(300)))) {
+                "127.0.0.1", NodeLauncher.freePort("127.0.0.1"), config.model(), objective, n,
+                config.contextLength(), 8, Duration.ofSeconds(300)))) {
             coordinator.start();
             for (int i = 0; i < n; i++) {
-                NodeConfig node = new NodeConfig("node-" + i, cluster, TOKEN, "127.0.0.1", freePort(), 0,
-                        coordinator.config().joinAddress(), 1, memoryLimit, config.model());
+                NodeConfig node = new NodeConfig("node-" + i, cluster, TOKEN, "127.0.0.1",
+                        NodeLauncher.freePort("127.0.0.1"), 0, coordinator.config().joinAddress(), 1, memoryLimit,
+                        config.model());
                 if (i == n - 1 && slowdown > 1) {
                     node = node.withSlowdown(slowdown);
                 }
@@ -149,10 +148,7 @@ public final class ClusterBench {
                         sequences, generate(executor, sequences, config.genTokens(), coordinator.vocabSize())));
             }
         } finally {
-            processes.forEach(Process::destroyForcibly);
-            for (Process process : processes) {
-                process.waitFor();
-            }
+            NodeLauncher.stopAll(processes);
         }
     }
 
@@ -187,11 +183,5 @@ public final class ClusterBench {
         int blocks = MAX_SEQUENCES * ((config.contextLength() + 15) / 16 + 1);
         return new EngineConfig(new SchedulerConfig(Math.max(64, sequences), sequences, config.contextLength(),
                 Set.of(), false, 64), new KvCacheConfig(blocks, 16, false));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

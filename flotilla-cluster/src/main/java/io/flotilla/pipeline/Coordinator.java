@@ -10,17 +10,13 @@ import io.flotilla.node.DataLink;
 import io.flotilla.node.PeerLinks;
 import io.flotilla.node.ShardServer;
 import io.flotilla.node.TensorHashes;
-import io.flotilla.placement.ClusterCapacity;
 import io.flotilla.placement.GgufModelSpec;
-import io.flotilla.placement.LayerSpec;
 import io.flotilla.placement.LinkProbe;
 import io.flotilla.placement.LinkStats;
 import io.flotilla.placement.ModelSpec;
-import io.flotilla.placement.NodeCapacity;
 import io.flotilla.placement.PlacementException;
 import io.flotilla.placement.PlacementPlan;
 import io.flotilla.placement.PlacementPlanner;
-import io.flotilla.placement.PlacementRequest;
 import io.flotilla.transport.Connection;
 import io.flotilla.transport.TcpTransport;
 import io.flotilla.transport.Transport;
@@ -31,16 +27,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -62,17 +55,13 @@ public final class Coordinator implements AutoCloseable {
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("coordinator-control").factory());
-    private final Map<String, Message.NodeReport> reports = new ConcurrentHashMap<>();
-    private final Set<String> alive = ConcurrentHashMap.newKeySet();
-    private final Map<String, String> refused = new ConcurrentHashMap<>();
     private final LinkTable links;
-    private final Map<String, CompletableFuture<Message.StageReady>> pending = new ConcurrentHashMap<>();
-    private final java.util.concurrent.BlockingQueue<PipelineResult> results =
-            new java.util.concurrent.LinkedBlockingQueue<>();
+    private final BlockingQueue<PipelineResult> results = new LinkedBlockingQueue<>();
     private GgufFile file;
     private TensorHashes hashes;
     private ShardServer shards;
-    private ModelSpec spec;
+    private NodeRoster roster;
+    private StageAssignments assignments;
     private Transport transport;
     private Membership membership;
     private volatile ActivePipeline active;
@@ -105,7 +94,9 @@ public final class Coordinator implements AutoCloseable {
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
         shards = new ShardServer(file, hashes);
-        spec = GgufModelSpec.of(file);
+        ModelSpec spec = GgufModelSpec.of(file);
+        roster = new NodeRoster(spec, hashes.modelVersion(), links, config.objective(),
+                (long) config.contextLength() * config.maxSequences());
         LOG.info("coordinator {}: model {} version {}", config.nodeId(), config.model(), hashes.modelVersion());
         Optional<javax.net.ssl.SSLContext> tls = io.flotilla.node.Node.tls(config.tlsKeyStore(), config.token());
         transport = new TcpTransport(new TransportConfig(config.nodeId(), config.clusterName(), config.token(),
@@ -116,20 +107,17 @@ public final class Coordinator implements AutoCloseable {
         DataLink.acceptEach(transport, "coordinator-results", this::readResults);
         membership = new Membership(new MembershipConfig(config.nodeId(), config.clusterName(), config.token(),
                 config.host(), config.port(), members, Duration.ofSeconds(1), tls), new Listener());
+        assignments = new StageAssignments(hashes, spec.layers().size(), config.contextLength(),
+                config.stageTimeout(), membership::send);
         membership.start();
     }
 
     private final class Listener implements MembershipListener {
         @Override
         public void viewChanged(MembershipView view) {
-            alive.retainAll(view.members());
+            roster.retainAlive(view.members());
             control.execute(() -> announceSource(view));
-            for (String gone : view.left()) {
-                CompletableFuture<Message.StageReady> waiting = pending.get(gone);
-                if (waiting != null) {
-                    waiting.completeExceptionally(new IOException("node " + gone + " left the cluster"));
-                }
-            }
+            view.left().forEach(assignments::left);
             if (!view.left().isEmpty()) {
                 LOG.info("coordinator: nodes {} left (view {})", view.left(), view.id());
                 control.execute(() -> replan("nodes " + view.left() + " left"));
@@ -142,12 +130,7 @@ public final class Coordinator implements AutoCloseable {
                 switch (DataLink.decode(payload)) {
                     case Message.NodeReport report -> control.execute(() -> onReport(report));
                     case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
-                    case Message.StageReady ready -> {
-                        CompletableFuture<Message.StageReady> future = pending.get(ready.nodeId());
-                        if (future != null) {
-                            future.complete(ready);
-                        }
-                    }
+                    case Message.StageReady ready -> assignments.ready(ready);
                     default -> LOG.warn("coordinator: unexpected control message from {}", from);
                 }
             } catch (IOException e) {
@@ -176,21 +159,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void onReport(Message.NodeReport report) {
-        if (report.threads() == 0) {
-            return; // another member's shard source announcement, not a node
-        }
-        Message.NodeReport before = reports.put(report.nodeId(), report);
-        alive.add(report.nodeId()); // a report is sent from a view that holds the node
-        // an empty version: the node has no copy of its own and receives its tensors from peers
-        if (!report.modelVersion().isEmpty() && !report.modelVersion().equals(hashes.modelVersion())) {
-            String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
-                    + ", the cluster serves " + hashes.modelVersion();
-            if (refused.put(report.nodeId(), reason) == null) {
-                LOG.warn("coordinator: refused {}", reason);
-            }
-            return;
-        }
-        if (!report.equals(before)) {
+        if (roster.accept(report)) {
             probe(report);
             replan("node " + report.nodeId() + " reported");
         }
@@ -213,12 +182,12 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         try {
-            List<Message.NodeReport> nodes = usableNodes();
-            PlacementPlan better = plan(nodes);
-            if (layout(better).equals(lastReplicas)) {
+            List<Message.NodeReport> nodes = roster.usable();
+            PlacementPlan better = roster.plan(nodes);
+            if (roster.layout(better).equals(lastReplicas)) {
                 return;
             }
-            PlacementPlan current = lastPlan == null ? null : PlacementPlanner.reevaluate(request(nodes), lastPlan);
+            PlacementPlan current = lastPlan == null ? null : roster.reevaluate(nodes, lastPlan);
             if (current != null && better.cost() > current.cost() * (1 - LINK_REPLAN_GAIN)) {
                 LOG.debug("coordinator: keeping plan {}: {} s instead of {} s is not worth a re-plan", lastVersion,
                         better.cost(), current.cost());
@@ -230,24 +199,9 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private List<Message.NodeReport> usableNodes() {
-        return reports.values().stream()
-                .filter(r -> alive.contains(r.nodeId()) && !refused.containsKey(r.nodeId()))
-                .sorted(java.util.Comparator.comparing(Message.NodeReport::nodeId)).toList();
-    }
-
-    private PlacementPlan plan(List<Message.NodeReport> nodes) throws PlacementException {
-        return PlacementPlanner.plan(request(nodes));
-    }
-
-    private PlacementRequest request(List<Message.NodeReport> nodes) {
-        return new PlacementRequest(spec, capacity(nodes), config.objective(),
-                (long) config.contextLength() * config.maxSequences());
-    }
-
     /** Places the model over the live, accepted nodes and makes the new pipeline current. */
     private void replan(String reason) {
-        List<Message.NodeReport> nodes = usableNodes();
+        List<Message.NodeReport> nodes = roster.usable();
         if (planCounter == 0 && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
             return;
@@ -261,8 +215,8 @@ public final class Coordinator implements AutoCloseable {
         List<List<ActivePipeline.Stage>> replicas;
         PlacementPlan placed;
         try {
-            placed = plan(nodes);
-            replicas = layout(placed);
+            placed = roster.plan(nodes);
+            replicas = roster.layout(placed);
         } catch (PlacementException e) {
             problem = e.getMessage();
             LOG.warn("coordinator: {}", problem);
@@ -273,7 +227,7 @@ public final class Coordinator implements AutoCloseable {
         try {
             goLive(version, replicas);
             lastPlan = placed;
-        } catch (IOException | TimeoutException | StageRefusedException e) {
+        } catch (IOException | TimeoutException | StageAssignments.RefusedException e) {
             LOG.warn("coordinator: plan {} failed: {}", version, e.getMessage());
             problem = "plan " + version + " failed: " + e.getMessage();
             control.schedule(() -> replan("retry after: " + e.getMessage()), 500, TimeUnit.MILLISECONDS);
@@ -285,8 +239,13 @@ public final class Coordinator implements AutoCloseable {
      * makes the plan current.
      */
     private void goLive(long version, List<List<ActivePipeline.Stage>> replicas)
-            throws IOException, TimeoutException, StageRefusedException {
-        assign(version, replicas);
+            throws IOException, TimeoutException, StageAssignments.RefusedException {
+        try {
+            assignments.assign(version, replicas, transport.localAddress());
+        } catch (StageAssignments.RefusedException e) {
+            roster.refuse(e.nodeId(), e.getMessage());
+            throw e;
+        }
         List<ActivePipeline.Replica> serving = new ArrayList<>();
         try {
             for (List<ActivePipeline.Stage> stages : replicas) {
@@ -304,66 +263,6 @@ public final class Coordinator implements AutoCloseable {
             lastVersion = version;
             active = new ActivePipeline(version, serving);
             notifyAll();
-        }
-    }
-
-    private static final class StageRefusedException extends Exception {
-        StageRefusedException(String message) {
-            super(message);
-        }
-    }
-
-    private void assign(long version, List<List<ActivePipeline.Stage>> replicas)
-            throws IOException, TimeoutException, StageRefusedException {
-        pending.clear();
-        Map<String, CompletableFuture<Message.StageReady>> futures = new HashMap<>();
-        List<ActivePipeline.Stage> all = replicas.stream().flatMap(List::stream).toList();
-        for (ActivePipeline.Stage stage : all) {
-            futures.put(stage.nodeId(), new CompletableFuture<>());
-        }
-        pending.putAll(futures);
-        for (List<ActivePipeline.Stage> stages : replicas) {
-            sendAssignments(version, stages);
-        }
-        awaitReady(all, futures);
-    }
-
-    /** Tells each stage of one pipeline its range, where its output goes and the hashes of its tensors. */
-    private void sendAssignments(long version, List<ActivePipeline.Stage> stages) throws IOException {
-        InetSocketAddress self = transport.localAddress();
-        for (int i = 0; i < stages.size(); i++) {
-            ActivePipeline.Stage stage = stages.get(i);
-            InetSocketAddress next = i + 1 < stages.size() ? stages.get(i + 1).dataAddress() : self;
-            List<String> names = hashes.stageTensors(stage.firstLayer(), stage.lastLayer(), spec.layers().size());
-            String[] digests = names.stream().map(hashes::hash).toArray(String[]::new);
-            try {
-                membership.send(stage.nodeId(), DataLink.encode(new Message.StageAssignment(version,
-                        stage.firstLayer(), stage.lastLayer(), config.contextLength(), next.getHostString(),
-                        next.getPort(), hashes.modelVersion(), names.toArray(String[]::new), digests)));
-            } catch (MembershipException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        }
-    }
-
-    private void awaitReady(List<ActivePipeline.Stage> stages, Map<String, CompletableFuture<Message.StageReady>> futures)
-            throws IOException, TimeoutException, StageRefusedException {
-        long deadline = System.nanoTime() + config.stageTimeout().toNanos();
-        for (ActivePipeline.Stage stage : stages) {
-            Message.StageReady ready;
-            try {
-                ready = futures.get(stage.nodeId()).get(Math.max(1, deadline - System.nanoTime()),
-                        TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for " + stage.nodeId(), e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IOException(e.getCause().getMessage(), e.getCause());
-            }
-            if (!ready.ok()) {
-                refused.put(stage.nodeId(), ready.reason());
-                throw new StageRefusedException(ready.reason());
-            }
         }
     }
 
@@ -392,47 +291,6 @@ public final class Coordinator implements AutoCloseable {
     /** The link node {@code a} measured to node {@code b} (or b to a), or null before either probed. */
     LinkStats measuredLink(String a, String b) {
         return links.measured(a, b);
-    }
-
-    private ClusterCapacity capacity(List<Message.NodeReport> nodes) {
-        Set<String> types = new java.util.HashSet<>();
-        types.add(spec.embedding().weightType());
-        types.add(spec.output().weightType());
-        spec.layers().stream().map(LayerSpec::weightType).forEach(types::add);
-        List<NodeCapacity> capacities = new ArrayList<>();
-        for (Message.NodeReport r : nodes) {
-            Map<String, Double> flops = new HashMap<>();
-            types.forEach(type -> flops.put(type, r.flopsPerSecond()));
-            capacities.add(new NodeCapacity(r.nodeId(), r.usableMemoryBytes(), r.memoryBytesPerSecond(), flops));
-        }
-        Map<String, Map<String, LinkStats>> pairs = new HashMap<>();
-        for (Message.NodeReport a : nodes) {
-            for (Message.NodeReport b : nodes) {
-                if (!a.nodeId().equals(b.nodeId())) {
-                    pairs.computeIfAbsent(a.nodeId(), k -> new HashMap<>()).put(b.nodeId(),
-                            links.link(a.nodeId(), b.nodeId()));
-                }
-            }
-        }
-        return new ClusterCapacity(capacities, pairs, LinkTable.DEFAULT_LINK);
-    }
-
-    /**
-     * Each replica's stages with their data addresses, replicas in the plan's order (the planner
-     * gives every stage a layer: {@link io.flotilla.placement.PlacementCostModel#holdsLayer}).
-     */
-    private List<List<ActivePipeline.Stage>> layout(PlacementPlan plan) {
-        List<List<ActivePipeline.Stage>> replicas = new ArrayList<>();
-        for (PlacementPlan.Pipeline pipeline : plan.replicas()) {
-            List<ActivePipeline.Stage> stages = new ArrayList<>();
-            for (PlacementPlan.Stage stage : pipeline.stages()) {
-                Message.NodeReport r = reports.get(stage.nodeId());
-                stages.add(new ActivePipeline.Stage(stage.nodeId(), stage.firstLayer(), stage.lastLayer(),
-                        new InetSocketAddress(r.dataHost(), r.dataPort())));
-            }
-            replicas.add(List.copyOf(stages));
-        }
-        return List.copyOf(replicas);
     }
 
     private synchronized void closeActive() {
@@ -505,7 +363,7 @@ public final class Coordinator implements AutoCloseable {
                     replan("pipeline of plan " + version + " failed: " + reason);
                 }
             }, 3, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             LOG.debug("coordinator closed; no re-plan after plan {} failed", version);
         }
     }
@@ -523,21 +381,12 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public ClusterStatus status() {
-        Map<String, ActivePipeline.Stage> byNode = new HashMap<>();
-        lastReplicas.forEach(stages -> stages.forEach(stage -> byNode.put(stage.nodeId(), stage)));
-        List<ClusterStatus.Node> nodes = new ArrayList<>();
-        for (Message.NodeReport r : new TreeMap<>(reports).values()) {
-            ActivePipeline.Stage stage = byNode.get(r.nodeId());
-            nodes.add(new ClusterStatus.Node(r.nodeId(), r.pid(), r.dataHost() + ":" + r.dataPort(),
-                    alive.contains(r.nodeId()), stage == null ? List.of() : List.of(stage.firstLayer(),
-                    stage.lastLayer()), new ClusterStatus.Capacity(r.threads(), r.usableMemoryBytes(),
-                    r.memoryBytesPerSecond(), r.flopsPerSecond()), refused.get(r.nodeId()),
-                    r.apiPort() > 0 ? "http://" + r.dataHost() + ":" + r.apiPort() : null));
-        }
-        List<List<String>> replicas = lastReplicas.stream()
+        List<List<ActivePipeline.Stage>> serving = lastReplicas;
+        List<ClusterStatus.Node> nodes = roster.status(serving);
+        List<List<String>> replicas = serving.stream()
                 .map(stages -> stages.stream().map(ActivePipeline.Stage::nodeId).toList()).toList();
         return new ClusterStatus(lastVersion, config.objective().name().toLowerCase(), hashes.modelVersion(), nodes,
-                replicas.isEmpty() ? List.of() : replicas.getFirst(), problem, replicas, links.status(reports.keySet()));
+                replicas.isEmpty() ? List.of() : replicas.getFirst(), problem, replicas, links.status(roster.reported()));
     }
 
     @Override

@@ -1,7 +1,9 @@
 /**
  * One model across node processes. {@link io.flotilla.pipeline.Coordinator} collects the nodes'
  * reports, places the layers with the placement planner, assigns each node its range and re-plans on
- * join, leave and failure; {@link io.flotilla.pipeline.PipelineExecutor} is the engine's
+ * join, leave and failure (inside, {@code NodeRoster} keeps the nodes' reports and what the planner
+ * is given, {@code StageAssignments} puts a plan on its nodes and waits until they are ready, and
+ * {@code LinkTable} keeps the measured links); {@link io.flotilla.pipeline.PipelineExecutor} is the engine's
  * {@code Executor} over the current pipeline: micro-batches flow coordinator → stage 0 → … → last
  * stage → coordinator with the engine's block tables (stages keep paged K/V, so prefix caching
  * works), and after a failure each sequence's tokens are replayed into its blocks on the new plan so

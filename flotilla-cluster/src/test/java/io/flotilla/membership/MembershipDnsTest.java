@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.ClusterToken;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -31,7 +32,7 @@ class MembershipDnsTest {
 
     @Test
     void membersFoundThroughSrvRecordsFormOneGroup() throws Exception {
-        int[] ports = MembershipTest.freePorts(2);
+        int[] ports = FreePorts.loopback(2);
         List<String> queries = new CopyOnWriteArrayList<>();
         DNSResolver dns = (query, type) -> {
             queries.add(type + " " + query);

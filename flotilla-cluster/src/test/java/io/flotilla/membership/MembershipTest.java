@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.ClusterToken;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,21 +25,6 @@ class MembershipTest {
         started.reversed().forEach(Membership::close);
     }
 
-    /** Ports free a moment ago on 127.0.0.1 (for members that must know each other's port up front). */
-    static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        List<ServerSocket> sockets = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-            sockets.add(socket);
-            ports[i] = socket.getLocalPort();
-        }
-        for (ServerSocket socket : sockets) {
-            socket.close();
-        }
-        return ports;
-    }
-
     private Membership start(String nodeId, ClusterToken token, int port, int[] peers, List<MembershipView> views)
             throws MembershipException {
         List<InetSocketAddress> hosts = new ArrayList<>();
@@ -56,7 +40,7 @@ class MembershipTest {
 
     @Test
     void threeNodesJoinAndOneLeaves() throws Exception {
-        int[] ports = freePorts(3);
+        int[] ports = FreePorts.loopback(3);
         List<MembershipView> seenByA = new CopyOnWriteArrayList<>();
         Membership a = start("a", TOKEN, ports[0], ports, seenByA);
         Membership b = start("b", TOKEN, ports[1], ports, new CopyOnWriteArrayList<>());
@@ -77,7 +61,7 @@ class MembershipTest {
 
     @Test
     void nodeWithoutTheTokenCannotJoin() throws Exception {
-        int[] ports = freePorts(2);
+        int[] ports = FreePorts.loopback(2);
         Membership a = start("a", TOKEN, ports[0], ports, new CopyOnWriteArrayList<>());
         assertThatThrownBy(() -> start("mallory", ClusterToken.of("not the token, but long enough"), ports[1], ports,
                 new CopyOnWriteArrayList<>()))

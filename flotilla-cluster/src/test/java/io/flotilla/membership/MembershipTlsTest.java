@@ -3,6 +3,7 @@ package io.flotilla.membership;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.RecordingProxy;
 import io.flotilla.transport.TlsKeyStore;
@@ -66,7 +67,7 @@ class MembershipTlsTest {
 
     @Test
     void membersWithTheStoreJoinAndExchangeMessages() throws Exception {
-        int[] ports = MembershipTest.freePorts(2);
+        int[] ports = FreePorts.loopback(2);
         List<String> received = new CopyOnWriteArrayList<>();
         Membership a = start("a", ports[0], hosts(ports), true, view -> { });
         Membership b = start("b", ports[1], hosts(ports), true, new MembershipListener() {
@@ -90,7 +91,7 @@ class MembershipTlsTest {
 
     @Test
     void plainMemberWithTheTokenCannotJoinTlsGroup() throws Exception {
-        int[] ports = MembershipTest.freePorts(2);
+        int[] ports = FreePorts.loopback(2);
         Membership a = start("a", ports[0], hosts(ports), true, view -> { });
         Membership plain = start("plain", ports[1], hosts(ports), false, view -> { });
         Thread.sleep(1500);
@@ -111,7 +112,7 @@ class MembershipTlsTest {
      * which names the cluster, goes through it); whether b's bytes show the cluster name.
      */
     private boolean clusterNameVisible(boolean withTls) throws Exception {
-        int[] ports = MembershipTest.freePorts(2);
+        int[] ports = FreePorts.loopback(2);
         start("a", ports[0], hosts(ports[0]), withTls, view -> { });
         RecordingProxy proxy = new RecordingProxy(new InetSocketAddress("127.0.0.1", ports[0]));
         proxies.add(proxy);

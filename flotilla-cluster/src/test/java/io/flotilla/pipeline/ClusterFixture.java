@@ -13,10 +13,9 @@ import io.flotilla.node.NodeLauncher;
 import io.flotilla.node.NodeMain;
 import io.flotilla.placement.PlacementObjective;
 import io.flotilla.sched.SchedulerConfig;
+import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.ClusterToken;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,15 +48,9 @@ final class ClusterFixture implements AutoCloseable {
         this.logs = kept == null ? logs : Path.of(kept);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     Coordinator startCoordinator(int expectedNodes) throws Exception {
-        coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN, "127.0.0.1", freePort(),
-                model, objective, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
+        coordinator = new Coordinator(new CoordinatorConfig("coordinator", cluster, TOKEN, "127.0.0.1",
+                FreePorts.loopback(), model, objective, expectedNodes, CONTEXT, 2, Duration.ofSeconds(30), tls));
         coordinator.start();
         return coordinator;
     }
@@ -67,7 +60,7 @@ final class ClusterFixture implements AutoCloseable {
      * from peers into {@code logs/shards}) and token, joining the coordinator.
      */
     Process startNode(String id, long memoryLimit, Path modelFile, ClusterToken token) throws IOException {
-        NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", freePort(), 0,
+        NodeConfig config = new NodeConfig(id, cluster, token, "127.0.0.1", FreePorts.loopback(), 0,
                 coordinator.config().joinAddress(), 1, memoryLimit, modelFile).withTls(tls)
                 .withShardCache(logs.resolve("shards"));
         Process process = NodeLauncher.launch(config, List.of(), NodeMain.class.getName(),
@@ -123,16 +116,7 @@ final class ClusterFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process process : processes.values()) {
-            process.destroyForcibly();
-        }
-        for (Process process : processes.values()) {
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        NodeLauncher.stopAll(processes.values());
         if (coordinator != null) {
             coordinator.close();
         }

@@ -14,6 +14,7 @@ import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
 import io.flotilla.kvcache.KvCacheConfig;
 import io.flotilla.model.Model;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,7 +110,7 @@ class PipelinePrefixTest {
 
     @Test
     void requestsSharingAPrefixReuseItsBlocksOnEveryStageAndGiveTheSingleNodeTokens() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         cluster = new ClusterFixture(model, dir);
         Coordinator coordinator = cluster.startCoordinator(2);
         long limit = PipelineTest.limitFor(model, 2);

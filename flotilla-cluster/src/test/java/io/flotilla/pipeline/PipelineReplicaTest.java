@@ -3,6 +3,7 @@ package io.flotilla.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.placement.PlacementObjective;
+import io.flotilla.testkit.SharedData;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ class PipelineReplicaTest {
 
     @Test
     void twoReplicasShareTheSequencesAndGiveTheSingleNodeTokens() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         Coordinator coordinator = twoReplicas(model);
         PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(30));
 
@@ -57,7 +58,7 @@ class PipelineReplicaTest {
 
     @Test
     void fourNodesThatEachHoldHalfTheModelServeAsTwoReplicasOfTwoStages() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         cluster = new ClusterFixture(model, dir);
         cluster.objective = PlacementObjective.THROUGHPUT;
         Coordinator coordinator = cluster.startCoordinator(4);
@@ -77,7 +78,7 @@ class PipelineReplicaTest {
 
     @Test
     void losingAReplicaMidGenerationReplaysItsSequencesOnTheOther() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         Coordinator coordinator = twoReplicas(model);
         PipelineExecutor executor = new PipelineExecutor(coordinator, ClusterFixture.engineConfig(), Duration.ofSeconds(60), Duration.ofSeconds(20));
         String[] victim = {null};

@@ -2,6 +2,7 @@ package io.flotilla.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flotilla.testkit.SharedData;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +45,7 @@ class PipelineShardTest {
      */
     @Test
     void nodeWithoutTheModelFileRefusesATamperedShardAndGivesTheSingleNodeTokens() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         cluster = new ClusterFixture(model, dir);
         Coordinator coordinator = cluster.startCoordinator(2);
         liar = new ShardLiar("aaa-liar", cluster, dir);

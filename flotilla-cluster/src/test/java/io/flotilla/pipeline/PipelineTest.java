@@ -1,7 +1,6 @@
 package io.flotilla.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flotilla.exec.LocalExecutor;
 import io.flotilla.gguf.GgmlType;
@@ -13,6 +12,7 @@ import io.flotilla.model.synth.SyntheticModel;
 import io.flotilla.model.synth.SyntheticSpec;
 import io.flotilla.placement.GgufModelSpec;
 import io.flotilla.placement.ModelSpec;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,13 +41,6 @@ class PipelineTest {
             SyntheticModel.write(new SyntheticSpec(SyntheticArch.LLAMA, 64, 6, 4, 2, 16, 192, 300, 256, 0, 0, 0, 0,
                     10000f, GgmlType.F32, false, 7), path);
         }
-        return path;
-    }
-
-    static Path tinyStories() {
-        Path path = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(path), "../shared not found: " + path);
         return path;
     }
 
@@ -107,13 +100,13 @@ class PipelineTest {
 
     @Test
     void oneNodeGivesTheSingleNodeTokens() throws Exception {
-        Path model = tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         assertThat(runOn(model, 1)).isEqualTo(reference(model));
     }
 
     @Test
     void twoStagesGiveTheSingleNodeTokens() throws Exception {
-        Path model = tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         assertThat(runOn(model, 2)).isEqualTo(reference(model));
     }
 

@@ -2,6 +2,7 @@ package io.flotilla.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flotilla.testkit.SharedData;
 import io.flotilla.transport.TlsKeyStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ class PipelineTlsTest {
 
     @Test
     void twoStagesOverTlsGiveTheSingleNodeTokens() throws Exception {
-        Path model = PipelineTest.tinyStories();
+        Path model = SharedData.tinyStoriesGguf();
         Path store = dir.resolve("cluster.p12");
         TlsKeyStore.generate(store, TlsKeyStore.password(ClusterFixture.TOKEN), List.of("127.0.0.1"), 1);
         cluster = new ClusterFixture(model, dir);

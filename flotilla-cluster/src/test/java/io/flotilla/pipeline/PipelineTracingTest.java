@@ -3,21 +3,18 @@ package io.flotilla.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.engine.EngineConfig;
+import io.flotilla.testkit.trace.InMemorySpanExporter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,27 +25,6 @@ class PipelineTracingTest {
     @TempDir
     Path dir;
     private ClusterFixture cluster;
-
-    /** Keeps every exported span in memory. */
-    static final class InMemoryExporter implements SpanExporter {
-        final List<SpanData> spans = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> batch) {
-            spans.addAll(batch);
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    }
 
     @AfterEach
     void stop() {
@@ -65,7 +41,7 @@ class PipelineTracingTest {
         long limit = PipelineTest.limitFor(model, 2);
         cluster.startNode("node-0", limit);
         cluster.startNode("node-1", limit);
-        InMemoryExporter exporter = new InMemoryExporter();
+        InMemorySpanExporter exporter = new InMemorySpanExporter();
         try (SdkTracerProvider provider = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
             Span request = provider.get("test").spanBuilder("POST /v1/completions").startSpan();
@@ -79,8 +55,8 @@ class PipelineTracingTest {
             request.end();
 
             String trace = request.getSpanContext().getTraceId();
-            List<SpanData> steps = named(exporter, "pipeline.step");
-            List<SpanData> stages = named(exporter, "pipeline.stage");
+            List<SpanData> steps = exporter.named("pipeline.step");
+            List<SpanData> stages = exporter.named("pipeline.stage");
             assertThat(steps).hasSize(8) // the prompt's step and 7 decode steps of p0; p1 is not traced
                     .allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId()));
             assertThat(stages).hasSize(2 * steps.size()).allSatisfy(s -> {
@@ -95,9 +71,5 @@ class PipelineTracingTest {
                     .containsOnly(0L, stages.stream().mapToLong(s -> s.getAttributes().get(
                             AttributeKey.longKey("flotilla.first_layer"))).max().orElseThrow());
         }
-    }
-
-    private static List<SpanData> named(InMemoryExporter exporter, String name) {
-        return exporter.spans.stream().filter(s -> s.getName().equals(name)).toList();
     }
 }

@@ -10,6 +10,7 @@ import io.flotilla.membership.MembershipView;
 import io.flotilla.node.DataLink;
 import io.flotilla.node.ShardServer;
 import io.flotilla.node.TensorHashes;
+import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.Connection;
 import io.flotilla.transport.TcpTransport;
 import io.flotilla.transport.Transport;
@@ -69,7 +70,7 @@ final class ShardLiar implements AutoCloseable {
         byte[] report = DataLink.encode(new Message.NodeReport(id, 1,
                 data.getHostString(), data.getPort(), new TensorHashes(real).modelVersion(), 0, 0, 0, 0, 0));
         membership = new Membership(new MembershipConfig(id, cluster.cluster, ClusterFixture.TOKEN, "127.0.0.1",
-                ClusterFixture.freePort(), cluster.coordinator.config().joinAddress(), Duration.ofSeconds(2)),
+                FreePorts.loopback(), cluster.coordinator.config().joinAddress(), Duration.ofSeconds(2)),
                 new MembershipListener() {
                     @Override
                     public void viewChanged(MembershipView view) {

@@ -41,20 +41,21 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
      * For {@link Tiles}: the scales of blocks {@code [b0, b1)} of the row at byte {@code row} for the
      * tokens of the tile group whose slots start at {@code slot0} ({@link Activations#qt}), as dot
      * rounds them, at {@code sc[(b - b0)*TOKENS + t]}; and the scalar part of each token added to
-     * {@code off[oo + t]} in dot's order.
+     * {@code off[oo + t]} in dot's order. The scales go to {@code sc[so + (b - b0)*TOKENS + t]}.
      */
-    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
+                int oo) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
     }
 
     /**
      * For {@link Tiles}: blocks {@code [b0, b1)} of the row at byte {@code row} as floats, 32 per
-     * block from {@code wq[0]}: lane {@code j} of each 16-lane half holds the weight quant that
+     * block from {@code wq[wo]}: lane {@code j} of each 16-lane half holds the weight quant that
      * {@link #dot} multiplies with activation quant {@code j} of that half, so that
      * {@code lo·a[0..16) + hi·a[16..32)} is dot's integer lane sum exactly (the scale is applied
      * after, with {@link #scales}).
      */
-    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
     }
 

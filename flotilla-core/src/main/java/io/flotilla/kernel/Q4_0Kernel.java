@@ -97,7 +97,7 @@ final class Q4_0Kernel extends DotKernel {
 
     @Override
     int tileTokens() {
-        return Tiles.USABLE ? 16 : 0; // MatVecBench, 1 thread: 0.50 vs 0.47 GB/s at 16 tokens, 0.73 vs 0.92 at 8
+        return Tiles.USABLE ? 16 : 0; // MatVecBench, 1 thread, tiles vs dot4: 0.56-0.71 vs 0.47 GB/s at 16 tokens, 0.6-0.96 vs 0.91 at 8
     }
 
     @Override
@@ -108,18 +108,19 @@ final class Q4_0Kernel extends DotKernel {
     // dot's lane j of a block is q_j·a_j + q_{j+16}·a_{j+16}: the low nibble of byte j against the
     // first half of the activations, the high nibble against the second.
     @Override
-    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         for (int b = b0; b < b1; b++) {
             long blk = row + (long) BLOCK_BYTES * b;
             IntVector q = Lanes.u8i(w, blk + 2);
-            Lanes.f(q.and(0xF)).intoArray(wq, 32 * (b - b0));
-            Lanes.f(q.lanewise(VectorOperators.LSHR, 4)).intoArray(wq, 32 * (b - b0) + 16);
+            Lanes.f(q.and(0xF)).intoArray(wq, wo + 32 * (b - b0));
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 4)).intoArray(wq, wo + 32 * (b - b0) + 16);
         }
     }
 
     @Override
-    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
-        Tiles.scales(w, row, BLOCK_BYTES, b0, b1, a, slot0, sc, off, oo);
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
+                int oo) {
+        Tiles.scales(w, row, BLOCK_BYTES, b0, b1, a, slot0, sc, so, off, oo);
     }
 
     @Override

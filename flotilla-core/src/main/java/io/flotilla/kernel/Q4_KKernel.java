@@ -88,7 +88,7 @@ final class Q4_KKernel extends DotKernel {
 
     @Override
     int tileTokens() {
-        return Tiles.USABLE ? 8 : 0; // MatVecBench, 1 thread: 0.55 vs 0.24 GB/s at 16 tokens, 0.63 vs 0.48 at 8, 0.93 vs 0.95 at 4
+        return Tiles.USABLE ? 4 : 0; // MatVecBench, 1 thread, tiles vs dot4: 0.63-0.72 vs 0.25 GB/s at 16 tokens, 1.0 vs 0.5 at 8, 1.4 vs 0.95 at 4
     }
 
     @Override
@@ -98,12 +98,13 @@ final class Q4_KKernel extends DotKernel {
 
     // Tiles.BLOCKS is one super-block (8 sub-blocks of 32), so a column pass never splits one.
     @Override
-    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, float[] off, int oo) {
+    void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
+                int oo) {
         checkPass(w, row, b0, b1);
-        if (Tiles.TOKENS * (b1 - b0) > sc.length || oo < 0 || oo + Tiles.TOKENS > off.length || slot0 < 0
+        if (so < 0 || so + Tiles.TOKENS * (b1 - b0) > sc.length || oo < 0 || oo + Tiles.TOKENS > off.length || slot0 < 0
                 || slot0 + Tiles.TOKENS * b1 > a.dt.length || slot0 + Tiles.TOKENS * b1 > a.st.length) {
             throw new IllegalArgumentException("Q4_K tile scales out of range: blocks " + b0 + ".." + b1 + ", slot "
-                    + slot0 + " of " + a.dt.length + ", sc " + sc.length + ", off " + oo + " of " + off.length);
+                    + slot0 + " of " + a.dt.length + ", sc " + so + " of " + sc.length + ", off " + oo + " of " + off.length);
         }
         for (int sb = b0 / 8; sb < b1 / 8; sb++) {
             long blk = row + (long) BLOCK_BYTES * sb;
@@ -114,8 +115,8 @@ final class Q4_KKernel extends DotKernel {
             for (int c = 0; c < 4; c++) {
                 int b = 8 * sb + 2 * c;
                 int slot = slot0 + b * Tiles.TOKENS;
-                Tiles.scale(d * packedScale(lo, hi, 2 * c), a, slot, sc, (b - b0) * Tiles.TOKENS);
-                Tiles.scale(d * packedScale(lo, hi, 2 * c + 1), a, slot + Tiles.TOKENS, sc, (b + 1 - b0) * Tiles.TOKENS);
+                Tiles.scale(d * packedScale(lo, hi, 2 * c), a, slot, sc, so + (b - b0) * Tiles.TOKENS);
+                Tiles.scale(d * packedScale(lo, hi, 2 * c + 1), a, slot + Tiles.TOKENS, sc, so + (b + 1 - b0) * Tiles.TOKENS);
                 Tiles.mins(dmin, packedMin(lo, hi, 2 * c), packedMin(lo, hi, 2 * c + 1), a, slot, off, oo);
             }
         }
@@ -124,21 +125,21 @@ final class Q4_KKernel extends DotKernel {
     // Sub-blocks b and b+1 (b even; one block of 32 activations each): the low and high nibbles of
     // the 32-byte group b/2, bytes 0-15 against activations 0-15 and bytes 16-31 against 16-31, as dot.
     @Override
-    void decode(MemorySegment w, long row, int b0, int b1, float[] wq) {
+    void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         if (b0 < 0 || b1 < b0 || b0 % 8 != 0 || b1 % 8 != 0 || row < 0 || row % 2 != 0
-                || row + (long) BLOCK_BYTES * (b1 / 8) > w.byteSize() || 32 * (b1 - b0) > wq.length
+                || row + (long) BLOCK_BYTES * (b1 / 8) > w.byteSize() || wo < 0 || wo + 32 * (b1 - b0) > wq.length
                 || wq.length % 64 != 0 || w.byteSize() % BLOCK_BYTES != 0 || (b1 - b0) % 2 != 0
                 || row % BLOCK_BYTES != 0 || b1 - b0 > Tiles.BLOCKS || wq.length < 32 * Tiles.BLOCKS
                 || row >= w.byteSize() || b1 > Integer.MAX_VALUE / 32) {
             throw new IllegalArgumentException("Q4_K tile decode out of range: blocks " + b0 + ".." + b1
                     + " of the row at byte " + row + ", " + w.byteSize() + " bytes of weights (super-blocks of "
-                    + BLOCK_BYTES + "), wq of " + wq.length + " floats");
+                    + BLOCK_BYTES + "), wq " + wo + " of " + wq.length + " floats");
         }
         for (int b = b0; b < b1; b += 2) {
             long qs = row + (long) BLOCK_BYTES * (b >>> 3) + 16 + 32 * ((b & 7) >>> 1);
             IntVector v0 = Lanes.u8i(w, qs);
             IntVector v1 = Lanes.u8i(w, qs + 16);
-            int o = 32 * (b - b0);
+            int o = wo + 32 * (b - b0);
             Lanes.f(v0.and(0xF)).intoArray(wq, o);
             Lanes.f(v1.and(0xF)).intoArray(wq, o + 16);
             Lanes.f(v0.lanewise(VectorOperators.LSHR, 4)).intoArray(wq, o + 32);
@@ -148,7 +149,7 @@ final class Q4_KKernel extends DotKernel {
 
     // The checks of decode and scales also keep their bytecode above C2's FreqInlineSize (325), so
     // that C2 compiles them on their own: inlined into Tiles.rows with the rest, their vectors were
-    // boxed (see Tiles.pair).
+    // boxed (see Tiles.block).
     private static void checkPass(MemorySegment w, long row, int b0, int b1) {
         if (b0 < 0 || b1 < b0 || b0 % 8 != 0 || b1 % 8 != 0 || row < 0
                 || row + (long) BLOCK_BYTES * (b1 / 8) > w.byteSize()) {

@@ -13,11 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link DotKernel#dot4}'s widening integer products.
  *
  * <p>Tokens go in groups of {@link #TOKENS}, rows in tiles of {@link #ROWS}, columns in passes of
- * {@link #BLOCKS} blocks of 32. For each row of a tile and each pass, the format decodes the
+ * {@link #BLOCKS} blocks of 32. For each pair of rows of a tile and each pass, the format decodes the
  * weights once into floats ({@link DotKernel#decode}: the quants, small integers) and computes the
  * scales {@code dw·da} of every token ({@link DotKernel#scales}, with the scalar parts such as
- * Q4_0's offset or Q4_K's mins, one lane per token); then for every token of the group and two
- * blocks at a time: {@code p = lo·a[0..16) + hi·a[16..32)} (a multiply and an FMA on activation
+ * Q4_0's offset or Q4_K's mins, one lane per token); then for four tokens at a time and the two
+ * rows ({@link #block}), per block: {@code p = lo·a[0..16) + hi·a[16..32)} (a multiply and an FMA on activation
  * quants stored as floats, {@link Activations#qt}: each lane sums two products below 2^15, so
  * {@code p} is the integer lane sum of {@code dot}, exactly) and {@code acc = fma(p, scale, acc)}.
  * The group's activations of one pass (8 blocks × 16 tokens × 128 bytes = 16 KB) and the tile's
@@ -29,9 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 16 float lanes (AVX-512): with 8 lanes {@code dot} splits each block over two FMAs, which the
  * tiles do not copy, so such CPUs keep {@code dot4}.
  *
- * <p>The accumulators go through memory between blocks (an array in the thread's scratch), not
- * registers: a method that keeps more vectors live across its loop exceeds C2's inlining budget
- * for Vector API code and gets its vectors boxed (see docs/performance.md).
+ * <p>A (2 rows × 4 tokens) block keeps its eight accumulators in registers over a pass and goes
+ * through the thread's scratch between passes. That method is compiled on its own (never inlined
+ * into its caller, whose vectors would then overflow C2's budget for Vector API code and be boxed,
+ * see docs/performance.md); on its own it compiles to straight SIMD code.
  */
 final class Tiles {
     /** Tokens per group: the activations of one group are laid out together ({@link Activations#qt}). */
@@ -52,11 +53,16 @@ final class Tiles {
         final float[] acc = new float[ROWS * TOKENS * Lanes.N];
         /** The scalar part of every (row, token) of a tile. */
         final float[] off = new float[ROWS * TOKENS];
-        /** One row's block scales of a column pass, {@link #TOKENS} per block. */
-        final float[] sc = new float[BLOCKS * TOKENS];
-        /** One row's decoded blocks of a column pass, 32 floats per block. */
-        final float[] wq = new float[BLOCKS * 32];
+        /** Two rows' block scales of a column pass, {@link #TOKENS} per block, the second row from {@link #SC1}. */
+        final float[] sc = new float[2 * BLOCKS * TOKENS];
+        /** Two rows' decoded blocks of a column pass, 32 floats per block, the second row from {@link #WQ1}. */
+        final float[] wq = new float[2 * BLOCKS * 32];
     }
+
+    /** Where the second row of a pair starts in {@link Scratch#sc}. */
+    private static final int SC1 = BLOCKS * TOKENS;
+    /** Where the second row of a pair starts in {@link Scratch#wq}. */
+    private static final int WQ1 = BLOCKS * 32;
 
     /** One float lane per token of a group (16 lanes: a 512-bit vector). */
     private static final VectorSpecies<Float> GROUP = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * TOKENS));
@@ -74,97 +80,129 @@ final class Tiles {
      * first token not computed.
      */
     static int rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, Scratch s) {
-        MemorySegment data = w.data();
-        long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();
-        int blocks = w.cols() / Activations.BLOCK;
         int n = a.n();
         int g = 0;
         for (; g < n && n - g >= Math.min(TOKENS, k.tileTokens()); g += TOKENS) {
             int c = Math.min(TOKENS, n - g);
-            int slot0 = g * blocks;
             for (int rs = r0; rs < r1; rs += ROWS) {
                 int re = Math.min(r1, rs + ROWS);
                 Arrays.fill(s.acc, 0, (re - rs) * TOKENS * Lanes.N, 0f);
                 Arrays.fill(s.off, 0, (re - rs) * TOKENS, 0f);
-                for (int b = 0; b < blocks; b += BLOCKS) {
-                    int b1 = Math.min(blocks, b + BLOCKS);
-                    for (int r = rs; r < re; r++) {
-                        k.scales(data, r * rowBytes, b, b1, a, slot0, s.sc, s.off, (r - rs) * TOKENS);
-                        k.decode(data, r * rowBytes, b, b1, s.wq);
-                        int ao = (r - rs) * TOKENS * Lanes.N;
-                        int j = 0;
-                        for (; j + 2 <= b1 - b; j += 2) {
-                            pair(s.wq, j, a.qt, slot0 + (b + j) * TOKENS, c, s.acc, ao, s.sc);
-                        }
-                        if (j < b1 - b) {
-                            single(s.wq, j, a.qt, slot0 + (b + j) * TOKENS, c, s.acc, ao, s.sc);
-                        }
-                    }
-                }
-                for (int r = rs; r < re; r++) {
-                    for (int t = 0; t < c; t++) {
-                        int cell = (r - rs) * TOKENS + t;
-                        out[(g + t) * rows + r] = k.finish(Lanes.sum(s.acc, cell), s.off[cell]);
-                    }
-                }
+                tile(k, w, a, g, c, rs, re, s);
+                finish(k, s, out, rows, g, c, rs, re);
             }
         }
         return Math.min(g, n);
     }
 
     /**
-     * Decoded blocks {@code j} and {@code j+1} of {@code wq} (activation slots from {@code slot}) times
-     * the {@code c} tokens of the group, into their accumulators at {@code acc[ao + t*N]}: each
-     * token's accumulator is loaded once for both blocks, in dot's order (block j, then j+1).
+     * The accumulators of rows [rs, re) and the {@code c} tokens of the group from token {@code g}:
+     * column passes of {@link #BLOCKS} blocks; in each, rows two at a time (an odd last row pairs
+     * with itself) are decoded and scaled once, then {@link #block} runs over the tokens four at a
+     * time (tokens past {@code c} up to a multiple of 4 are computed on the group's zero padding and
+     * never read).
      */
-    // pair and single check their arguments in full, which also keeps their bytecode above C2's
-    // FreqInlineSize (325): inlined into rows (a 1B Q4_K prefill did that), their vectors joined
-    // rows' own and overflowed the Vector API budget (prefill 0.82x of dot4 instead of 1.7-2x).
-    private static void pair(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
-        if (j < 0 || c < 1 || c > TOKENS || ao < 0 || ao + Lanes.N * c > acc.length || 32 * j + 64 > wq.length
-                || slot < 0 || 32 * (slot + TOKENS + c) > x.length || TOKENS * (j + 1) + c > sc.length) {
-            throw new IllegalArgumentException("tile pair out of range: block " + j + ", slot " + slot + ", tokens " + c
-                    + ", acc " + ao + " of " + acc.length + ", wq " + wq.length + ", x " + x.length + ", sc " + sc.length);
-        }
-        FloatVector lo0 = FloatVector.fromArray(Lanes.F, wq, 32 * j);
-        FloatVector hi0 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
-        FloatVector lo1 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 32);
-        FloatVector hi1 = FloatVector.fromArray(Lanes.F, wq, 32 * j + 48);
-        int x0 = 32 * slot;
-        int x1 = x0 + 32 * TOKENS;
-        int s0 = j * TOKENS;
-        for (int t = 0; t < c; t++) {
-            int k = ao + Lanes.N * t;
-            FloatVector v = hi0.fma(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t + 16),
-                            lo0.mul(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t)))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[s0 + t]), FloatVector.fromArray(Lanes.F, acc, k));
-            hi1.fma(FloatVector.fromArray(Lanes.F, x, x1 + 32 * t + 16), lo1.mul(FloatVector.fromArray(Lanes.F, x, x1 + 32 * t)))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[s0 + TOKENS + t]), v).intoArray(acc, k);
+    private static void tile(DotKernel k, WeightMatrix w, Activations a, int g, int c, int rs, int re, Scratch s) {
+        MemorySegment data = w.data();
+        long rowBytes = w.type().byteSize(w.cols());
+        int blocks = w.cols() / Activations.BLOCK;
+        int slot0 = g * blocks;
+        int c4 = (c + 3) & ~3;
+        for (int b = 0; b < blocks; b += BLOCKS) {
+            int b1 = Math.min(blocks, b + BLOCKS);
+            for (int r = rs; r < re; r += 2) {
+                int r2 = Math.min(r + 1, re - 1);
+                // one call site each, so that their vectors, inlined here, count once in C2's budget
+                for (int i = r; i <= r2; i++) {
+                    k.scales(data, i * rowBytes, b, b1, a, slot0, s.sc, SC1 * (i - r), s.off, (i - rs) * TOKENS);
+                    k.decode(data, i * rowBytes, b, b1, s.wq, WQ1 * (i - r));
+                }
+                if (r2 == r) { // an odd last row pairs with itself: its scalar part must be added once
+                    System.arraycopy(s.sc, 0, s.sc, SC1, SC1);
+                    System.arraycopy(s.wq, 0, s.wq, WQ1, WQ1);
+                }
+                int x0 = 32 * (slot0 + b * TOKENS);
+                int ao = (r - rs) * TOKENS * Lanes.N;
+                int ao2 = (r2 - rs) * TOKENS * Lanes.N;
+                for (int t = 0; t < c4; t += 4) {
+                    block(s.wq, s.sc, a.qt, x0 + 32 * t, t, b1 - b, s.acc, ao + Lanes.N * t, ao2 + Lanes.N * t);
+                }
+            }
         }
     }
 
-    /** {@link #pair} for block {@code j} alone. */
-    private static void single(float[] wq, int j, float[] x, int slot, int c, float[] acc, int ao, float[] sc) {
-        if (j < 0 || c < 1 || c > TOKENS || ao < 0 || ao + Lanes.N * c > acc.length || 32 * j + 32 > wq.length
-                || slot < 0 || 32 * (slot + c) > x.length || TOKENS * j + c > sc.length || ao % Lanes.N != 0
-                || slot % TOKENS != 0) {
-            throw new IllegalArgumentException("tile block out of range: block " + j + ", slot " + slot + ", tokens " + c
-                    + ", acc " + ao + " of " + acc.length + ", wq " + wq.length + ", x " + x.length + ", sc " + sc.length);
+    /** The results of rows [rs, re) and tokens [g, g+c) from their accumulators: lane sums in {@code dot}'s order. */
+    private static void finish(DotKernel k, Scratch s, float[] out, int rows, int g, int c, int rs, int re) {
+        for (int r = rs; r < re; r++) {
+            for (int t = 0; t < c; t++) {
+                int cell = (r - rs) * TOKENS + t;
+                float lanes = Lanes.sum(FloatVector.fromArray(Lanes.F, s.acc, cell * Lanes.N));
+                out[(g + t) * rows + r] = k.finish(lanes, s.off[cell]);
+            }
         }
-        if (acc.length % Lanes.N != 0 || wq.length % 32 != 0 || sc.length % TOKENS != 0 || x.length % 32 != 0) {
-            throw new IllegalArgumentException("tile arrays of the wrong shape: acc " + acc.length + " (lanes " + Lanes.N
-                    + "), wq " + wq.length + ", sc " + sc.length + " (tokens " + TOKENS + "), x " + x.length);
+    }
+
+    /**
+     * Two rows × four tokens over the {@code nb} blocks of a column pass, the eight accumulators in
+     * registers: for row {@code i} (decoded blocks at {@code wq[i*WQ1]}, block scales at
+     * {@code sc[i*SC1]}) and token {@code t + j}, per block in dot's order,
+     * {@code acc = fma(hi·x[16..32) + lo·x[0..16), scale, acc)}. Activations of token
+     * {@code t + j} and block {@code b} start at {@code x[xo + 32*(b*TOKENS + j)]}; accumulators of
+     * the two rows at {@code acc[ao0 + N*j]} and {@code acc[ao1 + N*j]} (equal for a row paired with
+     * itself: both then compute the same values). Per block: 4 weight loads, 8 activation loads,
+     * 8 scale broadcasts and 24 float operations for 8 (row, token) cells.
+     */
+    // Kept out of tile (its bytecode is far above FreqInlineSize): inlined there, its vectors would
+    // join the caller's and overflow C2's budget for Vector API code (boxing, see docs/performance.md).
+    // Two arrays for the weights and scales of both rows, not four: fewer live registers in the
+    // loop (with four, C2 parked array bases in vector registers and moved them back every block).
+    private static void block(float[] wq, float[] sc, float[] x, int xo, int t, int nb, float[] acc, int ao0, int ao1) {
+        if (nb < 1 || nb > BLOCKS || wq.length < 2 * WQ1 || sc.length < 2 * SC1 || t < 0 || t + 4 > TOKENS || xo < 0 || xo + 32 * ((nb - 1) * TOKENS + 4) > x.length
+                || ao0 < 0 || ao1 < 0 || Math.max(ao0, ao1) + 4 * Lanes.N > acc.length) {
+            throw new IllegalArgumentException("tile block out of range: blocks " + nb + ", token " + t + ", x " + xo
+                    + " of " + x.length + ", acc " + ao0 + "/" + ao1 + " of " + acc.length);
         }
-        FloatVector lo = FloatVector.fromArray(Lanes.F, wq, 32 * j);
-        FloatVector hi = FloatVector.fromArray(Lanes.F, wq, 32 * j + 16);
-        int x0 = 32 * slot;
-        for (int t = 0; t < c; t++) {
-            int k = ao + Lanes.N * t;
-            hi.fma(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t + 16), lo.mul(FloatVector.fromArray(Lanes.F, x, x0 + 32 * t)))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[j * TOKENS + t]), FloatVector.fromArray(Lanes.F, acc, k))
-                    .intoArray(acc, k);
+        FloatVector c00 = FloatVector.fromArray(Lanes.F, acc, ao0);
+        FloatVector c01 = FloatVector.fromArray(Lanes.F, acc, ao0 + Lanes.N);
+        FloatVector c02 = FloatVector.fromArray(Lanes.F, acc, ao0 + 2 * Lanes.N);
+        FloatVector c03 = FloatVector.fromArray(Lanes.F, acc, ao0 + 3 * Lanes.N);
+        FloatVector c10 = FloatVector.fromArray(Lanes.F, acc, ao1);
+        FloatVector c11 = FloatVector.fromArray(Lanes.F, acc, ao1 + Lanes.N);
+        FloatVector c12 = FloatVector.fromArray(Lanes.F, acc, ao1 + 2 * Lanes.N);
+        FloatVector c13 = FloatVector.fromArray(Lanes.F, acc, ao1 + 3 * Lanes.N);
+        for (int b = 0; b < nb; b++) {
+            int xb = xo + 32 * TOKENS * b;
+            int s = TOKENS * b + t;
+            FloatVector wl = FloatVector.fromArray(Lanes.F, wq, 32 * b);
+            FloatVector wh = FloatVector.fromArray(Lanes.F, wq, 32 * b + 16);
+            FloatVector vl = FloatVector.fromArray(Lanes.F, wq, WQ1 + 32 * b);
+            FloatVector vh = FloatVector.fromArray(Lanes.F, wq, WQ1 + 32 * b + 16);
+            FloatVector xl = FloatVector.fromArray(Lanes.F, x, xb);
+            FloatVector xh = FloatVector.fromArray(Lanes.F, x, xb + 16);
+            c00 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s]), c00);
+            c10 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s]), c10);
+            xl = FloatVector.fromArray(Lanes.F, x, xb + 32);
+            xh = FloatVector.fromArray(Lanes.F, x, xb + 48);
+            c01 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 1]), c01);
+            c11 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 1]), c11);
+            xl = FloatVector.fromArray(Lanes.F, x, xb + 64);
+            xh = FloatVector.fromArray(Lanes.F, x, xb + 80);
+            c02 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 2]), c02);
+            c12 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 2]), c12);
+            xl = FloatVector.fromArray(Lanes.F, x, xb + 96);
+            xh = FloatVector.fromArray(Lanes.F, x, xb + 112);
+            c03 = wh.fma(xh, wl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[s + 3]), c03);
+            c13 = vh.fma(xh, vl.mul(xl)).fma(FloatVector.broadcast(Lanes.F, sc[SC1 + s + 3]), c13);
         }
+        c00.intoArray(acc, ao0);
+        c01.intoArray(acc, ao0 + Lanes.N);
+        c02.intoArray(acc, ao0 + 2 * Lanes.N);
+        c03.intoArray(acc, ao0 + 3 * Lanes.N);
+        c10.intoArray(acc, ao1);
+        c11.intoArray(acc, ao1 + Lanes.N);
+        c12.intoArray(acc, ao1 + 2 * Lanes.N);
+        c13.intoArray(acc, ao1 + 3 * Lanes.N);
     }
 
     /**
@@ -172,13 +210,13 @@ final class Tiles {
      * part is {@code Σ dw·da·sum} (Q4_0): one lane per token of the group.
      */
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
-                       float[] sc, float[] off, int oo) {
+                       float[] sc, int so, float[] off, int oo) {
         FloatVector o = FloatVector.fromArray(GROUP, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * TOKENS;
             FloatVector s = FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
                     .mul(FloatVector.fromArray(GROUP, a.dt, slot));
-            s.intoArray(sc, (b - b0) * TOKENS);
+            s.intoArray(sc, so + (b - b0) * TOKENS);
             o = o.add(s.mul(FloatVector.fromArray(GROUP, a.st, slot)));
         }
         o.intoArray(off, oo);
@@ -186,10 +224,10 @@ final class Tiles {
 
     /** {@link #scales} without a scalar part (Q8_0). */
     static void scales(MemorySegment w, long row, int blockBytes, int b0, int b1, Activations a, int slot0,
-                       float[] sc) {
+                       float[] sc, int so) {
         for (int b = b0; b < b1; b++) {
             FloatVector.broadcast(GROUP, Lanes.f16(w, row + (long) blockBytes * b))
-                    .mul(FloatVector.fromArray(GROUP, a.dt, slot0 + b * TOKENS)).intoArray(sc, (b - b0) * TOKENS);
+                    .mul(FloatVector.fromArray(GROUP, a.dt, slot0 + b * TOKENS)).intoArray(sc, so + (b - b0) * TOKENS);
         }
     }
 

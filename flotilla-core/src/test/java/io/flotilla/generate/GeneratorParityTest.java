@@ -2,9 +2,10 @@ package io.flotilla.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.SharedData;
+import io.flotilla.FloatCopy;
 import io.flotilla.model.InferenceState;
 import io.flotilla.oracle.LlamaCppOracle;
+import io.flotilla.testkit.SharedData;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,7 +37,7 @@ class GeneratorParityTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path f32 = SharedData.f32Copy(SharedData.tinyStoriesGguf(), tmp.resolve("tinystories-f32.gguf"));
+        Path f32 = FloatCopy.write(SharedData.tinyStoriesGguf(), tmp.resolve("tinystories-f32.gguf"));
         oracle = LlamaCppOracle.open(f32, 512, 1);
         local = LocalModel.open(f32, 1);
     }

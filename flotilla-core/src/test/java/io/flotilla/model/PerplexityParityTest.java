@@ -2,11 +2,11 @@ package io.flotilla.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.SharedData;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
 import io.flotilla.oracle.LlamaCppOracle;
 import io.flotilla.oracle.LlamaCppPerplexity;
+import io.flotilla.testkit.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.assertj.core.data.Percentage;

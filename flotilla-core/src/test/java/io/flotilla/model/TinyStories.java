@@ -1,9 +1,10 @@
 package io.flotilla.model;
 
-import io.flotilla.SharedData;
+import io.flotilla.FloatCopy;
 import io.flotilla.gguf.GgmlType;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -35,7 +36,7 @@ final class TinyStories {
 
     /** Writes {@code source} with every tensor dequantized to F32 (metadata unchanged but the file type). */
     static Path writeF32Copy(Path source, Path target) throws IOException {
-        return SharedData.f32Copy(source, target);
+        return FloatCopy.write(source, target);
     }
 
     /** Greedy continuation of {@code prompt} for {@code steps} tokens. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
-import io.flotilla.SharedData;
+import io.flotilla.testkit.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

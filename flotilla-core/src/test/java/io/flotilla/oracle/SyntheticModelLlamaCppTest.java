@@ -8,6 +8,7 @@ import io.flotilla.gguf.GgufFile;
 import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.model.synth.SyntheticModel;
 import io.flotilla.model.synth.SyntheticSpec;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,7 +49,7 @@ class SyntheticModelLlamaCppTest {
 
     @org.junit.jupiter.api.Test
     void borrowsTheVocabularyOfARealModel() throws IOException {
-        Path real = io.flotilla.SharedData.tinyStoriesGguf();
+        Path real = SharedData.tinyStoriesGguf();
         Path model = SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.QWEN2), dir.resolve("borrowed.gguf"), real).path();
         String text = "Once upon a time, Lily saw a big dog.";
         try (LlamaCppOracle synthetic = LlamaCppOracle.open(model, 64, 1); LlamaCppOracle original = LlamaCppOracle.open(real, 64, 1)) {

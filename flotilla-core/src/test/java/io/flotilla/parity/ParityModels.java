@@ -1,10 +1,10 @@
 package io.flotilla.parity;
 
-import io.flotilla.SharedData;
+import io.flotilla.gguf.GgmlType;
 import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.model.synth.SyntheticModel;
 import io.flotilla.model.synth.SyntheticSpec;
-import io.flotilla.gguf.GgmlType;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

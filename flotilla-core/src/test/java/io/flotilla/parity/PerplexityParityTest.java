@@ -2,7 +2,6 @@ package io.flotilla.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.SharedData;
 import io.flotilla.generate.GenerationParams;
 import io.flotilla.generate.LocalModel;
 import io.flotilla.gguf.GgmlType;
@@ -11,6 +10,7 @@ import io.flotilla.model.synth.SyntheticArch;
 import io.flotilla.oracle.LlamaCppOracle;
 import io.flotilla.oracle.LlamaCppPerplexity;
 import io.flotilla.sample.SamplerConfig;
+import io.flotilla.testkit.SharedData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -198,7 +198,8 @@ class BatchExecutorTest {
         return new Run(tokens, engine.stats().preemptions(), engine.stats().kvCache().prefixHits());
     }
 
-    private static List<Integer> collect(RequestOutputQueue q) {
+    /** The tokens of every output in the queue so far. */
+    static List<Integer> collect(RequestOutputQueue q) {
         List<Integer> tokens = new ArrayList<>();
         for (RequestOutput o; (o = q.poll()) != null; ) {
             for (int t : o.newTokenIds()) {

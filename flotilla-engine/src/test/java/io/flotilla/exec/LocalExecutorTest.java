@@ -1,23 +1,20 @@
 package io.flotilla.exec;
 
+import static io.flotilla.exec.BatchExecutorTest.greedyReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flotilla.engine.EngineConfig;
 import io.flotilla.engine.EngineCore;
 import io.flotilla.engine.Request;
-import io.flotilla.engine.RequestOutput;
 import io.flotilla.engine.RequestOutputQueue;
 import io.flotilla.engine.SamplingParams;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
 import io.flotilla.kvcache.KvCacheConfig;
-import io.flotilla.model.InferenceState;
 import io.flotilla.model.Model;
 import io.flotilla.sched.SchedulerConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.flotilla.testkit.SharedData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,10 +31,7 @@ class LocalExecutorTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Path shared = Path.of(System.getProperty("flotilla.shared", "../shared")).toAbsolutePath().normalize();
-        Path gguf = shared.resolve("models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(gguf), gguf + " not found: skipping tests that need the real model");
-        file = GgufFile.open(gguf);
+        file = GgufFile.open(SharedData.tinyStoriesGguf());
         compute = new Compute(1);
         model = Model.load(file, compute);
     }
@@ -61,34 +55,6 @@ class LocalExecutorTest {
         return p;
     }
 
-    /** Token-by-token greedy decoding with the model alone. */
-    private static List<Integer> greedyReference(int[] prompt, int n) {
-        InferenceState s = model.newState(CONTEXT);
-        float[] logits = model.forward(s, prompt, 0, prompt.length, false);
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int v = 1; v < logits.length; v++) {
-                if (logits[v] > logits[best]) {
-                    best = v;
-                }
-            }
-            out.add(best);
-            logits = model.forward(s, new int[] {best}, 0, 1, false);
-        }
-        return out;
-    }
-
-    private static List<Integer> collect(RequestOutputQueue q) {
-        List<Integer> tokens = new ArrayList<>();
-        for (RequestOutput o; (o = q.poll()) != null; ) {
-            for (int t : o.newTokenIds()) {
-                tokens.add(t);
-            }
-        }
-        return tokens;
-    }
-
     private static List<List<Integer>> runEngine(SchedulerConfig sched, KvCacheConfig kv, int[][] prompts, int n) {
         LocalExecutor executor = new LocalExecutor(model, CONTEXT);
         EngineCore engine = new EngineCore(new EngineConfig(sched, kv), executor);
@@ -105,7 +71,7 @@ class LocalExecutorTest {
         if (kv.numBlocks() <= 4) {
             assertThat(engine.stats().preemptions()).as("the small pool forces preemption").isPositive();
         }
-        return queues.stream().map(LocalExecutorTest::collect).toList();
+        return queues.stream().map(BatchExecutorTest::collect).toList();
     }
 
     @Test
@@ -115,7 +81,7 @@ class LocalExecutorTest {
         List<List<Integer>> got = runEngine(new SchedulerConfig(16, 8, CONTEXT, Set.of(2), false),
                 new KvCacheConfig(64, 16, false), prompts, 8);
         for (int i = 0; i < prompts.length; i++) {
-            assertThat(got.get(i)).as("request %d", i).isEqualTo(greedyReference(prompts[i], 8));
+            assertThat(got.get(i)).as("request %d", i).isEqualTo(greedyReference(model, prompts[i], 8));
         }
     }
 
@@ -125,8 +91,8 @@ class LocalExecutorTest {
         // 4 blocks of 8 = 32 slots for two sequences growing to 22 tokens each
         List<List<Integer>> got = runEngine(new SchedulerConfig(64, 4, 32, Set.of(2), false),
                 new KvCacheConfig(4, 8, false), prompts, 10);
-        assertThat(got.get(0)).isEqualTo(greedyReference(prompts[0], 10));
-        assertThat(got.get(1)).isEqualTo(greedyReference(prompts[1], 10));
+        assertThat(got.get(0)).isEqualTo(greedyReference(model, prompts[0], 10));
+        assertThat(got.get(1)).isEqualTo(greedyReference(model, prompts[1], 10));
     }
 
     @Test

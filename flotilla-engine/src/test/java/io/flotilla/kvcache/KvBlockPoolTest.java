@@ -9,29 +9,11 @@ import org.junit.jupiter.api.Test;
 
 class KvBlockPoolTest {
 
-    /** A sequence over fixed tokens, for hashing. */
+    /** A sequence over fixed tokens, all computed, for hashing. */
     static KvSequence tokens(String id, int... tokens) {
-        return new KvSequence() {
-            @Override
-            public String sequenceId() {
-                return id;
-            }
-
-            @Override
-            public int numTokens() {
-                return tokens.length;
-            }
-
-            @Override
-            public int tokenAt(int index) {
-                return tokens[index];
-            }
-
-            @Override
-            public int numComputedTokens() {
-                return tokens.length;
-            }
-        };
+        KvCacheManagerTest.Seq seq = new KvCacheManagerTest.Seq(id, tokens);
+        seq.computed = tokens.length;
+        return seq;
     }
 
     @Test

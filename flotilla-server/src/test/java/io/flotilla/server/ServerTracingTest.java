@@ -2,43 +2,20 @@ package io.flotilla.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.flotilla.testkit.SharedData;
+import io.flotilla.testkit.trace.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** Spans from the HTTP request down to the engine's queue and generate phases. */
 class ServerTracingTest {
 
-    /** Keeps exported spans in memory. */
-    static final class Collecting implements SpanExporter {
-        final List<SpanData> spans = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> batch) {
-            spans.addAll(batch);
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    }
-
     @Test
     void requestSpanHasEngineQueueAndGenerateChildren() throws Exception {
-        Collecting exporter = new Collecting();
+        InMemorySpanExporter exporter = new InMemorySpanExporter();
         LocalServingConfig local = LocalServingConfig.defaults(1).withName(TestServer.MODEL).withContextLength(128);
-        try (LocalServedModel model = LocalServedModel.start(TestServer.tinyStories(), local);
+        try (LocalServedModel model = LocalServedModel.start(SharedData.tinyStoriesGguf(), local);
              FlotillaServer server = new FlotillaServer(model, ServerConfig.local(0), ServerTracing.exportingTo(exporter))
                      .start();
              var http = java.net.http.HttpClient.newHttpClient()) {
@@ -49,11 +26,9 @@ class ServerTracingTest {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
         }
-        SpanData request = exporter.spans.stream().filter(s -> s.getName().equals("POST /v1/completions")).findFirst()
-                .orElseThrow();
+        SpanData request = exporter.named("POST /v1/completions").getFirst();
         assertThat(request.getAttributes().asMap().toString()).contains("flotilla.tenant=default");
-        List<SpanData> children = exporter.spans.stream()
-                .filter(s -> s.getParentSpanId().equals(request.getSpanId())).toList();
+        List<SpanData> children = exporter.childrenOf(request);
         assertThat(children).extracting(SpanData::getName).containsExactlyInAnyOrder("engine.queue", "engine.generate");
         for (SpanData child : children) {
             assertThat(child.getTraceId()).isEqualTo(request.getTraceId());
@@ -63,7 +38,7 @@ class ServerTracingTest {
 
     @Test
     void engineRequestsFindTheContextOfTheirHttpRequestWhileItRuns() {
-        try (ServerTracing tracing = ServerTracing.exportingTo(new Collecting())) {
+        try (ServerTracing tracing = ServerTracing.exportingTo(new InMemorySpanExporter())) {
             io.opentelemetry.api.trace.Span span = tracing.startRequest("POST /v1/completions", "cmpl-abc");
             var context = tracing.engineRequestContext("cmpl-abc-1");
             assertThat(context).isNotNull();

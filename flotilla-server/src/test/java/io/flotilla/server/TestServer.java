@@ -1,17 +1,14 @@
 package io.flotilla.server;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.flotilla.engine.EngineConfig;
 import io.flotilla.exec.Executor;
 import io.flotilla.generate.LocalModel;
+import io.flotilla.testkit.SharedData;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.BiFunction;
 
 /**
@@ -30,13 +27,6 @@ public final class TestServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static Path tinyStories() {
-        Path shared = Path.of(System.getProperty("flotilla.shared", "../shared")).toAbsolutePath().normalize();
-        Path gguf = shared.resolve("models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        assumeTrue(Files.exists(gguf), gguf + " not found: skipping tests that need the real model");
-        return gguf;
-    }
-
     /** The real model with its BatchExecutor (prefix caching on), context 256, 8 sequences. */
     public static TestServer start(ServerConfig config) throws IOException {
         return start(config, null);
@@ -45,8 +35,8 @@ public final class TestServer implements AutoCloseable {
     /** With a test executor ({@code null} = the model's LocalExecutor). */
     public static TestServer start(ServerConfig config, BiFunction<LocalModel, EngineConfig, Executor> executor) throws IOException {
         LocalServingConfig local = LocalServingConfig.defaults(1).withName(MODEL).withContextLength(256).withMaxNumSeqs(8);
-        LocalServedModel model = executor == null ? LocalServedModel.start(tinyStories(), local)
-                : LocalServedModel.start(tinyStories(), local, executor);
+        LocalServedModel model = executor == null ? LocalServedModel.start(SharedData.tinyStoriesGguf(), local)
+                : LocalServedModel.start(SharedData.tinyStoriesGguf(), local, executor);
         try {
             return new TestServer(model, new FlotillaServer(model, config).start());
         } catch (RuntimeException e) {

@@ -4,24 +4,16 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flotilla.testkit.SharedData;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class LlamaCppContextTest {
-    private static Path tinyStories() {
-        Path model = Path.of(System.getProperty("flotilla.shared", "../shared"),
-                "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-        Assumptions.assumeTrue(Files.isRegularFile(model), "../shared not found: " + model);
-        return model;
-    }
-
     @Test
     void decodesAndGivesTheSameLogitsForTheSamePrefix() {
-        try (LlamaCppContext llama = LlamaCppContext.open(tinyStories(), 32, 16, 16, 1)) {
+        try (LlamaCppContext llama = LlamaCppContext.open(SharedData.tinyStoriesGguf(), 32, 16, 16, 1)) {
             assertThat(llama.vocabSize()).isGreaterThan(100);
             int[] tokens = {1, 20, 30, 40};
             llama.decode(tokens, tokens.length, 0, true);
@@ -46,7 +38,7 @@ class LlamaCppContextTest {
 
     @Test
     void refusesWhatDoesNotFit() throws Exception {
-        try (LlamaCppContext llama = LlamaCppContext.open(tinyStories(), 32, 4, 4, 1)) {
+        try (LlamaCppContext llama = LlamaCppContext.open(SharedData.tinyStoriesGguf(), 32, 4, 4, 1)) {
             assertThatThrownBy(() -> llama.decode(new int[5], 5, 0, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5 tokens")
                     .hasMessageContaining("batch of 4");
@@ -57,7 +49,7 @@ class LlamaCppContextTest {
     void namesAMissingFileAndBadSizes() {
         assertThatThrownBy(() -> LlamaCppContext.open(Path.of("no/such/model.gguf"), 32, 4, 4, 1))
                 .isInstanceOf(NoSuchFileException.class).hasMessageContaining("no/such/model.gguf");
-        assertThatThrownBy(() -> LlamaCppContext.open(tinyStories(), 0, 4, 4, 1))
+        assertThatThrownBy(() -> LlamaCppContext.open(SharedData.tinyStoriesGguf(), 0, 4, 4, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("context 0");
     }
 }

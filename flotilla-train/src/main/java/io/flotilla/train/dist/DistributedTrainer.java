@@ -70,6 +70,9 @@ public final class DistributedTrainer {
 
         /** After a state transfer to joiners, before they train: every worker's state hash by rank. */
         default void admitted(long step, boolean joiner, List<String> stateHashes) {}
+
+        /** After a round's synchronisation and checkpoint, before joiners are admitted. */
+        default void roundEnded(long step) {}
     }
 
     public DistributedTrainer(TrainConfig config, DistributedConfig dist, Corpus corpus, Collective collective,
@@ -96,7 +99,7 @@ public final class DistributedTrainer {
         outer = new OuterStep(dist.outerLr(), dist.outerMomentum());
         federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
         ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
-                config.seed());
+                config.seed(), split(dist));
         float[] global = dist.mode() != DistributedConfig.Mode.DDP ? model.params().clone() : null;
         float[] momentum = global == null ? null : new float[n];
         int rows = config.batch() * config.ctx();
@@ -128,6 +131,7 @@ public final class DistributedTrainer {
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
                 synchronize(global, momentum, step + 1);
                 writeCheckpoint(global, momentum, step + 1, last);
+                hook.roundEnded(step + 1);
                 if (!last) {
                     admitJoiners(global, momentum, step + 1);
                 }
@@ -152,6 +156,15 @@ public final class DistributedTrainer {
         }
         double tokensPerSecond = stepNanos == 0 ? 0 : (double) rows * (config.steps() - first) / (stepNanos * 1e-9);
         return new DistributedStats(collective.rank(), val, tokensPerSecond, config.steps(), syncs, bytes, hash(model.params()));
+    }
+
+    /**
+     * Federated clients each own a contiguous part of the text (their own data: non-IID);
+     * data-parallel and DiLoCo workers read an IID split of it.
+     */
+    static ShardLoader.Split split(DistributedConfig dist) {
+        return dist.mode() == DistributedConfig.Mode.FEDAVG ? ShardLoader.Split.CONTIGUOUS
+                : ShardLoader.Split.INTERLEAVED;
     }
 
     /**
@@ -202,15 +215,22 @@ public final class DistributedTrainer {
         if (regroup == null || !regroup.admitsJoiners()) {
             return;
         }
-        boolean pending = false;
-        for (byte[] flag : collective.allGather(new byte[] {(byte) (regroup.joinPending() ? 1 : 0)})) {
-            pending |= flag[0] != 0;
-        }
-        if (pending) {
-            moveTo(regroup.admit());
-            StateTransfer.Outcome o = StateTransfer.share(collective,
-                    new StateTransfer.GlobalState(step, global, momentum), false);
-            hook.admitted(step, false, o.hashes());
+        try {
+            boolean pending = false;
+            for (byte[] flag : collective.allGather(new byte[] {(byte) (regroup.joinPending() ? 1 : 0)})) {
+                pending |= flag[0] != 0;
+            }
+            if (pending) {
+                moveTo(regroup.admit());
+                StateTransfer.Outcome o = StateTransfer.share(collective,
+                        new StateTransfer.GlobalState(step, global, momentum), false);
+                hook.admitted(step, false, o.hashes());
+            }
+        } catch (io.flotilla.collective.CollectiveException e) {
+            // a worker died after the round: the survivors re-form and go on with the next round
+            // (a survivor whose exchange here still completed fails at that round's
+            // synchronisation instead, and both meet in the same regroup)
+            moveTo(regroup.regroup(e));
         }
     }
 

@@ -43,6 +43,9 @@ public final class LocalCluster {
 
         /** After a state transfer to joiners: every worker's state hash by rank ({@code rank} is the first rank). */
         default void admitted(int rank, long step, boolean joiner, List<String> stateHashes) {}
+
+        /** After a round's synchronisation, before joiners are admitted ({@code rank} is the first rank). */
+        default void roundEnded(int rank, long step) {}
     }
 
     static Result run(TrainConfig config, DistributedConfig dist, int workers, Corpus corpus, TrainListener rank0,
@@ -147,12 +150,21 @@ public final class LocalCluster {
             public void admitted(long step, boolean joiner, List<String> stateHashes) {
                 hook.admitted(rank, step, joiner, stateHashes);
             }
+
+            @Override
+            public void roundEnded(long step) {
+                hook.roundEnded(rank, step);
+            }
         });
         if (regroup != null) {
             trainer.withRegroup(regroup.forWorker(rank));
         }
         try {
-            return new Object[] {trainer.run(), trainer.model().params()};
+            Object[] done = {trainer.run(), trainer.model().params()};
+            if (regroup != null) {
+                regroup.dead(rank); // finished: it will admit no one any more
+            }
+            return done;
         } catch (IOException | RuntimeException e) {
             if (trainer.collective() != null) {
                 trainer.collective().close();

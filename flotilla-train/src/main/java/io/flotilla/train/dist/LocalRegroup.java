@@ -96,6 +96,11 @@ final class LocalRegroup {
                 notifyAll();
                 long deadline = System.nanoTime() + config.deadline().toNanos() * 4;
                 while (joiners.containsKey(worker)) {
+                    if (deadWorkers.containsAll(members)) {
+                        joiners.remove(worker);
+                        throw new CollectiveException("no worker of the group is left to admit worker " + worker,
+                                false, cause);
+                    }
                     awaitUntil(deadline, worker, why, cause);
                 }
             } else {

@@ -16,9 +16,11 @@ import java.util.TreeSet;
  * failed round announce a fresh port ({@code REGROUP port}); once every worker of the last group
  * has announced or died, each survivor is told its new rank and everyone's address
  * ({@code REGROUPED rank host:port,...}, ranks in the old order). Progress is relayed from the
- * lowest-numbered live worker. A restarted worker ({@link #replace}) announces {@code JOIN port}
- * and waits; members ask {@code PENDING?} at round boundaries, and once one is waiting they all
- * announce {@code ADMIT port}: the group formed then includes the joiners.
+ * lowest-numbered live worker. A restarted worker ({@link #restarting}, then {@link #replace})
+ * announces {@code JOIN port} and waits; members ask {@code PENDING?} at round boundaries, and
+ * once one is starting or waiting they all announce {@code ADMIT port}: the group is formed when
+ * every restarting worker has joined or died, and includes the joiners. So the members pause at
+ * most one round boundary for a worker that is starting again, instead of racing it to the end.
  */
 final class ProcessRegroup {
 
@@ -28,6 +30,7 @@ final class ProcessRegroup {
     private final TreeSet<Integer> dead = new TreeSet<>();
     private final Map<Integer, Integer> registered = new TreeMap<>();
     private final Map<Integer, Integer> joiners = new TreeMap<>();
+    private final TreeSet<Integer> restarting = new TreeSet<>();
     private boolean admitting;
 
     ProcessRegroup(List<Process> processes, TrainListener progress) {
@@ -53,7 +56,9 @@ final class ProcessRegroup {
 
     synchronized void dead(int worker) {
         dead.add(worker);
+        restarting.remove(worker); // if it was starting again, that failed
         maybeForm();
+        abandonJoinersIfNobodyAdmits();
     }
 
     synchronized void register(int worker, int port) {
@@ -69,12 +74,39 @@ final class ProcessRegroup {
 
     /** A restarted worker waits to be admitted. */
     synchronized void join(int worker, int port) {
+        restarting.remove(worker);
         joiners.put(worker, port);
+        abandonJoinersIfNobodyAdmits();
+        maybeForm();
+    }
+
+    /** Worker {@code worker} is being started again: members admit it at their next round boundary. */
+    synchronized void restarting(int worker) {
+        restarting.add(worker);
+    }
+
+    /** Whether {@code worker} was started again and has not yet announced {@code JOIN} (nor died). */
+    synchronized boolean stillRestarting(int worker) {
+        return restarting.contains(worker);
+    }
+
+    /**
+     * Once every worker of the group has ended (failed or finished), nobody will ask
+     * {@code PENDING?} again: waiting joiners are told so instead of waiting for ever.
+     */
+    private void abandonJoinersIfNobodyAdmits() {
+        if (joiners.isEmpty() || !dead.containsAll(members)) {
+            return;
+        }
+        for (int j : joiners.keySet()) {
+            tell(j, "ABORTED no worker of the group is left to admit worker " + j + "\n");
+        }
+        joiners.clear();
     }
 
     /** Answers a member's {@code PENDING?}. */
     synchronized void pending(int worker) {
-        tell(worker, "PENDING " + (joiners.isEmpty() ? 0 : 1) + "\n");
+        tell(worker, "PENDING " + (joiners.isEmpty() && restarting.isEmpty() ? 0 : 1) + "\n");
     }
 
     /** Worker {@code worker} runs again as {@code process} (it will announce {@code JOIN}). */
@@ -90,6 +122,9 @@ final class ProcessRegroup {
             if (!registered.containsKey(m) && !dead.contains(m)) {
                 return;
             }
+        }
+        if (admitting && !restarting.isEmpty()) {
+            return; // a worker starting again joins this group: wait for its JOIN (or its death)
         }
         if (admitting) {
             registered.putAll(joiners);

@@ -119,8 +119,15 @@ public final class WorkerLauncher {
     private static DistributedStats followRestarted(int rank, int workers, TrainConfig config, DistributedConfig dist,
                                                     String token, ProcessRegroup regroup, List<Process> processes) {
         try {
+            regroup.restarting(rank);
             Process p = start(rank, workers, config, dist, token, true);
             regroup.replace(rank, p); // in the launcher's list too, so its clean-up stops it
+            // members pause at their next round boundary for it: bound that wait
+            CompletableFuture.delayedExecutor(STARTUP.toSeconds(), TimeUnit.SECONDS).execute(() -> {
+                if (regroup.stillRestarting(rank)) {
+                    p.destroyForcibly();
+                }
+            });
             return follow(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)), rank,
                     regroup, config.outDir());
         } catch (IOException e) {

@@ -31,6 +31,32 @@ class ShardLoaderTest {
     }
 
     @Test
+    void interleavedWorkersShareOutTheWholeTextWithoutOverlap() {
+        int[] a = epochStarts(new ShardLoader(TOKENS, 0, 2, 8, 1, ShardLoader.Split.INTERLEAVED));
+        int[] b = epochStarts(new ShardLoader(TOKENS, 1, 2, 8, 1, ShardLoader.Split.INTERLEAVED));
+        Set<Integer> first = new HashSet<>();
+        for (int t : a) {
+            first.add(t);
+        }
+        for (int t : b) {
+            assertThat(first).doesNotContain(t); // disjoint windows
+        }
+        // both halves of the text in each worker's epoch (IID), where a contiguous shard has one half
+        assertThat(java.util.Arrays.stream(a).boxed().toList()).anyMatch(t -> t < 500).anyMatch(t -> t >= 500);
+        assertThat(java.util.Arrays.stream(b).boxed().toList()).anyMatch(t -> t < 500).anyMatch(t -> t >= 500);
+        assertThat(a.length + b.length).isEqualTo(124); // (1000 - offset - 1) / 8 windows, all dealt out
+    }
+
+    @Test
+    void withOneWorkerBothSplitsReadTheSameStream() {
+        ShardLoader c = new ShardLoader(TOKENS, 0, 1, 8, 5, ShardLoader.Split.CONTIGUOUS);
+        ShardLoader i = new ShardLoader(TOKENS, 0, 1, 8, 5, ShardLoader.Split.INTERLEAVED);
+        for (int n = 0; n < 40; n++) {
+            assertThat(batch(i)).isEqualTo(batch(c));
+        }
+    }
+
+    @Test
     void sameSeedSameOrderOtherSeedOtherOrder() {
         assertThat(batch(new ShardLoader(TOKENS, 0, 1, 8, 7))).isEqualTo(batch(new ShardLoader(TOKENS, 0, 1, 8, 7)));
         assertThat(batch(new ShardLoader(TOKENS, 0, 1, 8, 7))).isNotEqualTo(batch(new ShardLoader(TOKENS, 0, 1, 8, 8)));
@@ -51,6 +77,20 @@ class ShardLoaderTest {
         assertThat(batch(b)).isEqualTo(expected);
         assertThat(batch(b)).isEqualTo(expected2);
         assertThat(b.position().epoch()).isEqualTo(1);
+    }
+
+    /** The first token of every window of the loader's first epoch. */
+    private static int[] epochStarts(ShardLoader loader) {
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        int[] in = new int[8];
+        while (true) {
+            loader.next(in, new int[8], 1);
+            if (loader.position().epoch() > 0) {
+                break;
+            }
+            starts.add(in[0]);
+        }
+        return starts.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int[] batch(ShardLoader loader) {

@@ -83,7 +83,7 @@ class DataParallelTest {
         AdamW adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
         ShardLoader[] loaders = new ShardLoader[k];
         for (int r = 0; r < k; r++) {
-            loaders[r] = new ShardLoader(corpus.train(), r, k, config.ctx(), config.seed());
+            loaders[r] = new ShardLoader(corpus.train(), r, k, config.ctx(), config.seed(), ShardLoader.Split.INTERLEAVED);
         }
         int rows = config.batch() * config.ctx();
         int[] in = new int[rows * k];

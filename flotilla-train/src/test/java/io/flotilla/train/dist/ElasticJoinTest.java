@@ -61,6 +61,40 @@ class ElasticJoinTest {
     }
 
     @Test
+    void aWorkerDyingBetweenTheRoundAndTheJoinCheckIsDroppedAndRejoins() throws Exception {
+        // the survivors fail in the all-gather that asks for waiting joiners, not in a synchronisation
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
+        AtomicBoolean killed = new AtomicBoolean();
+        List<Admission> admissions = new CopyOnWriteArrayList<>();
+        LocalCluster.Hook hook = new LocalCluster.Hook() {
+            @Override
+            public void afterStep(int rank, long step, float[] params) {}
+
+            @Override
+            public void roundEnded(int rank, long step) {
+                if (rank == 2 && step == 3 && killed.compareAndSet(false, true)) {
+                    throw new IllegalStateException("worker 2 killed after round 1");
+                }
+            }
+
+            @Override
+            public void admitted(int rank, long step, boolean joiner, List<String> stateHashes) {
+                admissions.add(new Admission(rank, step, joiner, stateHashes));
+            }
+        };
+        LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.diloco(3, Compression.NONE)
+                .withDeadline(Duration.ofSeconds(60)), 3, corpus, TrainListener.NONE, hook, Set.of(2));
+
+        assertThat(killed).isTrue();
+        assertThat(r.workers()).hasSize(3);
+        assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
+        assertThat(r.workers()).extracting(DistributedStats::parametersHash)
+                .containsOnly(r.workers().get(0).parametersHash());
+        assertThat(admissions).filteredOn(Admission::joiner).hasSize(1);
+    }
+
+    @Test
     void aWorkerRestartedHalfWayEndsWithinOnePercentOfAnUndisturbedRun() throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 4, 60);

@@ -1,42 +1,21 @@
 package io.flotilla;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.gguf.GgufTensorInfo;
 import io.flotilla.gguf.GgufWriter;
 import io.flotilla.tensor.WeightMatrix;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates ../shared (real models, tokenizers, test vectors); tests that need it skip when absent. */
-public final class SharedData {
-    private SharedData() {}
-
-    public static Path dir() {
-        String prop = System.getProperty("flotilla.shared", "../shared");
-        Path p = Path.of(prop).toAbsolutePath().normalize();
-        assumeTrue(Files.isDirectory(p), "../shared not found at " + p + ": skipping a test that needs real data");
-        return p;
-    }
-
-    /** A file under ../shared; the test is skipped when it is absent. */
-    public static Path file(String relative) {
-        Path p = dir().resolve(relative);
-        assumeTrue(Files.exists(p), relative + " not found under " + dir() + ": skipping");
-        return p;
-    }
-
-    public static Path tinyStoriesGguf() {
-        return file("models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
-    }
+/** The "float copy" of a GGUF model that greedy text is compared on. */
+public final class FloatCopy {
+    private FloatCopy() {}
 
     /**
      * Writes {@code source} with every tensor dequantized to F32 (the "float copy" that greedy text
      * is compared on: llama.cpp builds disagree with each other on quantized weights).
      */
-    public static Path f32Copy(Path source, Path target) throws IOException {
+    public static Path write(Path source, Path target) throws IOException {
         try (GgufFile f = GgufFile.open(source)) {
             GgufWriter w = new GgufWriter().putAll(f.metadata()).putUInt32("general.file_type", 0);
             for (GgufTensorInfo t : f.tensors()) {
