@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
                 "no momentum), diloco-h10-m0.5 (outer lr 1, momentum 0.5), fedavg-h50-2of4, fedprox-0.01-h50-2of4,",
                 "fedprox-0.1-h50-2of4; non-IID (8 clients, each a contiguous eighth of the text, 4 per round, their",
                 "own worker count): fedavg-h50-4of8, fedavg-nesterov-h50-4of8, fedprox-0.01-h50-4of8,",
-                "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates)."})
+                "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates).",
+                "A DiLoCo or FedAvg scenario takes another outer step as SCENARIO@LR,MU (e.g. diloco-h10-fp32@0.7,0.9)."})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "text corpus (default: ${DEFAULT-VALUE})")
     Path data = Path.of("../shared/corpora/tinyshakespeare.txt");

@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--mode", paramLabel = "single|ddp|diloco|fedavg", description = {"single (default): this process;",
             "ddp: one all-reduce of gradients per step; diloco: --inner-steps local steps, then one all-reduce",
-            "of the pseudo-gradient and an outer Nesterov step (lr 0.7, momentum 0.9); fedavg: --inner-steps",
+            "of the pseudo-gradient and an outer Nesterov step (lr 0.7, momentum 0.7); fedavg: --inner-steps",
             "local steps on each worker's own contiguous part of the text, then the models are averaged"})
     String mode = "single";
 

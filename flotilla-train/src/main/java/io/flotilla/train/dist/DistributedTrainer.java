@@ -59,6 +59,7 @@ public final class DistributedTrainer {
     private long repairs;
     private FederatedAggregator federated;
     private long round;
+    private OuterStep outer;
     private StepHook hook = (step, params) -> { };
     private int joinAs = -1;
     private int firstWorkers;
@@ -95,6 +96,7 @@ public final class DistributedTrainer {
         model.initialize(new Rng(config.seed()));
         int n = model.params().length;
         exchange = new GradientExchange(collective, dist.compression(), n, dist.denseWarmup());
+        outer = new OuterStep(dist.outerLr(), dist.outerMomentum());
         federated = dist.privateRounds() ? new FederatedAggregator(rank, dist) : null;
         ShardLoader loader = new ShardLoader(corpus.train(), rank, joining ? firstWorkers : collective.size(), config.ctx(),
                 config.seed(), split(dist));
@@ -183,6 +185,7 @@ public final class DistributedTrainer {
                 checkHashes(step);
                 System.arraycopy(model.params(), 0, global, 0, g.length); // the outer step's result, or its repair
                 System.arraycopy(m, 0, momentum, 0, m.length);
+                outer.commit();
                 return;
             } catch (io.flotilla.collective.CollectiveException e) {
                 if (regroup == null) {
@@ -369,6 +372,7 @@ public final class DistributedTrainer {
         for (int i = 0; i < delta.length; i++) {
             delta[i] = global[i] - params[i];
         }
+        float[] own = delta.clone();
         if (federated != null) {
             if (!privateMean(delta)) {
                 System.arraycopy(global, 0, params, 0, params.length); // aborted round: nothing applied
@@ -385,20 +389,23 @@ public final class DistributedTrainer {
                 delta[i] *= scale;
             }
         }
-        nesterov(global, momentum, delta, dist.outerLr(), dist.outerMomentum());
+        float s = dist.outerSchedule() ? scheduleFactor(round) : 1f;
+        OuterStepStats stats = outer.apply(round, global, momentum, own, delta, s);
+        if (collective.rank() == 0) {
+            RoundListener.notify(listener, stats);
+        }
         System.arraycopy(global, 0, params, 0, params.length);
     }
 
-    /**
-     * The outer optimizer, SGD with Nesterov momentum on the pseudo-gradient (PyTorch's
-     * {@code SGD(nesterov=True)}): {@code v ← μ·v + Δ; θ ← θ − lr·(Δ + μ·v)}. With {@code lr = 1, μ = 0}
-     * the global parameters become the mean of the local ones (FedAvg).
-     */
-    static void nesterov(float[] global, float[] velocity, float[] delta, float lr, float mu) {
-        for (int i = 0; i < delta.length; i++) {
-            velocity[i] = mu * velocity[i] + delta[i];
-            global[i] -= lr * (delta[i] + mu * velocity[i]);
+    /** The mean inner learning rate of {@code round}'s steps over the peak (the outer step's schedule factor). */
+    private float scheduleFactor(long round) {
+        long from = round * dist.innerSteps();
+        long to = Math.min(from + dist.innerSteps(), config.steps());
+        double sum = 0;
+        for (long step = from; step < to; step++) {
+            sum += AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
         }
+        return (float) (sum / (to - from) / config.lr());
     }
 
     /**

@@ -80,18 +80,39 @@ public final class TrainBench {
         // the non-IID comparison: 8 clients, 4 sampled per round, 50 local steps
         all.put("fedavg-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0f), CLIENTS, 0));
         all.put("fedavg-nesterov-h50-4of8",
-                new Scenario(DistributedConfig.fedAvg(50, 4, 0f).withOuterStep(0.7f, 0.9f), CLIENTS, 0));
+                new Scenario(DistributedConfig.fedAvg(50, 4, 0f)
+                        .withOuterStep(DistributedConfig.OUTER_LR, DistributedConfig.OUTER_MOMENTUM), CLIENTS, 0));
         all.put("fedprox-0.01-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.01f), CLIENTS, 0));
         all.put("fedprox-0.1-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.1f), CLIENTS, 0));
         all.put("local-1of8", new Scenario(DistributedConfig.ddp(Compression.NONE), 1, CLIENTS));
         Map<String, Scenario> chosen = new LinkedHashMap<>();
         for (String n : names.isEmpty() ? DEFAULT : names) {
-            if (!all.containsKey(n)) {
-                throw new IllegalArgumentException("unknown scenario " + n + "; known: " + all.keySet());
+            int at = n.indexOf('@');
+            String base = at < 0 ? n : n.substring(0, at);
+            if (!all.containsKey(base)) {
+                throw new IllegalArgumentException("unknown scenario " + base + "; known: " + all.keySet());
             }
-            chosen.put(n, all.get(n));
+            chosen.put(n, at < 0 ? all.get(base) : withOuterStep(all.get(base), n.substring(at + 1)));
         }
         return chosen;
+    }
+
+    /**
+     * {@code SCENARIO@LR,MU[,sched|,const]}: the scenario's rounds with outer learning rate LR and Nesterov
+     * momentum MU, the outer step following the inner schedule ({@code sched}) or constant ({@code const}).
+     */
+    private static Scenario withOuterStep(Scenario s, String spec) {
+        String[] parts = spec.split(",");
+        if (parts.length < 2 || parts.length > 3 || s.dist().mode() == DistributedConfig.Mode.DDP
+                || (parts.length == 3 && !List.of("sched", "const").contains(parts[2]))) {
+            throw new IllegalArgumentException("outer step '@" + spec
+                    + "': expected @LR,MU[,sched|,const] after a DiLoCo or FedAvg scenario");
+        }
+        DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
+        if (parts.length == 3) {
+            d = d.withOuterSchedule(parts[2].equals("sched"));
+        }
+        return new Scenario(d, s.workers(), s.ownShardOf());
     }
 
     /**
@@ -148,9 +169,17 @@ public final class TrainBench {
                 row.payloadBytes(), row.wireBytes(), row.tokensPerSecond(), row.seconds(), rel);
     }
 
+    /** One outer step as a line of text: the figures of {@link OuterStepStats}. */
+    public static String outerStepLine(OuterStepStats s) {
+        return String.format(Locale.ROOT, "round %d |own| %.4f |mean| %.4f cos(own,mean) %.3f cos(mean,prev) %.3f"
+                        + " |v| %.4f |global change| %.4f", s.round(), s.ownNorm(), s.meanNorm(), s.cosOwnMean(),
+                s.cosPrevious(), s.momentumNorm(), s.globalChange());
+    }
+
     /**
-     * {@code TrainBench DATA [--steps S] [--workers K] [--out DIR] [SCENARIO...]}: prints one JSON line
-     * per scenario (ratios against the first scenario).
+     * {@code TrainBench DATA [--steps S] [--workers K] [--out DIR] [SCENARIO[@LR,MU]...]}: prints one JSON
+     * line per scenario (ratios against the first scenario); progress and every outer step (worker 0)
+     * go to standard error.
      */
     public static void main(String[] args) throws IOException {
         Path data = Path.of(args.length > 0 ? args[0] : "../shared/corpora/tinyshakespeare.txt");
@@ -168,12 +197,17 @@ public final class TrainBench {
         }
         PrintStream o = System.out;
         Row[] baseline = {null};
-        TrainListener progress = new TrainListener() {
+        TrainListener progress = new RoundListener() {
             @Override
             public void onStep(TrainProgress p) {
                 if (p.step() % 10 == 0) {
                     System.err.printf(Locale.ROOT, "step %d/%d loss %.3f%n", p.step(), p.totalSteps(), p.loss());
                 }
+            }
+
+            @Override
+            public void onOuterStep(OuterStepStats s) {
+                System.err.println(outerStepLine(s));
             }
         };
         run(data, out, steps, workers, scenarios(names), progress, row -> {

@@ -44,11 +44,11 @@ class DilocoTest {
     void theOuterStepIsSgdWithNesterovMomentum() {
         float[] global = {1f, -2f};
         float[] velocity = new float[2];
-        DistributedTrainer.nesterov(global, velocity, new float[] {0.1f, -0.2f}, 0.7f, 0.9f);
+        OuterStep.nesterov(global, velocity, new float[] {0.1f, -0.2f}, 0.7f, 0.9f);
         // v = Δ1; θ -= 0.7·(Δ1 + 0.9·Δ1)
         assertThat(global[0]).isCloseTo(0.867f, within(1e-6f));
         assertThat(global[1]).isCloseTo(-1.734f, within(1e-6f));
-        DistributedTrainer.nesterov(global, velocity, new float[] {0.1f, 0f}, 0.7f, 0.9f);
+        OuterStep.nesterov(global, velocity, new float[] {0.1f, 0f}, 0.7f, 0.9f);
         // v = 0.9·Δ1 + Δ2 = (0.19, −0.18); θ -= 0.7·(Δ2 + 0.9·v)
         assertThat(velocity[0]).isCloseTo(0.19f, within(1e-6f));
         assertThat(velocity[1]).isCloseTo(-0.18f, within(1e-6f));
@@ -63,13 +63,13 @@ class DilocoTest {
         float before = 0f;
         for (int round = 0; round < 200; round++) {
             before = global[0];
-            DistributedTrainer.nesterov(global, velocity, new float[] {-1e-3f}, 0.7f, 0.9f);
+            OuterStep.nesterov(global, velocity, new float[] {-1e-3f}, 0.7f, 0.9f);
         }
         // lr·(1 + μ/(1 − μ)) = 0.7 × 10: the outer step amplifies a direction that persists across rounds
         assertThat(global[0] - before).isCloseTo(7e-3f, within(1e-6f));
 
         float[] avg = {0.5f};
-        DistributedTrainer.nesterov(avg, new float[1], new float[] {0.25f}, 1f, 0f);
+        OuterStep.nesterov(avg, new float[1], new float[] {0.25f}, 1f, 0f);
         assertThat(avg[0]).isEqualTo(0.25f); // lr 1, no momentum: global − mean(global − local) = mean(local)
     }
 

@@ -23,7 +23,7 @@ class TrainBenchTest {
         assertThat(fedAvg.dist().outerLr()).isEqualTo(1f);
         assertThat(fedAvg.dist().outerMomentum()).isZero();
         TrainBench.Scenario nesterov = s.get("fedavg-nesterov-h50-4of8");
-        assertThat(nesterov.dist()).isEqualTo(fedAvg.dist().withOuterStep(0.7f, 0.9f));
+        assertThat(nesterov.dist()).isEqualTo(fedAvg.dist().withOuterStep(0.7f, 0.7f));
         assertThat(s.get("fedprox-0.1-h50-4of8").dist().proxMu()).isEqualTo(0.1f);
         assertThat(s.get("local-1of8").workers()).isEqualTo(1);
         assertThat(s.get("local-1of8").ownShardOf()).isEqualTo(8);
@@ -45,5 +45,21 @@ class TrainBenchTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ddp-fp64")
                 .hasMessageContaining("fedavg-h50-4of8");
         assertThat(TrainBench.scenarios(List.of()).keySet()).containsExactlyElementsOf(TrainBench.DEFAULT);
+    }
+
+    @Test
+    void aScenarioTakesAnotherOuterStepAfterAnAt() {
+        Map<String, TrainBench.Scenario> s = TrainBench.scenarios(List.of("diloco-h10-fp32",
+                "diloco-h10-fp32@0.7,0.9", "fedavg-nesterov-h50-4of8@1,0.5,sched"));
+        DistributedConfig diloco = s.get("diloco-h10-fp32").dist();
+        assertThat(diloco.outerLr()).isEqualTo(0.7f);
+        assertThat(diloco.outerMomentum()).isEqualTo(0.7f);
+        assertThat(s.get("diloco-h10-fp32@0.7,0.9").dist()).isEqualTo(diloco.withOuterStep(0.7f, 0.9f));
+        TrainBench.Scenario fed = s.get("fedavg-nesterov-h50-4of8@1,0.5,sched");
+        assertThat(fed.workers()).isEqualTo(8);
+        assertThat(fed.dist().outerSchedule()).isTrue();
+        assertThat(fed.dist().outerMomentum()).isEqualTo(0.5f);
+        assertThatThrownBy(() -> TrainBench.scenarios(List.of("ddp-fp32@1,0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@1,0");
     }
 }
