@@ -18,15 +18,16 @@ import java.util.stream.IntStream;
  * ({@link MemorySegment#unload}: they stay in the page cache, and are never touched again), so
  * resident memory stays at about the file size. {@code -Dflotilla.pack=false} keeps every matrix
  * in the file mapping (to compare; results are the same bit for bit); {@code -Dflotilla.pack=Q4_0,Q8_0}
- * names the types to pack. Default: none. Packing reads and rewrites every packed tensor at load
- * (1.4 s of CPU on a quiet machine for the 1B shape's Q4_0, 4-6 s under load), which breaks the
- * 3-second start-up target, for a decode gain of 1.06-1.2x: opt-in until it runs in the background.
- * Packed Q8_0 decodes 1.02-1.3x faster but prefills at about 0.67x (its {@code dot4} reads each row
- * once per token, where the GGUF kernel widens each block once for four tokens).
+ * names the types to pack. Default: Q4_0 only. Packing reads and rewrites every packed tensor at
+ * load: on a quiet machine the 1B shape's Q4_0 start-up to first token went 1.29 -> 2.11 s (within
+ * the 3-second target) for 1.18x faster decode; under load (4-5 on 2 cores) it took 4-6 s.
+ * Packed Q8_0 decodes 1.02-1.3x faster but prefills at about 0.67x (its {@code dot4} reads each
+ * row once per token, where the GGUF kernel widens each block once for four tokens), so it is not
+ * packed unless asked for.
  */
 public final class PackedWeights {
     /** The types packed ({@code -Dflotilla.pack}); tests and benchmarks in this package may switch it per load. */
-    static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "false"));
+    static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "Q4_0"));
     /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
     private static final int ROWS_PER_TASK = 256;
 
