@@ -17,8 +17,9 @@ import java.util.Objects;
  * @param deadline      the longest one collective may wait for the slowest worker
  * @param clientsPerRound {@link Mode#FEDAVG}: clients sampled each round (seeded, the same on every
  *                      worker); the others sit the round out; 0 for all
- * @param proxMu        FedProx: the proximal term {@code μ/2·|w − w_global|²} added to each local
- *                      loss (0 for plain FedAvg/DiLoCo)
+ * @param proxMu        FedProx: the proximal term {@code μ/2·|w − w_global|²} of each local loss,
+ *                      stepped apart from AdamW ({@code w -= lr·μ·(w − w_global)} after each
+ *                      AdamW step); 0 for plain FedAvg/DiLoCo
  * @param secureAggregation {@link Mode#FEDAVG}: updates travel masked ({@link FederatedAggregator}), so
  *                      the workers learn only their sum
  * @param dpClip        {@link Mode#FEDAVG}: each client's update is clipped to this L2 norm (0: off)

@@ -121,11 +121,12 @@ public final class DistributedTrainer {
                 if (global == null) {
                     exchange.mean(model.grads());
                     syncs++;
-                } else if (dist.proxMu() > 0) {
-                    proximal(global);
                 }
                 norm = AdamW.clipGradients(model.grads(), config.clip());
                 adam.update(model.params(), model.grads(), lr);
+                if (global != null && dist.proxMu() > 0) {
+                    proximal(global, lr);
+                }
             }
             boolean last = step + 1 == config.steps();
             if (global != null && ((step + 1) % dist.innerSteps() == 0 || last)) {
@@ -352,13 +353,17 @@ public final class DistributedTrainer {
         return chosen;
     }
 
-    /** FedProx: the gradient of {@code μ/2·|w − w_global|²}. */
-    private void proximal(float[] global) {
-        float mu = dist.proxMu();
+    /**
+     * FedProx under AdamW: the step of {@code μ/2·|w − w_global|²} taken apart from AdamW, after
+     * it, at the scheduled learning rate, as AdamW takes weight decay apart from the gradient. Added
+     * to the gradient instead, AdamW would normalise it per coordinate and pull at the full learning
+     * rate wherever the data gradient is small (measured: 1.05-1.14x FedAvg's loss, docs/training-federated.md).
+     */
+    private void proximal(float[] global, float lr) {
+        float pull = lr * dist.proxMu();
         float[] p = model.params();
-        float[] g = model.grads();
-        for (int i = 0; i < g.length; i++) {
-            g[i] += mu * (p[i] - global[i]);
+        for (int i = 0; i < p.length; i++) {
+            p[i] -= pull * (p[i] - global[i]);
         }
     }
 

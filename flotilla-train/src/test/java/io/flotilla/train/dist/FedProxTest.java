@@ -20,7 +20,7 @@ class FedProxTest {
     Path dir;
 
     @Test
-    void theProximalGradientIsAddedBeforeClippingAndAdamWAndPullsTowardTheRoundsStart() throws Exception {
+    void theProximalStepIsTakenApartFromAdamWAndPullsTowardTheRoundsStart() throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         int steps = 12;
         int h = 4;
@@ -30,16 +30,17 @@ class FedProxTest {
                 TrainListener.NONE);
 
         assertThat(relativeDistance(r.params(), reference(config, corpus, h, mu, true))).isLessThan(1e-6);
-        // the same reference with the term added after clipping, or without it, is far away
+        // the term added to the gradient before clipping and AdamW instead, or no term, is far away
         assertThat(relativeDistance(r.params(), reference(config, corpus, h, mu, false))).isGreaterThan(1e-4);
         assertThat(relativeDistance(r.params(), reference(config, corpus, h, 0f, true))).isGreaterThan(1e-4);
     }
 
     /**
      * One client by hand: at each round's start the anchor is the current parameters; every step
-     * adds {@code mu·(θ − anchor)} to the gradient before ({@code beforeClip}) or after clipping.
+     * either takes {@code θ -= lr·mu·(θ − anchor)} after AdamW ({@code decoupled}) or adds
+     * {@code mu·(θ − anchor)} to the gradient before clipping and AdamW.
      */
-    private static float[] reference(TrainConfig config, Corpus corpus, int h, float mu, boolean beforeClip) {
+    private static float[] reference(TrainConfig config, Corpus corpus, int h, float mu, boolean decoupled) {
         LlamaModel model = new LlamaModel(new Trainer(config, TrainListener.NONE).modelConfig(
                 corpus.tokenizer().vocabSize()), config.batch());
         model.initialize(new Rng(config.seed()));
@@ -56,15 +57,18 @@ class FedProxTest {
             model.zeroGrad();
             model.forward(in, out, config.batch(), config.ctx());
             model.backward();
-            if (beforeClip) {
+            if (!decoupled) {
                 addProximal(model, anchor, mu);
             }
             AdamW.clipGradients(model.grads(), config.clip());
-            if (!beforeClip) {
-                addProximal(model, anchor, mu);
+            float lr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
+            adam.update(model.params(), model.grads(), lr);
+            if (decoupled) {
+                float[] p = model.params();
+                for (int i = 0; i < p.length; i++) {
+                    p[i] -= lr * mu * (p[i] - anchor[i]);
+                }
             }
-            adam.update(model.params(), model.grads(),
-                    AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr()));
         }
         return model.params();
     }
