@@ -103,7 +103,7 @@ public final class WorkerLauncher {
                             throw e;
                         }
                         regroup.dead(rank);
-                        return followRestarted(rank, workers, config, dist, token, regroup, processes);
+                        return followRestarted(rank, workers, config, dist, token, regroup);
                     } finally {
                         regroup.dead(rank);
                     }
@@ -117,7 +117,7 @@ public final class WorkerLauncher {
 
     /** Starts worker {@code rank} again as a joiner and follows it to its result. */
     private static DistributedStats followRestarted(int rank, int workers, TrainConfig config, DistributedConfig dist,
-                                                    String token, ProcessRegroup regroup, List<Process> processes) {
+                                                    String token, ProcessRegroup regroup) {
         try {
             regroup.restarting(rank);
             Process p = start(rank, workers, config, dist, token, true);

@@ -24,57 +24,59 @@ class ElasticJoinTest {
 
     @Test
     void aRestartedWorkerReceivesTheStateVerifiesItsHashAndTheRunCompletes() throws Exception {
-        Corpus corpus = DataParallelTest.corpus();
-        TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
-        List<Admission> admissions = new CopyOnWriteArrayList<>();
-        List<String> crashed = new CopyOnWriteArrayList<>();
-        LocalCluster.Hook hook = new LocalCluster.Hook() {
-            @Override
-            public void afterStep(int rank, long step, float[] params) {
-                if (rank == 2 && step == 3 && crashed.isEmpty()) {
-                    crashed.add("worker 2 at step 3");
-                    throw new IllegalStateException("worker 2 killed at step 3");
-                }
-            }
+        Run run = killWorker2OnceAndRestartIt(false);
 
-            @Override
-            public void admitted(int rank, long step, boolean joiner, List<String> stateHashes) {
-                admissions.add(new Admission(rank, step, joiner, stateHashes));
-            }
-        };
-        LocalCluster.Result r = LocalCluster.runElastic(config, DistributedConfig.diloco(3, Compression.NONE)
-                .withDeadline(Duration.ofSeconds(60)), 3, corpus, TrainListener.NONE, hook, Set.of(2));
-
-        assertThat(crashed).hasSize(1);
-        assertThat(r.workers()).hasSize(3);
-        assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
-        assertThat(r.workers()).extracting(DistributedStats::parametersHash)
-                .containsOnly(r.workers().get(0).parametersHash());
         // one state transfer: the joiner and both members saw the same three hashes, all equal, before it trained
+        List<Admission> admissions = run.admissions();
         assertThat(admissions).hasSize(3);
         Admission joiner = admissions.stream().filter(Admission::joiner).findFirst().orElseThrow();
         assertThat(joiner.rank()).isEqualTo(2);
         assertThat(joiner.step()).isIn(3L, 6L, 9L);
         assertThat(joiner.hashes()).hasSize(3).containsOnly(joiner.hashes().get(0));
         assertThat(admissions).extracting(Admission::hashes).containsOnly(joiner.hashes());
-        assertThat(r.workers().get(0).valLoss()).isLessThan(Math.log(corpus.tokenizer().vocabSize()));
+        assertThat(run.result().workers().get(0).valLoss())
+                .isLessThan(Math.log(DataParallelTest.corpus().tokenizer().vocabSize()));
     }
 
     @Test
     void aWorkerDyingBetweenTheRoundAndTheJoinCheckIsDroppedAndRejoins() throws Exception {
         // the survivors fail in the all-gather that asks for waiting joiners, not in a synchronisation
+        Run run = killWorker2OnceAndRestartIt(true);
+
+        assertThat(run.admissions()).filteredOn(Admission::joiner).hasSize(1);
+    }
+
+    /** A run's result and the state transfers its workers reported. */
+    record Run(LocalCluster.Result result, List<Admission> admissions) {}
+
+    /**
+     * 12 DiLoCo steps (H = 3) on 3 workers; worker 2 dies once at step 3, inside the round's
+     * synchronisation or ({@code afterRound}) after it, before the check for waiting joiners, and is
+     * restarted. Checks that the run still ends with 3 workers, 12 steps and equal parameters.
+     */
+    private Run killWorker2OnceAndRestartIt(boolean afterRound) throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 4, 12);
         AtomicBoolean killed = new AtomicBoolean();
         List<Admission> admissions = new CopyOnWriteArrayList<>();
         LocalCluster.Hook hook = new LocalCluster.Hook() {
             @Override
-            public void afterStep(int rank, long step, float[] params) {}
+            public void afterStep(int rank, long step, float[] params) {
+                if (!afterRound) {
+                    kill(rank, step);
+                }
+            }
 
             @Override
             public void roundEnded(int rank, long step) {
+                if (afterRound) {
+                    kill(rank, step);
+                }
+            }
+
+            private void kill(int rank, long step) {
                 if (rank == 2 && step == 3 && killed.compareAndSet(false, true)) {
-                    throw new IllegalStateException("worker 2 killed after round 1");
+                    throw new IllegalStateException("worker 2 killed at step 3");
                 }
             }
 
@@ -91,7 +93,7 @@ class ElasticJoinTest {
         assertThat(r.workers()).extracting(DistributedStats::steps).containsOnly(12L);
         assertThat(r.workers()).extracting(DistributedStats::parametersHash)
                 .containsOnly(r.workers().get(0).parametersHash());
-        assertThat(admissions).filteredOn(Admission::joiner).hasSize(1);
+        return new Run(r, admissions);
     }
 
     @Test
