@@ -241,6 +241,7 @@ public final class Compute implements AutoCloseable {
                 scratch = kernel.scratch(w.cols());
                 next.set(0);
                 chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
+                chunk += -chunk & (PackedMatrix.MAX_STRIPE - 1); // whole stripes of packed rows per chunk
             }
         }
 

@@ -25,8 +25,6 @@ final class Kernels {
     private static final DotKernel Q4_K = new Q4_KKernel();
     private static final DotKernel Q5_K = new Q5_KKernel();
     private static final DotKernel Q6_K = new Q6_KKernel();
-    private static final DotKernel Q4_0_PACKED = new Q4_0PackedKernel();
-    private static final DotKernel Q8_0_PACKED = new Q8_0PackedKernel();
 
     private Kernels() {
     }
@@ -34,11 +32,7 @@ final class Kernels {
     /** The kernel of {@code w}'s type and layout ({@link WeightMatrix#packed}). */
     static DotKernel of(WeightMatrix w) {
         if (w.packed()) {
-            return switch (w.type()) {
-                case Q4_0 -> Q4_0_PACKED;
-                case Q8_0 -> Q8_0_PACKED;
-                default -> throw new UnsupportedOperationException("no packed kernel for tensor type " + w.type());
-            };
+            return PackedKernel.of(w);
         }
         return of(w.type());
     }
@@ -63,6 +57,10 @@ final class Kernels {
     /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and the tokens of {@code a} from {@code t0}. */
     static void rows(DotKernel k, WeightMatrix w, Activations a, float[] out, int r0, int r1, boolean vector,
                      float[] lanes, int t0) {
+        if (vector && k instanceof PackedKernel p) {
+            p.rows(w, a, out, r0, r1, lanes, t0); // whole stripes of rows together
+            return;
+        }
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         int rows = w.rows();

@@ -1,6 +1,7 @@
 package io.flotilla.kernel;
 
 import io.flotilla.tensor.PackedMatrix;
+import io.flotilla.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -10,25 +11,86 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * What the packed one-token kernels ({@link Q4_0PackedKernel}, {@link Q8_0PackedKernel}) share: the
- * row layout of {@link io.flotilla.tensor.PackedMatrix}, the block scales of a row computed 16 at a
- * time into the calling thread's scratch, and {@code dot4} as four {@code dot}s. Needs 16 float lanes (AVX-512), where the GGUF kernels' float lane {@code j} of a
- * block sums weights {@code j} and {@code j+16}: the packed kernels keep exactly that lane
- * assignment, block order and scale rounding, so their results equal the GGUF kernels' bit for bit.
+ * row layout of {@link PackedMatrix} (one kernel instance per stripe width), the block scales of a
+ * row computed 16 at a time into the calling thread's scratch, the products of whole stripes
+ * ({@link #rows}) and {@code dot4} as four {@code dot}s. Needs 16 float lanes (AVX-512), where the
+ * GGUF kernels' float lane {@code j} of a block sums weights {@code j} and {@code j+16}: the packed
+ * kernels keep exactly that lane assignment, block order and scale rounding for every row, whether
+ * computed alone ({@code dot}) or with the other rows of its stripe ({@link #stripe}), so their
+ * results equal the GGUF kernels' bit for bit.
  */
 abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q8_0PackedKernel {
     /** Whether this CPU runs the packed kernels. */
     static final boolean USABLE = Lanes.N == 16;
     private static final float TWO_TO_112 = 0x1p112f;
+    /** The kernels made so far, one per (type, stripe, columns): copied on write, scanned on read. */
+    private static volatile PackedKernel[] made = new PackedKernel[0];
+
+    /** Rows per stripe of the matrices this instance reads. */
+    final int stripe;
+    /** Bytes of the quants of one block: 16 (Q4_0) or 32 (Q8_0). */
+    final int quantBytes;
+    /** Columns of the rows this instance reads. */
+    final int cols;
+    /** Bytes of one row's group ({@link PackedMatrix#groupBytes}) and of one row. */
+    final long groupBytes;
+    final long rowBytes;
+
+    PackedKernel(int stripe, int quantBytes, int cols) {
+        this.stripe = stripe;
+        this.quantBytes = quantBytes;
+        this.cols = cols;
+        this.groupBytes = PackedMatrix.groupBytes(quantBytes);
+        this.rowBytes = groupBytes * (cols / (Activations.BLOCK * PackedMatrix.GROUP));
+    }
+
+    /**
+     * The kernel of a packed matrix: one instance per type, stripe width and row length (a
+     * row's place in a stripe depends on all three), made on first use.
+     */
+    static DotKernel of(WeightMatrix w) {
+        if (!(w instanceof PackedMatrix p)) {
+            throw new IllegalArgumentException("not a packed matrix: " + w.type() + " " + w.rows() + "x" + w.cols());
+        }
+        int quantBytes = switch (p.type()) {
+            case Q4_0 -> 16;
+            case Q8_0 -> 32;
+            default -> throw new UnsupportedOperationException("no packed kernel for tensor type " + p.type());
+        };
+        for (PackedKernel k : made) {
+            if (k.quantBytes == quantBytes && k.stripe == p.stripe() && k.cols == p.cols()) {
+                return k;
+            }
+        }
+        return make(quantBytes, p.stripe(), p.cols());
+    }
+
+    private static synchronized PackedKernel make(int quantBytes, int stripe, int cols) {
+        PackedKernel[] old = made;
+        for (PackedKernel k : old) {
+            if (k.quantBytes == quantBytes && k.stripe == stripe && k.cols == cols) {
+                return k;
+            }
+        }
+        PackedKernel k = quantBytes == 16 ? new Q4_0PackedKernel(stripe, cols) : new Q8_0PackedKernel(stripe, cols);
+        PackedKernel[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = k;
+        made = grown;
+        return k;
+    }
 
     @Override
     final boolean quantized() {
         return true;
     }
 
-    /** Floats of the scratch the packed kernels need for a row of {@code cols}: two per block. */
+    /**
+     * Floats of the scratch the packed kernels need for a row of {@code cols}: per row of a stripe,
+     * two per block (scales and offsets) and {@link Lanes#N} + 1 for its accumulators.
+     */
     @Override
     final int scratch(int cols) {
-        return Math.max(Lanes.SCRATCH, 2 * cols / Activations.BLOCK);
+        return Math.max(Lanes.SCRATCH, stripe * (2 * cols / Activations.BLOCK + Lanes.N + 1));
     }
 
     @Override
@@ -44,37 +106,84 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
         return dot(w, row, a, t, new float[scratch(a.cols())]);
     }
 
+    /** Where the first group of the row at GGUF offset {@code row} starts ({@link PackedMatrix#start}). */
+    final long start(long row) {
+        return PackedMatrix.start(row, rowBytes, groupBytes, stripe);
+    }
+
+    /** Bytes between the groups of the row at GGUF offset {@code row} ({@link PackedMatrix#stride}). */
+    final long stride(MemorySegment w, long row) {
+        return PackedMatrix.stride(row, rowBytes, groupBytes, w.byteSize(), stripe);
+    }
+
     /**
-     * {@code sc[b] = dw_b · da_b} for the {@code blocks} f16 scales of the packed row at byte
-     * {@code row} of {@code w} ({@code quantBytes} per block of quants) and the activation blocks
-     * from {@code bo}, rounded as {@code Lanes.f16(w) * a.d[..]} rounds them; with {@code sums},
-     * also {@code sc[blocks + b] = sc[b] · sum_b}. The f16 to float conversion shifts the magnitude
-     * into a float's exponent and mantissa and multiplies by 2^112, exact for every finite half
-     * (normal and subnormal); the sign is copied over.
+     * Rows {@code [s0, s0 + n)} of one stripe (starting at byte {@code start}, {@code n} its width)
+     * against token {@code t}: {@code out[o + i]} for row {@code s0 + i}, each as {@link #dot} gives
+     * it, reading the stripe once, in order.
+     */
+    abstract void stripe(MemorySegment w, long start, int n, Activations a, int t, float[] out, int o, float[] sc);
+
+    /**
+     * {@code Kernels.rows} on a packed matrix: {@code out[t*rows + r]} for rows {@code [r0, r1)} and
+     * the tokens from {@code t0}; whole stripes in the range through {@link #stripe} (each stripe
+     * read once per token, from L1 after the first), the other rows one by one.
+     */
+    final void rows(WeightMatrix w, Activations a, float[] out, int r0, int r1, float[] sc, int t0) {
+        MemorySegment data = w.data();
+        int rows = w.rows();
+        int n = a.n();
+        for (int s0 = r0 - r0 % stripe; s0 < r1; s0 += stripe) {
+            int s1 = Math.min(rows, s0 + stripe);
+            if (s0 >= r0 && s1 <= r1) {
+                for (int t = t0; t < n; t++) {
+                    stripe(data, s0 * rowBytes, s1 - s0, a, t, out, t * rows + s0, sc);
+                }
+            } else {
+                for (int r = Math.max(r0, s0); r < Math.min(r1, s1); r++) {
+                    for (int t = t0; t < n; t++) {
+                        out[t * rows + r] = dot(data, r * rowBytes, a, t, sc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code sc[so + b] = dw_b · da_b} for the {@code blocks} f16 scales of the packed row whose
+     * groups start at byte {@code start} of {@code w}, {@code stride} apart ({@code quantBytes} per
+     * block of quants), and the activation blocks from {@code bo}, rounded as
+     * {@code Lanes.f16(w) * a.d[..]} rounds them; with {@code sums}, also
+     * {@code sc[so + blocks + b] = sc[so + b] · sum_b}. The f16 to float conversion shifts the
+     * magnitude into a float's exponent and mantissa and multiplies by 2^112, exact for every finite
+     * half (normal and subnormal); the sign is copied over.
      */
     // Checks its arguments in full, which also keeps its bytecode over C2's FreqInlineSize (325): inlined
     // into the kernels (compile order decides), its vector calls joined theirs and overflowed C2's
     // budget for Vector API code; a 1B Q4_0 model then decoded at 0.85x of the GGUF kernels.
-    static void scales(MemorySegment w, long row, int blocks, int quantBytes, Activations a, int bo, float[] sc,
-                       boolean sums) {
-        if ((quantBytes != 16 && quantBytes != 32) || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || row < 0
-                || blocks * Activations.BLOCK != a.cols() || row + (quantBytes + 2L) * blocks > w.byteSize()
-                || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || (sums ? 2 : 1) * blocks > sc.length) {
+    static void scales(MemorySegment w, long start, long stride, int blocks, int quantBytes, Activations a, int bo,
+                       float[] sc, int so, boolean sums) {
+        long groupBytes = PackedMatrix.groupBytes(quantBytes);
+        if ((quantBytes != 16 && quantBytes != 32) || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || start < 0
+                || stride < groupBytes || blocks * Activations.BLOCK != a.cols()
+                || start + stride * (blocks / PackedMatrix.GROUP - 1) + groupBytes > w.byteSize()
+                || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || so < 0
+                || so + (sums ? 2 : 1) * blocks > sc.length) {
             throw new IllegalArgumentException("scales out of range: " + blocks + " blocks (whole groups of "
-                    + PackedMatrix.GROUP + ", cols " + a.cols() + ") of " + quantBytes + " bytes (16 or 32) at byte "
-                    + row + " of " + w.byteSize() + ", activation block " + bo + " of " + a.d.length + " (sums "
-                    + a.sum.length + "), scratch " + sc.length + (sums ? " with sums" : ""));
+                    + PackedMatrix.GROUP + ", cols " + a.cols() + ") of " + quantBytes + " bytes (16 or 32) from byte "
+                    + start + ", groups " + stride + " apart, of " + w.byteSize() + ", activation block " + bo + " of "
+                    + a.d.length + " (sums " + a.sum.length + "), scratch " + so + " of " + sc.length
+                    + (sums ? " with sums" : ""));
         }
         for (int b = 0; b < blocks; b += PackedMatrix.GROUP) {
-            long at = row + PackedMatrix.scale(b, quantBytes);
+            long at = start + PackedMatrix.scale(b, stride);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, at, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, Lanes.I, 0);
             FloatVector d = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_TO_112)
                     .reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             FloatVector s = d.mul(FloatVector.fromArray(Lanes.F, a.d, bo + b));
-            s.intoArray(sc, b);
+            s.intoArray(sc, so + b);
             if (sums) {
-                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, blocks + b);
+                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, so + blocks + b);
             }
         }
     }
@@ -85,12 +194,14 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
      * from {@code sc[so]}, and the scalar part {@code Σ dw·da·sum} of each token added to
      * {@code off[oo ..]} (Q4_0).
      */
-    static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
-                           float[] sc, int so, float[] off, int oo) {
+    final void tileScales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so,
+                          float[] off, int oo) {
+        long start = start(row);
+        long stride = stride(w, row);
         FloatVector o = FloatVector.fromArray(Lanes.F, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * Tiles.TOKENS;
-            FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
+            FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, start + PackedMatrix.scale(b, stride)))
                     .mul(FloatVector.fromArray(Lanes.F, a.dt, slot));
             s.intoArray(sc, so + (b - b0) * Tiles.TOKENS);
             o = o.add(s.mul(FloatVector.fromArray(Lanes.F, a.st, slot)));
@@ -99,10 +210,11 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
     }
 
     /** {@link #tileScales} without a scalar part (Q8_0). */
-    static void tileScales(MemorySegment w, long row, int quantBytes, int b0, int b1, Activations a, int slot0,
-                           float[] sc, int so) {
+    final void tileScales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so) {
+        long start = start(row);
+        long stride = stride(w, row);
         for (int b = b0; b < b1; b++) {
-            FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, quantBytes)))
+            FloatVector.broadcast(Lanes.F, Lanes.f16(w, start + PackedMatrix.scale(b, stride)))
                     .mul(FloatVector.fromArray(Lanes.F, a.dt, slot0 + b * Tiles.TOKENS)).intoArray(sc, so + (b - b0) * Tiles.TOKENS);
         }
     }

@@ -23,6 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q4_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final long GROUP_BYTES = PackedMatrix.groupBytes(16);
+
+    Q4_0PackedKernel(int stripe, int cols) {
+        super(stripe, 16, cols);
+    }
 
     @Override
     int tileTokens() {
@@ -37,7 +42,7 @@ final class Q4_0PackedKernel extends PackedKernel {
     @Override
     void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
                 int oo) {
-        PackedKernel.tileScales(w, row, 16, b0, b1, a, slot0, sc, so, off, oo);
+        tileScales(w, row, b0, b1, a, slot0, sc, so, off, oo);
     }
 
     /**
@@ -47,8 +52,10 @@ final class Q4_0PackedKernel extends PackedKernel {
      */
     @Override
     void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
+        long start = start(row);
+        long stride = stride(w, row);
         for (int b = b0; b < b1; b += 2) {
-            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, row + PackedMatrix.quants(b, 16),
+            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, start + PackedMatrix.quants(b, 16, stride),
                     ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
             int o = wo + 32 * (b - b0);
             Lanes.f(q.and(0xF)).intoArray(wq, o);
@@ -60,28 +67,60 @@ final class Q4_0PackedKernel extends PackedKernel {
 
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
-        int cols = a.cols();
+        accumulate(w, start(row), stride(w, row), 1, a, t, sc);
+        return Lanes.sum(sc, 0) - 8 * sc[Lanes.N * stripe];
+    }
+
+    @Override
+    void stripe(MemorySegment w, long start, int n, Activations a, int t, float[] out, int o, float[] sc) {
+        accumulate(w, start, n * GROUP_BYTES, n, a, t, sc);
+        for (int i = 0; i < n; i++) {
+            out[o + i] = Lanes.sum(sc, i) - 8 * sc[Lanes.N * stripe + i];
+        }
+    }
+
+    /**
+     * The {@code n} rows whose groups start at {@code start + i * GROUP_BYTES}, {@code stride} apart,
+     * against token {@code t}: row {@code i}'s float lanes to {@code sc[N*i ..]} and its offset sum
+     * to {@code sc[N*stripe + i]}; its block scales (and their products with the activation sums) go
+     * to {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Group by group, row by row: each row accumulates
+     * its blocks in order in its own chain, and the chains of the rows of a stripe are independent.
+     */
+    private void accumulate(MemorySegment w, long start, long stride, int n, Activations a, int t, float[] sc) {
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedKernel.scales(w, row, blocks, 16, a, qo / 32, sc, true);
-        short[] x = a.qi;
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        float offset = 0f;
-        for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, row + PackedMatrix.quants(b, 16),
-                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            int xo = qo + 32 * b;
-            IntVector p = q.and((short) 0xF).mul(ShortVector.fromArray(S32, x, xo))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, x, xo + 32)))
-                    .reinterpretAsInts();
-            acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[b]), acc);
-            acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[b + 1]), acc);
-            offset += sc[blocks + b];
-            offset += sc[blocks + b + 1];
+        int so = (Lanes.N + 1) * stripe;
+        int oo = Lanes.N * stripe;
+        for (int i = 0; i < n; i++) {
+            PackedKernel.scales(w, start + i * GROUP_BYTES, stride, blocks, 16, a, qo / 32, sc, so + 2 * blocks * i, true);
+            FloatVector.zero(Lanes.F).intoArray(sc, Lanes.N * i);
+            sc[oo + i] = 0f;
         }
-        return Lanes.sum(acc) - 8 * offset;
+        short[] x = a.qi;
+        for (int g = 0; g < blocks / PackedMatrix.GROUP; g++) {
+            for (int i = 0; i < n; i++) {
+                long at = start + g * stride + i * GROUP_BYTES + 2 * PackedMatrix.GROUP;
+                int s = so + 2 * blocks * i + PackedMatrix.GROUP * g;
+                int xo = qo + 32 * PackedMatrix.GROUP * g;
+                FloatVector acc = FloatVector.fromArray(Lanes.F, sc, Lanes.N * i);
+                float offset = sc[oo + i];
+                for (int b = 0; b < PackedMatrix.GROUP; b += 2) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B32, w, at + 16 * b,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                    IntVector p = q.and((short) 0xF).mul(ShortVector.fromArray(S32, x, xo + 32 * b))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, x, xo + 32 * b + 32)))
+                            .reinterpretAsInts();
+                    acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[s + b]), acc);
+                    acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Lanes.F, sc[s + b + 1]), acc);
+                    offset += sc[s + blocks + b];
+                    offset += sc[s + blocks + b + 1];
+                }
+                acc.intoArray(sc, Lanes.N * i);
+                sc[oo + i] = offset;
+            }
+        }
     }
 
     @Override
@@ -89,15 +128,17 @@ final class Q4_0PackedKernel extends PackedKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
+        long start = start(row);
+        long stride = stride(w, row);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + PackedMatrix.quants(b - b % 2, 16);
+            long pair = start + PackedMatrix.quants(b - b % 2, 16, stride);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 int q = w.get(ValueLayout.JAVA_BYTE, pair + 2 * j + b % 2) & 0xFF;
                 s += ((q & 0xF) - 8) * a.q[qo + 32 * b + j] + ((q >>> 4) - 8) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + PackedMatrix.scale(b, 16)) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, start + PackedMatrix.scale(b, stride)) * a.d[qo / 32 + b]);
         }
         return sum;
     }

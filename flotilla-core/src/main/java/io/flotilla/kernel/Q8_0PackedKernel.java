@@ -20,6 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Q8_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final long GROUP_BYTES = PackedMatrix.groupBytes(32);
+
+    Q8_0PackedKernel(int stripe, int cols) {
+        super(stripe, 32, cols);
+    }
 
     @Override
     int tileTokens() {
@@ -29,7 +34,7 @@ final class Q8_0PackedKernel extends PackedKernel {
     @Override
     void scales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so, float[] off,
                 int oo) {
-        PackedKernel.tileScales(w, row, 32, b0, b1, a, slot0, sc, so);
+        tileScales(w, row, b0, b1, a, slot0, sc, so);
     }
 
     /**
@@ -39,8 +44,11 @@ final class Q8_0PackedKernel extends PackedKernel {
      */
     @Override
     void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
+        long start = start(row);
+        long stride = stride(w, row);
         for (int b = b0; b < b1; b += 2) {
-            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
+            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, start + PackedMatrix.quants(b, 32, stride),
+                    ByteOrder.LITTLE_ENDIAN);
             int o = wo + 32 * (b - b0);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o + 16);
@@ -51,24 +59,53 @@ final class Q8_0PackedKernel extends PackedKernel {
 
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
-        int cols = a.cols();
+        accumulate(w, start(row), stride(w, row), 1, a, t, sc);
+        return Lanes.sum(sc, 0);
+    }
+
+    @Override
+    void stripe(MemorySegment w, long start, int n, Activations a, int t, float[] out, int o, float[] sc) {
+        accumulate(w, start, n * GROUP_BYTES, n, a, t, sc);
+        for (int i = 0; i < n; i++) {
+            out[o + i] = Lanes.sum(sc, i);
+        }
+    }
+
+    /**
+     * The {@code n} rows whose groups start at {@code start + i * GROUP_BYTES}, {@code stride} apart,
+     * against token {@code t}: row {@code i}'s float lanes to {@code sc[N*i ..]}, its block scales at
+     * {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Group by group, row by row: each row accumulates its
+     * blocks in order in its own chain, and the chains of the rows of a stripe are independent.
+     */
+    private void accumulate(MemorySegment w, long start, long stride, int n, Activations a, int t, float[] sc) {
         int blocks = cols / 32;
         int qo = t * cols;
-        PackedKernel.scales(w, row, blocks, 32, a, qo / 32, sc, false);
-        short[] x = a.qi;
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        for (int b = 0; b < blocks; b += 2) {
-            ShortVector q = ShortVector.fromMemorySegment(S32, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
-            int xo = qo + 32 * b;
-            IntVector p = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-                    .mul(ShortVector.fromArray(S32, x, xo))
-                    .add(q.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(S32, x, xo + 32))).reinterpretAsInts();
-            acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[b]), acc);
-            acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(Lanes.F, sc[b + 1]), acc);
+        int so = (Lanes.N + 1) * stripe;
+        for (int i = 0; i < n; i++) {
+            PackedKernel.scales(w, start + i * GROUP_BYTES, stride, blocks, 32, a, qo / 32, sc, so + 2 * blocks * i, false);
+            FloatVector.zero(Lanes.F).intoArray(sc, Lanes.N * i);
         }
-        return Lanes.sum(acc);
+        short[] x = a.qi;
+        for (int g = 0; g < blocks / PackedMatrix.GROUP; g++) {
+            for (int i = 0; i < n; i++) {
+                long at = start + g * stride + i * GROUP_BYTES + 2 * PackedMatrix.GROUP;
+                int s = so + 2 * blocks * i + PackedMatrix.GROUP * g;
+                int xo = qo + 32 * PackedMatrix.GROUP * g;
+                FloatVector acc = FloatVector.fromArray(Lanes.F, sc, Lanes.N * i);
+                for (int b = 0; b < PackedMatrix.GROUP; b += 2) {
+                    ShortVector q = ShortVector.fromMemorySegment(S32, w, at + 32 * b, ByteOrder.LITTLE_ENDIAN);
+                    IntVector p = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
+                            .mul(ShortVector.fromArray(S32, x, xo + 32 * b))
+                            .add(q.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(S32, x, xo + 32 * b + 32)))
+                            .reinterpretAsInts();
+                    acc = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Lanes.F, sc[s + b]), acc);
+                    acc = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Lanes.F, sc[s + b + 1]), acc);
+                }
+                acc.intoArray(sc, Lanes.N * i);
+            }
+        }
     }
 
     @Override
@@ -76,16 +113,18 @@ final class Q8_0PackedKernel extends PackedKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
+        long start = start(row);
+        long stride = stride(w, row);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = row + PackedMatrix.quants(b - b % 2, 32);
+            long pair = start + PackedMatrix.quants(b - b % 2, 32, stride);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 long lane = pair + 4 * j + 2 * (b % 2);
                 s += w.get(ValueLayout.JAVA_BYTE, lane) * a.q[qo + 32 * b + j]
                         + w.get(ValueLayout.JAVA_BYTE, lane + 1) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, row + PackedMatrix.scale(b, 32)) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, start + PackedMatrix.scale(b, stride)) * a.d[qo / 32 + b]);
         }
         return sum;
     }

@@ -58,10 +58,11 @@ public final class PackedWeights {
         MemorySegment dst = Arena.ofAuto().allocate(w.data().byteSize(), 64);
         int tasks = (w.rows() + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         IntStream.range(0, tasks).parallel().forEach(i ->
-                PackedMatrix.pack(w, dst, i * ROWS_PER_TASK, Math.min(w.rows(), (i + 1) * ROWS_PER_TASK)));
+                PackedMatrix.pack(w, dst, i * ROWS_PER_TASK, Math.min(w.rows(), (i + 1) * ROWS_PER_TASK),
+                        PackedMatrix.STRIPE));
         if (w.data().isMapped()) {
             w.data().unload();
         }
-        return PackedMatrix.of(w, dst);
+        return PackedMatrix.of(w, dst, PackedMatrix.STRIPE);
     }
 }

@@ -7,10 +7,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedKernel}):
- * the same bytes per row as the GGUF layout, in another order. A row is cut into groups of
- * {@link #GROUP} blocks (so rows need a multiple of 512 columns); a group holds first its 16 f16
- * scales in block order, then the quants of its pairs of blocks {@code (2i, 2i+1)} (a row is read
- * as one forward stream, and where a block is does not depend on the row's length):
+ * the same bytes as the GGUF layout, in another order. A row is cut into groups of {@link #GROUP}
+ * blocks (so rows need a multiple of 512 columns); a group holds first its 16 f16 scales in block
+ * order, then the quants of its pairs of blocks {@code (2i, 2i+1)}:
  * <ul>
  * <li>Q4_0, 32 bytes per pair: byte {@code 2j+k} is byte {@code j} of block {@code 2i+k} (weight
  * {@code j} in its low nibble, weight {@code j+16} in its high nibble);</li>
@@ -20,25 +19,69 @@ import java.lang.foreign.ValueLayout;
  * Read as 16-bit lanes, lane {@code 2j+k} then carries the two weights that the GGUF kernels add
  * into float lane {@code j} of block {@code 2i+k}; read as 32-bit lanes, lane {@code j} holds
  * those of both blocks.
+ *
+ * <p>Rows go in stripes of {@link #stripe()} rows (the last stripe may be narrower), interleaved
+ * group by group: a stripe of rows {@code s .. s+n-1} starts at byte {@code s * rowBytes} and holds
+ * group 0 of row s, group 0 of row s+1, ..., group 0 of row s+n-1, then group 1 of each, and so on.
+ * A kernel computing the rows of a stripe together reads one forward stream that feeds one
+ * accumulator chain per row. With a stripe of 1 the rows are contiguous. Where a row's groups are:
+ * {@link #start} and {@link #stride}.
  */
 public final class PackedMatrix extends WeightMatrix {
     /** Blocks per group. */
     public static final int GROUP = 16;
+    /** Rows per stripe by default; {@link #MAX_STRIPE} and each of its divisors are allowed. */
+    public static final int STRIPE = 4;
+    /** The widest stripe: callers that split rows between threads cut at multiples of it. */
+    public static final int MAX_STRIPE = 4;
     private final GgmlType type;
+    private final int stripe;
 
-    private PackedMatrix(MemorySegment data, int rows, int cols, GgmlType type) {
+    private PackedMatrix(MemorySegment data, int rows, int cols, GgmlType type, int stripe) {
         super(data, rows, cols, type);
         this.type = type;
+        this.stripe = stripe;
     }
 
-    /** Byte offset in a row of the quants of block {@code b} ({@code quantBytes}: 16 for Q4_0, 32 for Q8_0). */
-    public static long quants(int b, int quantBytes) {
-        return (long) (GROUP * quantBytes + 2 * GROUP) * (b / GROUP) + 2 * GROUP + (long) quantBytes * (b % GROUP);
+    /** Rows per stripe of this matrix (a divisor of {@link #MAX_STRIPE}). */
+    public int stripe() {
+        return stripe;
     }
 
-    /** Byte offset in a row of the f16 scale of block {@code b}. */
-    public static long scale(int b, int quantBytes) {
-        return (long) (GROUP * quantBytes + 2 * GROUP) * (b / GROUP) + 2L * (b % GROUP);
+    /** Bytes of one group of one row ({@code quantBytes}: 16 for Q4_0, 32 for Q8_0). */
+    public static long groupBytes(int quantBytes) {
+        return GROUP * (quantBytes + 2L);
+    }
+
+    /**
+     * Where the first group of a row starts: {@code row} is the row's offset in the GGUF layout
+     * ({@code r * rowBytes}), {@code groupBytes} that of {@link #groupBytes}, {@code stripe} the
+     * matrix's rows per stripe.
+     */
+    public static long start(long row, long rowBytes, long groupBytes, int stripe) {
+        long r = row / rowBytes;
+        long s0 = r - r % stripe;
+        return s0 * rowBytes + (r - s0) * groupBytes;
+    }
+
+    /**
+     * Bytes from one group of a row to its next ({@code groupBytes} times the width of the row's
+     * stripe, narrower for the last stripe of a matrix of {@code totalBytes}).
+     */
+    public static long stride(long row, long rowBytes, long groupBytes, long totalBytes, int stripe) {
+        long r = row / rowBytes;
+        long s0 = r - r % stripe;
+        return Math.min(stripe, totalBytes / rowBytes - s0) * groupBytes;
+    }
+
+    /** Offset from a row's {@link #start} of the quants of block {@code b}, groups {@code stride} apart. */
+    public static long quants(int b, int quantBytes, long stride) {
+        return stride * (b / GROUP) + 2 * GROUP + (long) quantBytes * (b % GROUP);
+    }
+
+    /** Offset from a row's {@link #start} of the f16 scale of block {@code b}, groups {@code stride} apart. */
+    public static long scale(int b, long stride) {
+        return stride * (b / GROUP) + 2L * (b % GROUP);
     }
 
     /** Whether {@code w} can be packed: Q4_0 or Q8_0 with whole groups of blocks (cols % 512 == 0). */
@@ -51,16 +94,17 @@ public final class PackedMatrix extends WeightMatrix {
      * A packed copy of rows [r0, r1) of {@code w} into {@code dst}, which has room for all rows
      * (same byte size as {@code w.data()}); call on disjoint row ranges in parallel, then {@link #of}.
      */
-    public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1) {
-        if (!packable(w) || dst.byteSize() != w.data().byteSize()) {
+    public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1, int stripe) {
+        if (!packable(w) || dst.byteSize() != w.data().byteSize() || stripe < 1 || MAX_STRIPE % stripe != 0) {
             throw new IllegalArgumentException("cannot pack " + w.type() + " " + w.rows() + "x" + w.cols()
-                    + " into " + dst.byteSize() + " bytes (need Q4_0/Q8_0, cols % 512 == 0, " + w.data().byteSize()
-                    + " bytes)");
+                    + " into " + dst.byteSize() + " bytes in stripes of " + stripe + " rows (need Q4_0/Q8_0, cols % 512 == 0, "
+                    + w.data().byteSize() + " bytes, a stripe dividing " + MAX_STRIPE + ")");
         }
         int rowBytes = (int) w.rowBytes;
         byte[] src = new byte[rowBytes];
         byte[] out = new byte[rowBytes];
         boolean q4 = w.type() == GgmlType.Q4_0;
+        long groupBytes = groupBytes(q4 ? 16 : 32);
         for (int r = r0; r < r1; r++) {
             MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
             if (q4) {
@@ -68,7 +112,12 @@ public final class PackedMatrix extends WeightMatrix {
             } else {
                 packQ8_0(src, out);
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, (long) r * rowBytes, rowBytes);
+            long row = (long) r * rowBytes;
+            long start = start(row, rowBytes, groupBytes, stripe);
+            long stride = stride(row, rowBytes, groupBytes, dst.byteSize(), stripe);
+            for (int g = 0; g < rowBytes / groupBytes; g++) {
+                MemorySegment.copy(out, (int) (g * groupBytes), dst, ValueLayout.JAVA_BYTE, start + g * stride, (int) groupBytes);
+            }
         }
     }
 
@@ -110,16 +159,21 @@ public final class PackedMatrix extends WeightMatrix {
         }
     }
 
-    /** The packed matrix over {@code data} that {@link #pack} filled from {@code w}. */
-    public static PackedMatrix of(WeightMatrix w, MemorySegment data) {
-        return new PackedMatrix(data, w.rows(), w.cols(), w.type());
+    /** The packed matrix over {@code data} that {@link #pack} filled from {@code w} in stripes of {@code stripe}. */
+    public static PackedMatrix of(WeightMatrix w, MemorySegment data, int stripe) {
+        return new PackedMatrix(data, w.rows(), w.cols(), w.type(), stripe);
     }
 
-    /** Packs all of {@code w} on the calling thread into memory of {@code arena}. */
+    /** Packs all of {@code w} in stripes of {@link #STRIPE} rows on the calling thread into memory of {@code arena}. */
     public static PackedMatrix pack(WeightMatrix w, Arena arena) {
+        return pack(w, arena, STRIPE);
+    }
+
+    /** Packs all of {@code w} in stripes of {@code stripe} rows on the calling thread into memory of {@code arena}. */
+    public static PackedMatrix pack(WeightMatrix w, Arena arena, int stripe) {
         MemorySegment dst = arena.allocate(w.data().byteSize(), 64);
-        pack(w, dst, 0, w.rows());
-        return of(w, dst);
+        pack(w, dst, 0, w.rows(), stripe);
+        return of(w, dst, stripe);
     }
 
     @Override
@@ -135,12 +189,14 @@ public final class PackedMatrix extends WeightMatrix {
     @Override
     public void dequantizeRow(int row, float[] dst, int off) {
         int blocks = cols / 32;
-        long base = row * rowBytes;
         boolean q4 = type == GgmlType.Q4_0;
+        int quantBytes = q4 ? 16 : 32;
+        long start = start(row * rowBytes, rowBytes, groupBytes(quantBytes), stripe);
+        long stride = stride(row * rowBytes, rowBytes, groupBytes(quantBytes), data.byteSize(), stripe);
         for (int b = 0; b < blocks; b++) {
-            float d = f16(base + scale(b, q4 ? 16 : 32));
+            float d = f16(start + scale(b, stride));
             int o = off + 32 * b;
-            long pair = base + quants(b - b % 2, q4 ? 16 : 32);
+            long pair = start + quants(b - b % 2, quantBytes, stride);
             int k = b % 2;
             for (int j = 0; j < 16; j++) {
                 if (q4) {

@@ -11,16 +11,18 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Not a unit test: the one-token product of a 2048×8192 matrix on one thread, GGUF rows
- * ({@link Q4_0Kernel#dot}, {@link Q8_0Kernel#dot}) against packed rows (the packed kernels),
- * taking turns in one JVM; prints GB/s of weights (median by CPU time over the rounds) and the
- * ratio, and checks that both give the same floats. Run after {@code mvn -o -q -pl flotilla-core test-compile}:
+ * Not a unit test: the one-token product of a matrix ({@code -Drows}, {@code -Dcols}) on one
+ * thread, GGUF rows ({@link Q4_0Kernel#dot}, {@link Q8_0Kernel#dot}) against packed rows in
+ * stripes of 1, 2 and 4 rows ({@link PackedKernel#rows}: whole stripes together), taking turns in
+ * one JVM; prints GB/s of weights (median by CPU time over the rounds) and the ratio to GGUF, and
+ * checks that all give the same floats. Run after {@code mvn -o -q -pl flotilla-core test-compile}:
  * <pre>java --add-modules jdk.incubator.vector -cp flotilla-core/target/classes:flotilla-core/target/test-classes \
- *   io.flotilla.kernel.PackedBench Q4_0 Q8_0</pre>
+ *   -Drows=128 -Dcols=2048 -Dproducts=2500 io.flotilla.kernel.PackedBench Q4_0 Q8_0</pre>
  */
 public final class PackedBench {
     private static final int ROUNDS = Integer.getInteger("rounds", 9);
     private static final int PRODUCTS = Integer.getInteger("products", 40);
+    private static final int[] STRIPES = {1, 2, 4};
 
     private PackedBench() {
     }
@@ -33,9 +35,10 @@ public final class PackedBench {
 
     private static void run(GgmlType type) {
         WeightMatrix w = matrix(type, Integer.getInteger("cols", MatVecBench.COLS));
-        WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
-        DotKernel gguf = Kernels.of(w);
-        DotKernel packed = Kernels.of(p);
+        WeightMatrix[] p = new WeightMatrix[STRIPES.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = PackedMatrix.pack(w, Arena.ofAuto(), STRIPES[i]);
+        }
         Random r = new Random(3);
         float[] x = new float[w.cols()];
         for (int i = 0; i < x.length; i++) {
@@ -45,24 +48,39 @@ public final class PackedBench {
         a.reset(x, 1, w.cols());
         a.quantize(false);
         a.interleave();
-        float[] scratch = new float[Math.max(gguf.scratch(w.cols()), packed.scratch(w.cols()))];
-        float[] o1 = new float[w.rows()];
-        float[] o2 = new float[w.rows()];
+        float[] scratch = new float[Math.max(Kernels.of(w).scratch(w.cols()), Kernels.of(p[p.length - 1]).scratch(w.cols()))];
+        float[] expected = new float[w.rows()];
+        float[] out = new float[w.rows()];
         double bytes = w.data().byteSize();
-        double[] g = new double[ROUNDS];
-        double[] k = new double[ROUNDS];
+        double[][] gbs = new double[1 + p.length][ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
-            g[round] = bytes * PRODUCTS / time(gguf, w, a, o1, scratch);
-            k[round] = bytes * PRODUCTS / time(packed, p, a, o2, scratch);
+            gbs[0][round] = bytes * PRODUCTS / time(w, a, expected, scratch);
+            for (int i = 0; i < p.length; i++) {
+                gbs[1 + i][round] = bytes * PRODUCTS / time(p[i], a, out, scratch);
+                if (!Arrays.equals(expected, out)) {
+                    throw new AssertionError(type + ": packed results (stripe " + STRIPES[i] + ") differ from the GGUF kernel's");
+                }
+            }
         }
-        if (!Arrays.equals(o1, o2)) {
-            throw new AssertionError(type + ": packed results differ from the GGUF kernel's");
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %dx%d, 1 thread, GB/s median (min-max) of %d rounds: gguf %s",
+                type, w.rows(), w.cols(), ROUNDS, median(gbs[0])));
+        for (int i = 0; i < p.length; i++) {
+            line.append(String.format(Locale.ROOT, "  stripe %d %s (%.2fx)", STRIPES[i], median(gbs[1 + i]),
+                    mid(gbs[1 + i]) / mid(gbs[0])));
         }
-        Arrays.sort(g);
-        Arrays.sort(k);
-        System.out.printf(Locale.ROOT, "%s 1 thread, GB/s median (min-max) of %d rounds: gguf %.2f (%.2f-%.2f)"
-                + "  packed %.2f (%.2f-%.2f)  ratio %.2f  results identical%n", type, ROUNDS, g[ROUNDS / 2], g[0],
-                g[ROUNDS - 1], k[ROUNDS / 2], k[0], k[ROUNDS - 1], k[ROUNDS / 2] / g[ROUNDS / 2]);
+        System.out.println(line.append("  results identical"));
+    }
+
+    private static double mid(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", s[s.length / 2], s[0], s[s.length - 1]);
     }
 
     /** One quantized random row, copied to every row. */
@@ -80,15 +98,13 @@ public final class PackedBench {
         return WeightMatrix.of(type, data, MatVecBench.ROWS, cols);
     }
 
-    /** CPU nanoseconds of {@link #PRODUCTS} products. */
-    private static long time(DotKernel kernel, WeightMatrix w, Activations a, float[] out, float[] scratch) {
+    /** CPU nanoseconds of {@link #PRODUCTS} products, as {@link Compute} runs them on one thread. */
+    private static long time(WeightMatrix w, Activations a, float[] out, float[] scratch) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long rowBytes = w.type().byteSize(w.cols());
+        DotKernel kernel = Kernels.of(w);
         long c0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < PRODUCTS; i++) {
-            for (int row = 0; row < w.rows(); row++) {
-                out[row] = kernel.dot(w.data(), row * rowBytes, a, 0, scratch);
-            }
+            Kernels.rows(kernel, w, a, out, 0, w.rows(), true, scratch, 0);
         }
         return mx.getCurrentThreadCpuTime() - c0;
     }
