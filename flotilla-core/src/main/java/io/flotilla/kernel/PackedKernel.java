@@ -32,16 +32,14 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
     final int quantBytes;
     /** Columns of the rows this instance reads. */
     final int cols;
-    /** Bytes of one row's group ({@link PackedMatrix#groupBytes}) and of one row. */
-    final long groupBytes;
+    /** Bytes of one row. */
     final long rowBytes;
 
     PackedKernel(int stripe, int quantBytes, int cols) {
         this.stripe = stripe;
         this.quantBytes = quantBytes;
         this.cols = cols;
-        this.groupBytes = PackedMatrix.groupBytes(quantBytes);
-        this.rowBytes = groupBytes * (cols / (Activations.BLOCK * PackedMatrix.GROUP));
+        this.rowBytes = (quantBytes + 2L) * (cols / Activations.BLOCK);
     }
 
     /**
@@ -85,12 +83,12 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
     }
 
     /**
-     * Floats of the scratch the packed kernels need for a row of {@code cols}: per row of a stripe,
-     * two per block (scales and offsets) and {@link Lanes#N} + 1 for its accumulators.
+     * Floats of the scratch the packed kernels need: per row of a stripe, {@link Lanes#N} + 1 for its
+     * accumulators and two per block (its scales and offsets).
      */
     @Override
     final int scratch(int cols) {
-        return Math.max(Lanes.SCRATCH, stripe * (2 * cols / Activations.BLOCK + Lanes.N + 1));
+        return Math.max(Lanes.SCRATCH, stripe * (Lanes.N + 1 + 2 * cols / Activations.BLOCK));
     }
 
     @Override
@@ -106,14 +104,26 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
         return dot(w, row, a, t, new float[scratch(a.cols())]);
     }
 
-    /** Where the first group of the row at GGUF offset {@code row} starts ({@link PackedMatrix#start}). */
-    final long start(long row) {
-        return PackedMatrix.start(row, rowBytes, groupBytes, stripe);
+    /** Throws unless the activations have this kernel's row length. */
+    final void checkColumns(Activations a) {
+        if (a.cols() != cols) {
+            throw new IllegalArgumentException("activations of " + a.cols() + " columns for packed rows of " + cols);
+        }
     }
 
-    /** Bytes between the groups of the row at GGUF offset {@code row} ({@link PackedMatrix#stride}). */
-    final long stride(MemorySegment w, long row) {
-        return PackedMatrix.stride(row, rowBytes, groupBytes, w.byteSize(), stripe);
+    /** Where the scales of the row at GGUF offset {@code row} start ({@link PackedMatrix#scales}). */
+    final long scalesAt(long row) {
+        return PackedMatrix.scales(row, rowBytes, quantBytes, stripe);
+    }
+
+    /** Where the quants of the row at GGUF offset {@code row} start ({@link PackedMatrix#quants}). */
+    final long quantsAt(MemorySegment w, long row) {
+        return PackedMatrix.quants(row, rowBytes, w.byteSize(), quantBytes, stripe);
+    }
+
+    /** Bytes between the groups of quants of the row at GGUF offset {@code row} ({@link PackedMatrix#quantStride}). */
+    final long quantStride(MemorySegment w, long row) {
+        return PackedMatrix.quantStride(row, rowBytes, w.byteSize(), quantBytes, stripe);
     }
 
     /**
@@ -149,41 +159,39 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
     }
 
     /**
-     * {@code sc[so + b] = dw_b · da_b} for the {@code blocks} f16 scales of the packed row whose
-     * groups start at byte {@code start} of {@code w}, {@code stride} apart ({@code quantBytes} per
-     * block of quants), and the activation blocks from {@code bo}, rounded as
-     * {@code Lanes.f16(w) * a.d[..]} rounds them; with {@code sums}, also
-     * {@code sc[so + blocks + b] = sc[so + b] · sum_b}. The f16 to float conversion shifts the
-     * magnitude into a float's exponent and mantissa and multiplies by 2^112, exact for every finite
-     * half (normal and subnormal); the sign is copied over.
+     * The block scales of {@code n} packed rows whose f16 scales follow each other from byte
+     * {@code start} of {@code w} ({@code blocks} per row, whole groups): for row {@code i} and block
+     * {@code b}, {@code sc[so + 2*blocks*i + b] = dw_b · da_b} with the activation blocks from
+     * {@code bo}, rounded as {@code Lanes.f16(w) * a.d[..]} rounds them; with {@code sums}, also
+     * {@code sc[so + 2*blocks*i + blocks + b] = sc[..b] · sum_b}. The f16 to float conversion shifts
+     * the magnitude into a float's exponent and mantissa and multiplies by 2^112, exact for every
+     * finite half (normal and subnormal); the sign is copied over.
      */
     // Checks its arguments in full, which also keeps its bytecode over C2's FreqInlineSize (325): inlined
     // into the kernels (compile order decides), its vector calls joined theirs and overflowed C2's
     // budget for Vector API code; a 1B Q4_0 model then decoded at 0.85x of the GGUF kernels.
-    static void scales(MemorySegment w, long start, long stride, int blocks, int quantBytes, Activations a, int bo,
-                       float[] sc, int so, boolean sums) {
-        long groupBytes = PackedMatrix.groupBytes(quantBytes);
-        if ((quantBytes != 16 && quantBytes != 32) || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || start < 0
-                || stride < groupBytes || blocks * Activations.BLOCK != a.cols()
-                || start + stride * (blocks / PackedMatrix.GROUP - 1) + groupBytes > w.byteSize()
-                || bo < 0 || bo + blocks > a.d.length || bo + blocks > a.sum.length || so < 0
-                || so + (sums ? 2 : 1) * blocks > sc.length) {
-            throw new IllegalArgumentException("scales out of range: " + blocks + " blocks (whole groups of "
-                    + PackedMatrix.GROUP + ", cols " + a.cols() + ") of " + quantBytes + " bytes (16 or 32) from byte "
-                    + start + ", groups " + stride + " apart, of " + w.byteSize() + ", activation block " + bo + " of "
-                    + a.d.length + " (sums " + a.sum.length + "), scratch " + so + " of " + sc.length
-                    + (sums ? " with sums" : ""));
+    static void scales(MemorySegment w, long start, int n, int blocks, Activations a, int bo, float[] sc, int so,
+                       boolean sums) {
+        if (n < 1 || blocks < 1 || blocks % PackedMatrix.GROUP != 0 || start < 0 || blocks * Activations.BLOCK > a.cols()
+                || start + 2L * blocks * n > w.byteSize() || bo < 0 || bo + blocks > a.d.length
+                || bo + blocks > a.sum.length || so < 0 || so + 2 * blocks * n > sc.length) {
+            throw new IllegalArgumentException("scales out of range: " + n + " rows of " + blocks
+                    + " blocks (whole groups of " + PackedMatrix.GROUP + ", cols " + a.cols() + ") from byte " + start
+                    + " of " + w.byteSize() + ", activation block " + bo + " of " + a.d.length + " (sums "
+                    + a.sum.length + "), scratch " + so + " of " + sc.length + (sums ? " with sums" : ""));
         }
-        for (int b = 0; b < blocks; b += PackedMatrix.GROUP) {
-            long at = start + PackedMatrix.scale(b, stride);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, at, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, Lanes.I, 0);
-            FloatVector d = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_TO_112)
-                    .reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-            FloatVector s = d.mul(FloatVector.fromArray(Lanes.F, a.d, bo + b));
-            s.intoArray(sc, so + b);
-            if (sums) {
-                s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, so + blocks + b);
+        for (int i = 0; i < n; i++) {
+            for (int b = 0; b < blocks; b += PackedMatrix.GROUP) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, start + 2L * (blocks * i + b),
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, Lanes.I, 0);
+                FloatVector d = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(TWO_TO_112)
+                        .reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                FloatVector s = d.mul(FloatVector.fromArray(Lanes.F, a.d, bo + b));
+                int o = so + 2 * blocks * i + b;
+                s.intoArray(sc, o);
+                if (sums) {
+                    s.mul(FloatVector.fromArray(Lanes.F, a.sum, bo + b)).intoArray(sc, o + blocks);
+                }
             }
         }
     }
@@ -196,12 +204,11 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
      */
     final void tileScales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so,
                           float[] off, int oo) {
-        long start = start(row);
-        long stride = stride(w, row);
+        long scales = scalesAt(row);
         FloatVector o = FloatVector.fromArray(Lanes.F, off, oo);
         for (int b = b0; b < b1; b++) {
             int slot = slot0 + b * Tiles.TOKENS;
-            FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, start + PackedMatrix.scale(b, stride)))
+            FloatVector s = FloatVector.broadcast(Lanes.F, Lanes.f16(w, scales + 2L * b))
                     .mul(FloatVector.fromArray(Lanes.F, a.dt, slot));
             s.intoArray(sc, so + (b - b0) * Tiles.TOKENS);
             o = o.add(s.mul(FloatVector.fromArray(Lanes.F, a.st, slot)));
@@ -211,10 +218,9 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
 
     /** {@link #tileScales} without a scalar part (Q8_0). */
     final void tileScales(MemorySegment w, long row, int b0, int b1, Activations a, int slot0, float[] sc, int so) {
-        long start = start(row);
-        long stride = stride(w, row);
+        long scales = scalesAt(row);
         for (int b = b0; b < b1; b++) {
-            FloatVector.broadcast(Lanes.F, Lanes.f16(w, start + PackedMatrix.scale(b, stride)))
+            FloatVector.broadcast(Lanes.F, Lanes.f16(w, scales + 2L * b))
                     .mul(FloatVector.fromArray(Lanes.F, a.dt, slot0 + b * Tiles.TOKENS)).intoArray(sc, so + (b - b0) * Tiles.TOKENS);
         }
     }

@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q4_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-    private static final long GROUP_BYTES = PackedMatrix.groupBytes(16);
+    private static final int GROUP_QUANTS = PackedMatrix.GROUP * 16;
 
     Q4_0PackedKernel(int stripe, int cols) {
         super(stripe, 16, cols);
@@ -52,10 +52,10 @@ final class Q4_0PackedKernel extends PackedKernel {
      */
     @Override
     void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
-        long start = start(row);
-        long stride = stride(w, row);
+        long quants = quantsAt(w, row);
+        long stride = quantStride(w, row);
         for (int b = b0; b < b1; b += 2) {
-            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, start + PackedMatrix.quants(b, 16, stride),
+            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, quants + PackedMatrix.quant(b, 16, stride),
                     ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
             int o = wo + 32 * (b - b0);
             Lanes.f(q.and(0xF)).intoArray(wq, o);
@@ -67,39 +67,43 @@ final class Q4_0PackedKernel extends PackedKernel {
 
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
-        accumulate(w, start(row), stride(w, row), 1, a, t, sc);
+        accumulate(w, scalesAt(row), quantsAt(w, row), quantStride(w, row), 1, a, t, sc);
         return Lanes.sum(sc, 0) - 8 * sc[Lanes.N * stripe];
     }
 
     @Override
     void stripe(MemorySegment w, long start, int n, Activations a, int t, float[] out, int o, float[] sc) {
-        accumulate(w, start, n * GROUP_BYTES, n, a, t, sc);
+        accumulate(w, start, start + 2L * n * (cols / 32), (long) n * GROUP_QUANTS, n, a, t, sc);
         for (int i = 0; i < n; i++) {
             out[o + i] = Lanes.sum(sc, i) - 8 * sc[Lanes.N * stripe + i];
         }
     }
 
     /**
-     * The {@code n} rows whose groups start at {@code start + i * GROUP_BYTES}, {@code stride} apart,
+     * The {@code n} rows whose scales follow each other from byte {@code scales} and whose groups of
+     * quants start at {@code quants + i * GROUP_QUANTS}, {@code stride} apart,
      * against token {@code t}: row {@code i}'s float lanes to {@code sc[N*i ..]} and its offset sum
-     * to {@code sc[N*stripe + i]}; its block scales (and their products with the activation sums) go
-     * to {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Group by group, row by row: each row accumulates
-     * its blocks in order in its own chain, and the chains of the rows of a stripe are independent.
+     * to {@code sc[N*stripe + i]}; its block scales (and their products with the activation sums),
+     * computed first, at {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Then group by group, row by row,
+     * read forward: each row accumulates its blocks in order in its own chain, and the chains of
+     * the rows of a stripe are independent.
      */
-    private void accumulate(MemorySegment w, long start, long stride, int n, Activations a, int t, float[] sc) {
+    private void accumulate(MemorySegment w, long scales, long quants, long stride, int n, Activations a, int t,
+                            float[] sc) {
+        checkColumns(a);
         int blocks = cols / 32;
         int qo = t * cols;
         int so = (Lanes.N + 1) * stripe;
         int oo = Lanes.N * stripe;
         for (int i = 0; i < n; i++) {
-            PackedKernel.scales(w, start + i * GROUP_BYTES, stride, blocks, 16, a, qo / 32, sc, so + 2 * blocks * i, true);
             FloatVector.zero(Lanes.F).intoArray(sc, Lanes.N * i);
             sc[oo + i] = 0f;
         }
+        PackedKernel.scales(w, scales, n, blocks, a, qo / 32, sc, so, true);
         short[] x = a.qi;
         for (int g = 0; g < blocks / PackedMatrix.GROUP; g++) {
             for (int i = 0; i < n; i++) {
-                long at = start + g * stride + i * GROUP_BYTES + 2 * PackedMatrix.GROUP;
+                long at = quants + g * stride + i * GROUP_QUANTS;
                 int s = so + 2 * blocks * i + PackedMatrix.GROUP * g;
                 int xo = qo + 32 * PackedMatrix.GROUP * g;
                 FloatVector acc = FloatVector.fromArray(Lanes.F, sc, Lanes.N * i);
@@ -128,17 +132,18 @@ final class Q4_0PackedKernel extends PackedKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        long start = start(row);
-        long stride = stride(w, row);
+        long scales = scalesAt(row);
+        long quants = quantsAt(w, row);
+        long stride = quantStride(w, row);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = start + PackedMatrix.quants(b - b % 2, 16, stride);
+            long pair = quants + PackedMatrix.quant(b - b % 2, 16, stride);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 int q = w.get(ValueLayout.JAVA_BYTE, pair + 2 * j + b % 2) & 0xFF;
                 s += ((q & 0xF) - 8) * a.q[qo + 32 * b + j] + ((q >>> 4) - 8) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, start + PackedMatrix.scale(b, stride)) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, scales + 2L * b) * a.d[qo / 32 + b]);
         }
         return sum;
     }

@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Q8_0PackedKernel extends PackedKernel {
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-    private static final long GROUP_BYTES = PackedMatrix.groupBytes(32);
+    private static final int GROUP_QUANTS = PackedMatrix.GROUP * 32;
 
     Q8_0PackedKernel(int stripe, int cols) {
         super(stripe, 32, cols);
@@ -44,10 +44,10 @@ final class Q8_0PackedKernel extends PackedKernel {
      */
     @Override
     void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
-        long start = start(row);
-        long stride = stride(w, row);
+        long quants = quantsAt(w, row);
+        long stride = quantStride(w, row);
         for (int b = b0; b < b1; b += 2) {
-            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, start + PackedMatrix.quants(b, 32, stride),
+            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, quants + PackedMatrix.quant(b, 32, stride),
                     ByteOrder.LITTLE_ENDIAN);
             int o = wo + 32 * (b - b0);
             Lanes.f(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(wq, o);
@@ -59,36 +59,40 @@ final class Q8_0PackedKernel extends PackedKernel {
 
     @Override
     float dot(MemorySegment w, long row, Activations a, int t, float[] sc) {
-        accumulate(w, start(row), stride(w, row), 1, a, t, sc);
+        accumulate(w, scalesAt(row), quantsAt(w, row), quantStride(w, row), 1, a, t, sc);
         return Lanes.sum(sc, 0);
     }
 
     @Override
     void stripe(MemorySegment w, long start, int n, Activations a, int t, float[] out, int o, float[] sc) {
-        accumulate(w, start, n * GROUP_BYTES, n, a, t, sc);
+        accumulate(w, start, start + 2L * n * (cols / 32), (long) n * GROUP_QUANTS, n, a, t, sc);
         for (int i = 0; i < n; i++) {
             out[o + i] = Lanes.sum(sc, i);
         }
     }
 
     /**
-     * The {@code n} rows whose groups start at {@code start + i * GROUP_BYTES}, {@code stride} apart,
-     * against token {@code t}: row {@code i}'s float lanes to {@code sc[N*i ..]}, its block scales at
-     * {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Group by group, row by row: each row accumulates its
-     * blocks in order in its own chain, and the chains of the rows of a stripe are independent.
+     * The {@code n} rows whose scales follow each other from byte {@code scales} and whose groups of
+     * quants start at {@code quants + i * GROUP_QUANTS}, {@code stride} apart,
+     * against token {@code t}: row {@code i}'s float lanes to {@code sc[N*i ..]}; its block scales,
+     * computed first, at {@code sc[(N+1)*stripe + 2*blocks*i ..]}. Then group by group, row by row,
+     * read forward: each row accumulates its blocks in order in its own chain, and the chains of the
+     * rows of a stripe are independent.
      */
-    private void accumulate(MemorySegment w, long start, long stride, int n, Activations a, int t, float[] sc) {
+    private void accumulate(MemorySegment w, long scales, long quants, long stride, int n, Activations a, int t,
+                            float[] sc) {
+        checkColumns(a);
         int blocks = cols / 32;
         int qo = t * cols;
         int so = (Lanes.N + 1) * stripe;
         for (int i = 0; i < n; i++) {
-            PackedKernel.scales(w, start + i * GROUP_BYTES, stride, blocks, 32, a, qo / 32, sc, so + 2 * blocks * i, false);
             FloatVector.zero(Lanes.F).intoArray(sc, Lanes.N * i);
         }
+        PackedKernel.scales(w, scales, n, blocks, a, qo / 32, sc, so, false);
         short[] x = a.qi;
         for (int g = 0; g < blocks / PackedMatrix.GROUP; g++) {
             for (int i = 0; i < n; i++) {
-                long at = start + g * stride + i * GROUP_BYTES + 2 * PackedMatrix.GROUP;
+                long at = quants + g * stride + i * GROUP_QUANTS;
                 int s = so + 2 * blocks * i + PackedMatrix.GROUP * g;
                 int xo = qo + 32 * PackedMatrix.GROUP * g;
                 FloatVector acc = FloatVector.fromArray(Lanes.F, sc, Lanes.N * i);
@@ -113,18 +117,19 @@ final class Q8_0PackedKernel extends PackedKernel {
         int cols = a.cols();
         int blocks = cols / 32;
         int qo = t * cols;
-        long start = start(row);
-        long stride = stride(w, row);
+        long scales = scalesAt(row);
+        long quants = quantsAt(w, row);
+        long stride = quantStride(w, row);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
-            long pair = start + PackedMatrix.quants(b - b % 2, 32, stride);
+            long pair = quants + PackedMatrix.quant(b - b % 2, 32, stride);
             int s = 0;
             for (int j = 0; j < 16; j++) {
                 long lane = pair + 4 * j + 2 * (b % 2);
                 s += w.get(ValueLayout.JAVA_BYTE, lane) * a.q[qo + 32 * b + j]
                         + w.get(ValueLayout.JAVA_BYTE, lane + 1) * a.q[qo + 32 * b + 16 + j];
             }
-            sum += s * (Lanes.f16(w, start + PackedMatrix.scale(b, stride)) * a.d[qo / 32 + b]);
+            sum += s * (Lanes.f16(w, scales + 2L * b) * a.d[qo / 32 + b]);
         }
         return sum;
     }

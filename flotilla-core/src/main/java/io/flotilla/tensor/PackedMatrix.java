@@ -7,9 +7,16 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * A Q4_0 or Q8_0 matrix repacked for the one-token kernels ({@code io.flotilla.kernel.PackedKernel}):
- * the same bytes as the GGUF layout, in another order. A row is cut into groups of {@link #GROUP}
- * blocks (so rows need a multiple of 512 columns); a group holds first its 16 f16 scales in block
- * order, then the quants of its pairs of blocks {@code (2i, 2i+1)}:
+ * the same bytes as the GGUF layout, in another order, so that the rows of a stripe are read as
+ * one forward stream.
+ *
+ * <p>Rows go in stripes of {@link #stripe()} rows (the last stripe of a matrix may be narrower: its
+ * width {@code n} is what is left). A stripe of rows {@code s .. s+n-1} starts at byte
+ * {@code s * rowBytes}, where the GGUF layout has its first row, and holds first the f16 scales of
+ * its rows (row by row, block order), then their quants, interleaved in groups of {@link #GROUP}
+ * blocks: group 0 of row s, group 0 of row s+1, ..., group 0 of row s+n-1, then group 1 of each,
+ * and so on (so rows need a multiple of 512 columns). A group holds the quants of its pairs of
+ * blocks {@code (2i, 2i+1)}:
  * <ul>
  * <li>Q4_0, 32 bytes per pair: byte {@code 2j+k} is byte {@code j} of block {@code 2i+k} (weight
  * {@code j} in its low nibble, weight {@code j+16} in its high nibble);</li>
@@ -18,21 +25,16 @@ import java.lang.foreign.ValueLayout;
  * </ul>
  * Read as 16-bit lanes, lane {@code 2j+k} then carries the two weights that the GGUF kernels add
  * into float lane {@code j} of block {@code 2i+k}; read as 32-bit lanes, lane {@code j} holds
- * those of both blocks.
- *
- * <p>Rows go in stripes of {@link #stripe()} rows (the last stripe may be narrower), interleaved
- * group by group: a stripe of rows {@code s .. s+n-1} starts at byte {@code s * rowBytes} and holds
- * group 0 of row s, group 0 of row s+1, ..., group 0 of row s+n-1, then group 1 of each, and so on.
- * A kernel computing the rows of a stripe together reads one forward stream that feeds one
- * accumulator chain per row. With a stripe of 1 the rows are contiguous. Where a row's groups are:
- * {@link #start} and {@link #stride}.
+ * those of both blocks. A kernel computing the rows of a stripe together reads their scales, then
+ * their quants in order, feeding one accumulator chain per row. Where a row's parts are:
+ * {@link #scales}, {@link #quants}, {@link #quantStride}, {@link #quant}.
  */
 public final class PackedMatrix extends WeightMatrix {
     /** Blocks per group. */
     public static final int GROUP = 16;
     /** Rows per stripe by default; {@link #MAX_STRIPE} and each of its divisors are allowed. */
     public static final int STRIPE = 4;
-    /** The widest stripe: callers that split rows between threads cut at multiples of it. */
+    /** The widest stripe (a power of two): callers that split rows between threads cut at multiples of it. */
     public static final int MAX_STRIPE = 4;
     private final GgmlType type;
     private final int stripe;
@@ -48,40 +50,47 @@ public final class PackedMatrix extends WeightMatrix {
         return stripe;
     }
 
-    /** Bytes of one group of one row ({@code quantBytes}: 16 for Q4_0, 32 for Q8_0). */
-    public static long groupBytes(int quantBytes) {
-        return GROUP * (quantBytes + 2L);
+    /** Bytes of the quants of one block: 16 for Q4_0, 32 for Q8_0. */
+    public static int quantBytes(GgmlType type) {
+        return switch (type) {
+            case Q4_0 -> 16;
+            case Q8_0 -> 32;
+            default -> throw new UnsupportedOperationException("no packed layout for tensor type " + type);
+        };
     }
 
     /**
-     * Where the first group of a row starts: {@code row} is the row's offset in the GGUF layout
-     * ({@code r * rowBytes}), {@code groupBytes} that of {@link #groupBytes}, {@code stripe} the
-     * matrix's rows per stripe.
+     * Rows in the stripe of the row at GGUF offset {@code row} ({@code r * rowBytes}), in a matrix
+     * of {@code totalBytes} cut in stripes of {@code stripe}.
      */
-    public static long start(long row, long rowBytes, long groupBytes, int stripe) {
+    public static long width(long row, long rowBytes, long totalBytes, int stripe) {
+        long s0 = row / rowBytes / stripe * stripe;
+        return Math.min(stripe, totalBytes / rowBytes - s0);
+    }
+
+    /** Where the f16 scales of the row at GGUF offset {@code row} start (block {@code b}'s at {@code + 2b}). */
+    public static long scales(long row, long rowBytes, int quantBytes, int stripe) {
         long r = row / rowBytes;
         long s0 = r - r % stripe;
-        return s0 * rowBytes + (r - s0) * groupBytes;
+        return s0 * rowBytes + (r - s0) * 2 * (rowBytes / (quantBytes + 2));
     }
 
-    /**
-     * Bytes from one group of a row to its next ({@code groupBytes} times the width of the row's
-     * stripe, narrower for the last stripe of a matrix of {@code totalBytes}).
-     */
-    public static long stride(long row, long rowBytes, long groupBytes, long totalBytes, int stripe) {
+    /** Where the quants of the first group of the row at GGUF offset {@code row} start. */
+    public static long quants(long row, long rowBytes, long totalBytes, int quantBytes, int stripe) {
         long r = row / rowBytes;
         long s0 = r - r % stripe;
-        return Math.min(stripe, totalBytes / rowBytes - s0) * groupBytes;
+        long blocks = rowBytes / (quantBytes + 2);
+        return s0 * rowBytes + width(row, rowBytes, totalBytes, stripe) * 2 * blocks + (r - s0) * GROUP * quantBytes;
     }
 
-    /** Offset from a row's {@link #start} of the quants of block {@code b}, groups {@code stride} apart. */
-    public static long quants(int b, int quantBytes, long stride) {
-        return stride * (b / GROUP) + 2 * GROUP + (long) quantBytes * (b % GROUP);
+    /** Bytes from one group of quants of the row at GGUF offset {@code row} to its next. */
+    public static long quantStride(long row, long rowBytes, long totalBytes, int quantBytes, int stripe) {
+        return width(row, rowBytes, totalBytes, stripe) * GROUP * quantBytes;
     }
 
-    /** Offset from a row's {@link #start} of the f16 scale of block {@code b}, groups {@code stride} apart. */
-    public static long scale(int b, long stride) {
-        return stride * (b / GROUP) + 2L * (b % GROUP);
+    /** Offset from a row's {@link #quants} of the quants of block {@code b}, groups {@code stride} apart. */
+    public static long quant(int b, int quantBytes, long stride) {
+        return stride * (b / GROUP) + (long) quantBytes * (b % GROUP);
     }
 
     /** Whether {@code w} can be packed: Q4_0 or Q8_0 with whole groups of blocks (cols % 512 == 0). */
@@ -91,8 +100,9 @@ public final class PackedMatrix extends WeightMatrix {
     }
 
     /**
-     * A packed copy of rows [r0, r1) of {@code w} into {@code dst}, which has room for all rows
-     * (same byte size as {@code w.data()}); call on disjoint row ranges in parallel, then {@link #of}.
+     * A packed copy, in stripes of {@code stripe} rows, of rows [r0, r1) of {@code w} into
+     * {@code dst}, which has room for all rows (same byte size as {@code w.data()}); call on disjoint
+     * row ranges in parallel, then {@link #of}.
      */
     public static void pack(WeightMatrix w, MemorySegment dst, int r0, int r1, int stripe) {
         if (!packable(w) || dst.byteSize() != w.data().byteSize() || stripe < 1 || MAX_STRIPE % stripe != 0) {
@@ -101,59 +111,44 @@ public final class PackedMatrix extends WeightMatrix {
                     + w.data().byteSize() + " bytes, a stripe dividing " + MAX_STRIPE + ")");
         }
         int rowBytes = (int) w.rowBytes;
+        int quantBytes = quantBytes(w.type());
+        int blocks = w.cols() / 32;
         byte[] src = new byte[rowBytes];
-        byte[] out = new byte[rowBytes];
-        boolean q4 = w.type() == GgmlType.Q4_0;
-        long groupBytes = groupBytes(q4 ? 16 : 32);
+        byte[] scales = new byte[2 * blocks];
+        byte[] quants = new byte[quantBytes * blocks];
         for (int r = r0; r < r1; r++) {
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, src, 0, rowBytes);
-            if (q4) {
-                packQ4_0(src, out);
-            } else {
-                packQ8_0(src, out);
-            }
             long row = (long) r * rowBytes;
-            long start = start(row, rowBytes, groupBytes, stripe);
-            long stride = stride(row, rowBytes, groupBytes, dst.byteSize(), stripe);
-            for (int g = 0; g < rowBytes / groupBytes; g++) {
-                MemorySegment.copy(out, (int) (g * groupBytes), dst, ValueLayout.JAVA_BYTE, start + g * stride, (int) groupBytes);
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, row, src, 0, rowBytes);
+            split(src, quantBytes, scales, quants);
+            MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_BYTE, scales(row, rowBytes, quantBytes, stripe), scales.length);
+            long at = quants(row, rowBytes, dst.byteSize(), quantBytes, stripe);
+            long stride = quantStride(row, rowBytes, dst.byteSize(), quantBytes, stripe);
+            for (int g = 0; g < blocks / GROUP; g++) {
+                MemorySegment.copy(quants, g * GROUP * quantBytes, dst, ValueLayout.JAVA_BYTE, at + g * stride,
+                        GROUP * quantBytes);
             }
         }
     }
 
-    /** One Q4_0 row (18-byte blocks) into the packed order (groups of 16 × 18 bytes). */
-    private static void packQ4_0(byte[] src, byte[] out) {
-        for (int g = 0; g < src.length; g += 18 * GROUP) { // a group's bytes are at the same offset in both
-            for (int b = 0; b < GROUP; b++) {
-                out[g + 2 * b] = src[g + 18 * b];
-                out[g + 2 * b + 1] = src[g + 18 * b + 1];
-            }
-            for (int i = 0; i < GROUP / 2; i++) {
-                int s0 = g + 36 * i + 2;
-                int o = g + 2 * GROUP + 32 * i;
-                for (int j = 0; j < 16; j++) {
-                    out[o + 2 * j] = src[s0 + j];
-                    out[o + 2 * j + 1] = src[s0 + 18 + j];
-                }
-            }
+    /** One GGUF row into its scales and its quants, pair by pair in the packed order. */
+    private static void split(byte[] src, int quantBytes, byte[] scales, byte[] quants) {
+        int blockBytes = quantBytes + 2;
+        for (int b = 0; b < scales.length / 2; b++) {
+            scales[2 * b] = src[blockBytes * b];
+            scales[2 * b + 1] = src[blockBytes * b + 1];
         }
-    }
-
-    /** One Q8_0 row (34-byte blocks) into the packed order (groups of 16 × 34 bytes). */
-    private static void packQ8_0(byte[] src, byte[] out) {
-        for (int g = 0; g < src.length; g += 34 * GROUP) {
-            for (int b = 0; b < GROUP; b++) {
-                out[g + 2 * b] = src[g + 34 * b];
-                out[g + 2 * b + 1] = src[g + 34 * b + 1];
-            }
-            for (int i = 0; i < GROUP / 2; i++) {
-                int s0 = g + 68 * i + 2;
-                int o = g + 2 * GROUP + 64 * i;
-                for (int j = 0; j < 16; j++) {
-                    out[o + 4 * j] = src[s0 + j];
-                    out[o + 4 * j + 1] = src[s0 + 16 + j];
-                    out[o + 4 * j + 2] = src[s0 + 34 + j];
-                    out[o + 4 * j + 3] = src[s0 + 34 + 16 + j];
+        for (int b = 0; b < scales.length / 2; b += 2) {
+            int s0 = blockBytes * b + 2;
+            int o = quantBytes * b;
+            for (int j = 0; j < 16; j++) {
+                if (quantBytes == 16) {
+                    quants[o + 2 * j] = src[s0 + j];
+                    quants[o + 2 * j + 1] = src[s0 + 18 + j];
+                } else {
+                    quants[o + 4 * j] = src[s0 + j];
+                    quants[o + 4 * j + 1] = src[s0 + 16 + j];
+                    quants[o + 4 * j + 2] = src[s0 + 34 + j];
+                    quants[o + 4 * j + 3] = src[s0 + 34 + 16 + j];
                 }
             }
         }
@@ -190,13 +185,15 @@ public final class PackedMatrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] dst, int off) {
         int blocks = cols / 32;
         boolean q4 = type == GgmlType.Q4_0;
-        int quantBytes = q4 ? 16 : 32;
-        long start = start(row * rowBytes, rowBytes, groupBytes(quantBytes), stripe);
-        long stride = stride(row * rowBytes, rowBytes, groupBytes(quantBytes), data.byteSize(), stripe);
+        int quantBytes = quantBytes(type);
+        long at = (long) row * rowBytes;
+        long scales = scales(at, rowBytes, quantBytes, stripe);
+        long quants = quants(at, rowBytes, data.byteSize(), quantBytes, stripe);
+        long stride = quantStride(at, rowBytes, data.byteSize(), quantBytes, stripe);
         for (int b = 0; b < blocks; b++) {
-            float d = f16(start + scale(b, stride));
+            float d = f16(scales + 2L * b);
             int o = off + 32 * b;
-            long pair = start + quants(b - b % 2, quantBytes, stride);
+            long pair = quants + quant(b - b % 2, quantBytes, stride);
             int k = b % 2;
             for (int j = 0; j < 16; j++) {
                 if (q4) {
