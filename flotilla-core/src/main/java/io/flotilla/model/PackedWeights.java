@@ -28,6 +28,8 @@ import java.util.stream.IntStream;
 public final class PackedWeights {
     /** The types packed ({@code -Dflotilla.pack}); tests and benchmarks in this package may switch it per load. */
     static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "Q4_0"));
+    /** Rows per stripe of the packed copies ({@link PackedMatrix#STRIPE}); benchmarks in this package may switch it per load. */
+    static int stripe = PackedMatrix.STRIPE;
     /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
     private static final int ROWS_PER_TASK = 256;
 
@@ -59,10 +61,10 @@ public final class PackedWeights {
         int tasks = (w.rows() + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         IntStream.range(0, tasks).parallel().forEach(i ->
                 PackedMatrix.pack(w, dst, i * ROWS_PER_TASK, Math.min(w.rows(), (i + 1) * ROWS_PER_TASK),
-                        PackedMatrix.STRIPE));
+                        stripe));
         if (w.data().isMapped()) {
             w.data().unload();
         }
-        return PackedMatrix.of(w, dst, PackedMatrix.STRIPE);
+        return PackedMatrix.of(w, dst, stripe);
     }
 }
