@@ -28,8 +28,12 @@ import java.util.stream.IntStream;
 public final class PackedWeights {
     /** The types packed ({@code -Dflotilla.pack}); tests and benchmarks in this package may switch it per load. */
     static Set<GgmlType> types = parse(System.getProperty("flotilla.pack", "Q4_0"));
-    /** Rows per stripe of the packed copies ({@link PackedMatrix#STRIPE}); benchmarks in this package may switch it per load. */
-    static int stripe = PackedMatrix.STRIPE;
+    /**
+     * Rows per stripe of the packed copies ({@code -Dflotilla.packStripe}: 1, 2 or 4, default
+     * {@link PackedMatrix#STRIPE}; 1 is the layout without interleaved rows, to compare); benchmarks
+     * in this package may switch it per load.
+     */
+    static int stripe = Integer.getInteger("flotilla.packStripe", PackedMatrix.STRIPE);
     /** Rows packed per task (the tasks run on the common pool: as many threads as cores). */
     private static final int ROWS_PER_TASK = 256;
 

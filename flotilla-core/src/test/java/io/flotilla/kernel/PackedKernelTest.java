@@ -60,21 +60,72 @@ class PackedKernelTest {
         }
     }
 
+    /**
+     * Every stripe width, with row counts that leave a narrower last stripe and row ranges that cut
+     * stripes: the rows of a stripe computed together ({@link PackedKernel#rows}) equal the GGUF
+     * kernel's dot of each row, bit for bit, and the rows dequantize as the GGUF rows.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void stripesOfEveryWidthEqualTheGgufDot(GgmlType type) {
+        assumeThat(PackedKernel.USABLE).as("packed kernels need 16 float lanes").isTrue();
+        Random r = new Random(41 + type.ordinal());
+        int cols = 1024;
+        for (int rows : new int[] {1, 5, 11}) {
+            WeightMatrix w = KernelTest.randomMatrix(type, rows, cols, r);
+            int n = 2;
+            Activations a = new Activations();
+            a.reset(KernelTest.randomActivations(n, cols, r), n, cols);
+            a.quantize(false);
+            a.interleave();
+            float[] expected = new float[n * rows];
+            Kernels.rows(Kernels.of(w), w, a, expected, 0, rows, true, new float[Lanes.SCRATCH], 0);
+            for (int stripe = 1; stripe <= PackedMatrix.MAX_STRIPE; stripe *= 2) {
+                PackedMatrix p = PackedMatrix.pack(w, Arena.ofAuto(), stripe);
+                assertThat(p.stripe()).isEqualTo(stripe);
+                PackedKernel k = (PackedKernel) Kernels.of(p);
+                float[] scratch = new float[k.scratch(cols)];
+                for (int r0 = 0; r0 < rows; r0 += 3) { // ranges of 3 rows: most cut a stripe
+                    float[] out = new float[n * rows];
+                    k.rows(p, a, out, r0, Math.min(rows, r0 + 3), scratch, 0);
+                    for (int t = 0; t < n; t++) {
+                        for (int row = r0; row < Math.min(rows, r0 + 3); row++) {
+                            assertThat(out[t * rows + row]).as(type + " stripe " + stripe + " rows " + rows + " token "
+                                    + t + " row " + row).isEqualTo(expected[t * rows + row]);
+                        }
+                    }
+                }
+                float[] all = new float[n * rows];
+                k.rows(p, a, all, 0, rows, scratch, 0);
+                assertThat(all).as(type + " stripe " + stripe + " rows " + rows + ", all at once").containsExactly(expected);
+                float[] gguf = new float[cols];
+                float[] packed = new float[cols];
+                for (int row = 0; row < rows; row++) {
+                    w.dequantizeRow(row, gguf, 0);
+                    p.dequantizeRow(row, packed, 0);
+                    assertThat(packed).as(type + " stripe " + stripe + " dequantized row " + row).containsExactly(gguf);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void matMulOfPackedMatrixEqualsGgufMatrix(GgmlType type) {
         Random r = new Random(23 + type.ordinal());
         int cols = 1024;
-        WeightMatrix w = matrix(type, cols, r);
-        WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
-        try (Compute c = new Compute(2)) {
-            for (int n : new int[] {1, 2, 5, 17}) {
-                float[] x = KernelTest.randomActivations(n, cols, r);
-                float[] expected = new float[n * ROWS];
-                float[] actual = new float[n * ROWS];
-                c.matMul(w, x, n, expected);
-                c.matMul(p, x, n, actual);
-                assertThat(actual).as(type + " n=" + n).containsExactly(expected);
+        // 50 rows: chunks of 16 rows for the two threads, the last stripe of 4 two rows wide
+        for (WeightMatrix w : new WeightMatrix[] {matrix(type, cols, r), KernelTest.randomMatrix(type, 50, cols, r)}) {
+            WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
+            try (Compute c = new Compute(2)) {
+                for (int n : new int[] {1, 2, 5, 17}) {
+                    float[] x = KernelTest.randomActivations(n, cols, r);
+                    float[] expected = new float[n * w.rows()];
+                    float[] actual = new float[n * w.rows()];
+                    c.matMul(w, x, n, expected);
+                    c.matMul(p, x, n, actual);
+                    assertThat(actual).as(type + " rows=" + w.rows() + " n=" + n).containsExactly(expected);
+                }
             }
         }
     }
