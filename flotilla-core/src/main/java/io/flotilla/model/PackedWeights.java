@@ -4,7 +4,6 @@ import io.flotilla.gguf.GgmlType;
 import io.flotilla.kernel.Compute;
 import io.flotilla.tensor.PackedMatrix;
 import io.flotilla.tensor.WeightMatrix;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
 import java.util.Set;
@@ -61,7 +60,7 @@ public final class PackedWeights {
         if (!types.contains(w.type()) || !Compute.packs(w)) {
             return w;
         }
-        MemorySegment dst = Arena.ofAuto().allocate(w.data().byteSize(), 64);
+        MemorySegment dst = PackedMemory.allocate(w.data().byteSize());
         int tasks = (w.rows() + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         IntStream.range(0, tasks).parallel().forEach(i ->
                 PackedMatrix.pack(w, dst, i * ROWS_PER_TASK, Math.min(w.rows(), (i + 1) * ROWS_PER_TASK),
