@@ -12,7 +12,8 @@ import java.util.stream.IntStream;
 /**
  * Load-time repacking of the weight matrices that have a faster one-token kernel in
  * {@link PackedMatrix}'s order (Q4_0, Q8_0 on CPUs with 16 float lanes: {@link Compute#packs}).
- * The packed copy lives in anonymous memory of the same size as the tensor; the tensor's pages of
+ * The packed copy lives in anonymous memory of the same size as the tensor ({@link PackedMemory}:
+ * huge pages where the system gives them), in stripes of {@link #stripe} rows; the tensor's pages of
  * the file mapping are dropped from this process's resident memory right after
  * ({@link MemorySegment#unload}: they stay in the page cache, and are never touched again), so
  * resident memory stays at about the file size. {@code -Dflotilla.pack=false} keeps every matrix

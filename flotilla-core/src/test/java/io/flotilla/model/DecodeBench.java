@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * Not a unit test: one-token decode through a whole model with its Q4_0/Q8_0 weights in the file's
  * layout and packed ({@link PackedWeights}) in stripes of each width of {@code -Dstripes} (default
- * 1s,4s,4; "s": small pages, see {@link PackedMemory}), the models of one file taking turns in one JVM (so the load of a shared machine hits all
+ * 1,4,4h; "h": in huge pages, see {@link PackedMemory}), the models of one file taking turns in one JVM (so the load of a shared machine hits all
  * alike); prints tokens/s per round, the medians, their ratios to the file's layout and whether the
  * logits of all are the same bit for bit; then a prefill and single products the same way. Run
  * after {@code mvn -o -q -pl flotilla-core test-compile} with
@@ -26,8 +26,8 @@ public final class DecodeBench {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int n = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        String[] variants = System.getProperty("stripes", "1s,4s,4").split(",");
-        int[] stripes = Arrays.stream(variants).mapToInt(v -> Integer.parseInt(v.replace("s", ""))).toArray();
+        String[] variants = System.getProperty("stripes", "1,4,4h").split(",");
+        int[] stripes = Arrays.stream(variants).mapToInt(v -> Integer.parseInt(v.replace("h", ""))).toArray();
         String[] names = new String[1 + stripes.length];
         names[0] = "gguf";
         for (int k = 0; k < stripes.length; k++) {
@@ -41,7 +41,7 @@ public final class DecodeBench {
                 PackedWeights.types = m == 0 ? java.util.EnumSet.noneOf(io.flotilla.gguf.GgmlType.class)
                         : java.util.EnumSet.of(io.flotilla.gguf.GgmlType.Q4_0, io.flotilla.gguf.GgmlType.Q8_0);
                 PackedWeights.stripe = m == 0 ? io.flotilla.tensor.PackedMatrix.STRIPE : stripes[m - 1];
-                PackedMemory.hugePages = m == 0 || !variants[m - 1].endsWith("s");
+                PackedMemory.hugePages = m > 0 && variants[m - 1].endsWith("h");
                 long t0 = System.nanoTime();
                 models[m] = Model.load(files[m], compute);
                 System.out.printf(Locale.ROOT, "%s: loaded in %.0f ms%n", names[m], (System.nanoTime() - t0) / 1e6);
@@ -50,7 +50,7 @@ public final class DecodeBench {
             prefill(models, threads, Integer.getInteger("prefill", 32), rounds, names);
             for (int k = 0; k < stripes.length; k++) {
                 PackedWeights.stripe = stripes[k];
-                PackedMemory.hugePages = !variants[k].endsWith("s");
+                PackedMemory.hugePages = variants[k].endsWith("h");
                 products(files[0], compute, "blk.0.ffn_up.weight", 8192, 2048, names[1 + k]);
                 products(files[0], compute, "blk.0.ffn_down.weight", 2048, 8192, names[1 + k]);
             }
