@@ -51,6 +51,8 @@ public final class Coordinator implements AutoCloseable {
 
     /** A measured link re-plans only when the new plan is at least this much cheaper than the current one. */
     static final double LINK_REPLAN_GAIN = 0.10;
+    /** How long the first plan waits for the reports (and so the plan numbers) of the members in the view. */
+    static final Duration FIRST_PLAN_WAIT = Duration.ofSeconds(3);
 
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
@@ -69,7 +71,11 @@ public final class Coordinator implements AutoCloseable {
     private PlacementPlan lastPlan; // on the control thread
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
-    private long planCounter;
+    private long planCounter;       // the highest plan number made or reported; on the control thread
+    private boolean planned;        // a plan was made (or tried); on the control thread
+    private boolean firstPlanTimer; // a re-plan is scheduled for when the first plan stops waiting
+    private long firstPlanDeadline; // System.nanoTime() until which the first plan waits for silent members
+    private final java.util.Set<String> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
@@ -86,11 +92,13 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Takes over an existing group: joins it through {@code members} and numbers its plans after
-     * {@code afterPlanVersion} (the last plan a previous coordinator made), so that the nodes never
-     * mistake a new plan's links for an old one's.
+     * {@code afterPlanVersion} (the highest plan number its own node has seen) and after the highest
+     * plan number any member reports, so that the nodes never mistake a new plan's links for an old
+     * one's. Its first plan waits up to {@link #FIRST_PLAN_WAIT} for the report of every member in the view.
      */
     public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
         planCounter = afterPlanVersion;
+        firstPlanDeadline = System.nanoTime() + FIRST_PLAN_WAIT.toNanos();
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
         shards = new ShardServer(file, hashes);
@@ -127,26 +135,33 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void received(String from, byte[] payload) {
             try {
-                switch (DataLink.decode(payload)) {
-                    case Message.NodeReport report -> control.execute(() -> onReport(report));
+                switch (DataLink.decode(from, payload)) {
+                    case Message.NodeReport report -> {
+                        heard.add(report.nodeId());
+                        control.execute(() -> onReport(report));
+                    }
                     case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
                     case Message.StageReady ready -> assignments.ready(ready);
                     default -> LOG.warn("coordinator: unexpected control message from {}", from);
                 }
             } catch (IOException e) {
-                LOG.warn("coordinator: malformed control message from {}: {}", from, e.getMessage());
+                LOG.warn("coordinator: refused a control message from {}: {}", from, e.getMessage());
             }
         }
     }
 
     /**
-     * Tells the members where to fetch tensors: a report of no threads names a member that serves no
-     * layers but answers SHARD_REQUESTs from its full copy (nodes without a local model use it).
+     * Tells the members where to fetch tensors and the latest plan number: a report of no threads names
+     * a member that serves no layers but answers SHARD_REQUESTs from its full copy (nodes without a
+     * local model use it). Sent on every view and every plan, so every member learns each plan's number.
      */
     private void announceSource(MembershipView view) {
+        if (view == null) {
+            return;
+        }
         InetSocketAddress data = transport.localAddress();
         Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
-                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0);
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0, planCounter);
         for (String member : view.members()) {
             if (!member.equals(config.nodeId())) {
                 try {
@@ -159,6 +174,11 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void onReport(Message.NodeReport report) {
+        if (report.planVersion() > planCounter) {
+            LOG.info("coordinator: {} has seen plan {}: the next plan is numbered after it", report.nodeId(),
+                    report.planVersion());
+            planCounter = report.planVersion();
+        }
         if (roster.accept(report)) {
             probe(report);
             replan("node " + report.nodeId() + " reported");
@@ -178,7 +198,7 @@ public final class Coordinator implements AutoCloseable {
         }
         LOG.info("coordinator: {} measured its link to {}: RTT {} µs, {} MB/s", report.fromNode(), report.toNode(),
                 Math.round(report.rttSeconds() * 1e6), Math.round(report.bytesPerSecond() / 1e6));
-        if (planCounter == 0 || active == null) {
+        if (active == null) {
             return;
         }
         try {
@@ -202,8 +222,11 @@ public final class Coordinator implements AutoCloseable {
     /** Places the model over the live, accepted nodes and makes the new pipeline current. */
     private void replan(String reason) {
         List<Message.NodeReport> nodes = roster.usable();
-        if (planCounter == 0 && nodes.size() < config.expectedNodes()) {
+        if (!planned && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
+            return;
+        }
+        if (!planned && awaitingReports()) {
             return;
         }
         closeActive();
@@ -223,7 +246,9 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         long version = ++planCounter;
+        planned = true;
         LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
+        announceSource(membership.view()); // every member learns the number, with a stage in the plan or not
         try {
             goLive(version, replicas);
             lastPlan = placed;
@@ -232,6 +257,26 @@ public final class Coordinator implements AutoCloseable {
             problem = "plan " + version + " failed: " + e.getMessage();
             control.schedule(() -> replan("retry after: " + e.getMessage()), 500, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Whether the first plan still waits for members of the view that have not reported (their plan
+     * numbers may be higher than the ones heard); it waits until {@link #FIRST_PLAN_WAIT} after start.
+     */
+    private boolean awaitingReports() {
+        MembershipView view = membership.view();
+        List<String> silent = view == null ? List.of() : view.members().stream()
+                .filter(m -> !m.equals(config.nodeId()) && !heard.contains(m)).toList();
+        long left = firstPlanDeadline - System.nanoTime();
+        if (silent.isEmpty() || left <= 0) {
+            return false;
+        }
+        problem = "waiting for the reports of " + silent;
+        if (!firstPlanTimer) {
+            firstPlanTimer = true;
+            control.schedule(() -> replan("waited for the reports of " + silent), left, TimeUnit.NANOSECONDS);
+        }
+        return true;
     }
 
     /**

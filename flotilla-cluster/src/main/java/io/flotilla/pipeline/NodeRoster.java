@@ -58,7 +58,8 @@ final class NodeRoster {
 
     /**
      * Takes a node's report (sent from a view that holds the node, so it is alive). True when the
-     * node is accepted and its report is new or changed: then its link is worth probing and the
+     * node is accepted and its report is new or changed (other than in the plan number it has seen):
+     * then its link is worth probing and the
      * cluster worth re-planning. A report of no threads is another member's shard source
      * announcement, not a node, and is ignored; a report of another model version refuses the node
      * (an empty version is a node without a copy of its own, which receives its tensors from peers).
@@ -77,7 +78,7 @@ final class NodeRoster {
             }
             return false;
         }
-        return !report.equals(before);
+        return before == null || !report.withPlanVersion(0).equals(before.withPlanVersion(0)); // a new plan seen is no change
     }
 
     /** Keeps alive only the nodes among {@code members} (the membership view's). */
