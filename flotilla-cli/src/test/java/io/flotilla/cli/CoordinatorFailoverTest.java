@@ -31,6 +31,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,7 +98,8 @@ class CoordinatorFailoverTest {
                 .containsExactly(first, "http://127.0.0.1:" + api[1], "null");
         assertThat(content(chat(first))).isEqualTo(expected).isNotBlank();
 
-        processes.get("node-a").destroyForcibly().waitFor(); // SIGKILL
+        assertThat(processes.get("node-a").destroyForcibly().waitFor(30, TimeUnit.SECONDS)).as("node-a killed")
+                .isTrue(); // SIGKILL
         String second = "http://127.0.0.1:" + api[1];
         JsonNode status = awaitStatus(second, s -> s.get("plan_version").asLong() > 0
                 && s.get("problem").isNull() && !s.get("stages").toString().contains("node-a"));
