@@ -47,6 +47,16 @@ class NodeRosterTest {
     }
 
     @Test
+    void aNodeBackInTheViewAfterItWasDroppedIsWorthAReplan() {
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).isTrue();
+        roster.retainAlive(List.of("coordinator")); // suspected under load and dropped from the view
+        assertThat(roster.usable()).isEmpty();
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).as("merged back, same report").isTrue();
+        assertThat(roster.usable()).extracting(Message.NodeReport::nodeId).containsExactly("a");
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).isFalse();
+    }
+
+    @Test
     void aShardSourceAnnouncementIsNoNode() {
         Message.NodeReport source = new Message.NodeReport("other", 1, "127.0.0.1", 9000, VERSION, 0, 0, 0, 0, 0, 0);
         assertThat(roster.accept(source)).isFalse();
