@@ -71,11 +71,8 @@ public final class Coordinator implements AutoCloseable {
     private PlacementPlan lastPlan; // on the control thread
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
-    private long planCounter;       // the highest plan number made or reported; on the control thread
-    private boolean planned;        // a plan was made (or tried); on the control thread
-    private boolean firstPlanTimer; // a re-plan is scheduled for when the first plan stops waiting
-    private long firstPlanDeadline; // System.nanoTime() until which the first plan waits for silent members
-    private final java.util.Set<String> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private PlanNumbers planNumbers; // on the control thread
+    private boolean firstPlanTimer;  // a re-plan is scheduled for when the first plan stops waiting
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
@@ -97,8 +94,7 @@ public final class Coordinator implements AutoCloseable {
      * one's. Its first plan waits up to {@link #FIRST_PLAN_WAIT} for the report of every member in the view.
      */
     public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
-        planCounter = afterPlanVersion;
-        firstPlanDeadline = System.nanoTime() + FIRST_PLAN_WAIT.toNanos();
+        planNumbers = new PlanNumbers(afterPlanVersion, System.nanoTime() + FIRST_PLAN_WAIT.toNanos());
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
         shards = new ShardServer(file, hashes);
@@ -129,6 +125,12 @@ public final class Coordinator implements AutoCloseable {
             if (!view.left().isEmpty()) {
                 LOG.info("coordinator: nodes {} left (view {})", view.left(), view.id());
                 control.execute(() -> replan("nodes " + view.left() + " left"));
+            } else {
+                control.execute(() -> { // reports may come before this member's first view: plan once it is in
+                    if (!planNumbers.numbered()) {
+                        replan("view " + view.id());
+                    }
+                });
             }
         }
 
@@ -136,10 +138,7 @@ public final class Coordinator implements AutoCloseable {
         public void received(String from, byte[] payload) {
             try {
                 switch (DataLink.decode(from, payload)) {
-                    case Message.NodeReport report -> {
-                        heard.add(report.nodeId());
-                        control.execute(() -> onReport(report));
-                    }
+                    case Message.NodeReport report -> control.execute(() -> onReport(report));
                     case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
                     case Message.StageReady ready -> assignments.ready(ready);
                     default -> LOG.warn("coordinator: unexpected control message from {}", from);
@@ -161,7 +160,8 @@ public final class Coordinator implements AutoCloseable {
         }
         InetSocketAddress data = transport.localAddress();
         Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
-                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0, planCounter);
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0,
+                planNumbers.highest());
         for (String member : view.members()) {
             if (!member.equals(config.nodeId())) {
                 try {
@@ -174,10 +174,9 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void onReport(Message.NodeReport report) {
-        if (report.planVersion() > planCounter) {
+        if (planNumbers.heard(report)) {
             LOG.info("coordinator: {} has seen plan {}: the next plan is numbered after it", report.nodeId(),
                     report.planVersion());
-            planCounter = report.planVersion();
         }
         if (roster.accept(report)) {
             probe(report);
@@ -222,11 +221,11 @@ public final class Coordinator implements AutoCloseable {
     /** Places the model over the live, accepted nodes and makes the new pipeline current. */
     private void replan(String reason) {
         List<Message.NodeReport> nodes = roster.usable();
-        if (!planned && nodes.size() < config.expectedNodes()) {
+        if (!planNumbers.numbered() && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
             return;
         }
-        if (!planned && awaitingReports()) {
+        if (awaitingReports()) {
             return;
         }
         closeActive();
@@ -245,8 +244,7 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("coordinator: {}", problem);
             return;
         }
-        long version = ++planCounter;
-        planned = true;
+        long version = planNumbers.next();
         LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
         announceSource(membership.view()); // every member learns the number, with a stage in the plan or not
         try {
@@ -260,21 +258,32 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * Whether the first plan still waits for members of the view that have not reported (their plan
-     * numbers may be higher than the ones heard); it waits until {@link #FIRST_PLAN_WAIT} after start.
+     * Whether the first plan still waits: for this member's first view (reports can arrive before it,
+     * and nothing can be sent then), and for members of the view that have not reported (their plan
+     * numbers may be higher than the ones heard), until {@link #FIRST_PLAN_WAIT} after start.
      */
     private boolean awaitingReports() {
         MembershipView view = membership.view();
-        List<String> silent = view == null ? List.of() : view.members().stream()
-                .filter(m -> !m.equals(config.nodeId()) && !heard.contains(m)).toList();
-        long left = firstPlanDeadline - System.nanoTime();
-        if (silent.isEmpty() || left <= 0) {
+        if (planNumbers.numbered()) {
+            return false;
+        }
+        if (view == null) { // not in the group yet: nothing can be sent; the first view re-plans
+            problem = "joining the group";
+            return true;
+        }
+        List<String> silent = planNumbers.silent(view.members(), config.nodeId());
+        long left = planNumbers.waitNanos(silent, System.nanoTime());
+        if (left == 0) {
             return false;
         }
         problem = "waiting for the reports of " + silent;
         if (!firstPlanTimer) {
             firstPlanTimer = true;
-            control.schedule(() -> replan("waited for the reports of " + silent), left, TimeUnit.NANOSECONDS);
+            control.schedule(() -> {
+                if (!planNumbers.numbered()) {
+                    replan("waited for the reports of " + silent);
+                }
+            }, left, TimeUnit.NANOSECONDS);
         }
         return true;
     }
