@@ -50,30 +50,29 @@ abstract sealed class PackedKernel extends DotKernel permits Q4_0PackedKernel, Q
         if (!(w instanceof PackedMatrix p)) {
             throw new IllegalArgumentException("not a packed matrix: " + w.type() + " " + w.rows() + "x" + w.cols());
         }
-        int quantBytes = switch (p.type()) {
-            case Q4_0 -> 16;
-            case Q8_0 -> 32;
-            default -> throw new UnsupportedOperationException("no packed kernel for tensor type " + p.type());
-        };
-        for (PackedKernel k : made) {
-            if (k.quantBytes == quantBytes && k.stripe == p.stripe() && k.cols == p.cols()) {
-                return k;
-            }
-        }
-        return make(quantBytes, p.stripe(), p.cols());
+        int quantBytes = PackedMatrix.quantBytes(p.type());
+        PackedKernel k = find(made, quantBytes, p.stripe(), p.cols());
+        return k != null ? k : make(quantBytes, p.stripe(), p.cols());
     }
 
-    private static synchronized PackedKernel make(int quantBytes, int stripe, int cols) {
-        PackedKernel[] old = made;
-        for (PackedKernel k : old) {
+    private static PackedKernel find(PackedKernel[] kernels, int quantBytes, int stripe, int cols) {
+        for (PackedKernel k : kernels) {
             if (k.quantBytes == quantBytes && k.stripe == stripe && k.cols == cols) {
                 return k;
             }
         }
-        PackedKernel k = quantBytes == 16 ? new Q4_0PackedKernel(stripe, cols) : new Q8_0PackedKernel(stripe, cols);
-        PackedKernel[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-        grown[old.length] = k;
-        made = grown;
+        return null;
+    }
+
+    private static synchronized PackedKernel make(int quantBytes, int stripe, int cols) {
+        PackedKernel[] old = made;
+        PackedKernel k = find(old, quantBytes, stripe, cols);
+        if (k == null) {
+            k = quantBytes == 16 ? new Q4_0PackedKernel(stripe, cols) : new Q8_0PackedKernel(stripe, cols);
+            PackedKernel[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = k;
+            made = grown;
+        }
         return k;
     }
 
