@@ -6,6 +6,7 @@ import static io.flotilla.kernel.Lanes.madd;
 import static io.flotilla.kernel.Lanes.u8;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.IntVector;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
@@ -136,5 +137,43 @@ final class Q6_KKernel extends DotKernel {
             }
         }
         return sum;
+    }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /**
+     * {@code (d·scale)·(q - 32)} as Q6_KMatrix rounds it, 16 weights at a time: per half of a
+     * super-block and per 16 of its first 32 positions {@code l}, the four weights {@code l},
+     * {@code l+32}, {@code l+64}, {@code l+96} from the nibbles of {@code ql} and the bit pairs of {@code qh}.
+     */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        for (int sb = c0 / 256; sb < c1 / 256; sb++) {
+            long blk = row + (long) BLOCK_BYTES * sb;
+            float d = f16(w, blk + 208);
+            for (int h = 0; h < 2; h++) {
+                for (int g = 0; g < 2; g++) {
+                    long ql = blk + 64 * h + 16 * g;
+                    long sc = blk + 192 + 8 * h + g;
+                    IntVector lo = Lanes.u8i(w, ql);
+                    IntVector hi = Lanes.u8i(w, ql + 32);
+                    IntVector bits = Lanes.u8i(w, blk + 128 + 32 * h + 16 * g);
+                    int at = o + 256 * sb + 128 * h + 16 * g - c0;
+                    store(lo.and(0xF), bits, 0, d * w.get(ValueLayout.JAVA_BYTE, sc), dst, at);
+                    store(hi.and(0xF), bits, 2, d * w.get(ValueLayout.JAVA_BYTE, sc + 2), dst, at + 32);
+                    store(lo.lanewise(VectorOperators.LSHR, 4), bits, 4, d * w.get(ValueLayout.JAVA_BYTE, sc + 4), dst, at + 64);
+                    store(hi.lanewise(VectorOperators.LSHR, 4), bits, 6, d * w.get(ValueLayout.JAVA_BYTE, sc + 6), dst, at + 96);
+                }
+            }
+        }
+    }
+
+    /** {@code ds·((low | ((bits >> shift) & 3) << 4) - 32)} into {@code dst[at ..+16)}. */
+    private static void store(IntVector low, IntVector bits, int shift, float ds, float[] dst, int at) {
+        IntVector q = low.or(bits.lanewise(VectorOperators.LSHR, shift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        Lanes.f(q).mul(ds).intoArray(dst, at);
     }
 }
