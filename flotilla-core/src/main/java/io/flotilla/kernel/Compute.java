@@ -82,6 +82,12 @@ public final class Compute implements AutoCloseable {
         return threads;
     }
 
+    /** Sets {@link #batchInvariant} (default: the system property {@code flotilla.batchInvariant}); returns this. */
+    public Compute batchInvariant(boolean on) {
+        this.batchInvariant = on;
+        return this;
+    }
+
     /** {@code out[t][r] = W[r] · x[t]} for n tokens: x is n×cols, out is n×rows, both row-major. */
     public void matMul(WeightMatrix w, float[] x, int n, float[] out) {
         if ((long) n * w.rows() > out.length) {
@@ -89,7 +95,7 @@ public final class Compute implements AutoCloseable {
         }
         DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
-        boolean gemm = vector && !batchInvariant && Gemm.use(n);
+        boolean gemm = vector && !batchInvariant && Gemm.use(k, n, w.cols());
         if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
             if (w.packed()) {

@@ -73,6 +73,11 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
     }
 
+    /** The fewest tokens of a product that {@link Gemm} takes (see {@link Gemm#MIN_TOKENS}). */
+    int gemmTokens() {
+        return Gemm.MIN_TOKENS;
+    }
+
     /**
      * Whether {@link #dequantize} takes any whole blocks of columns (a vectorized panel dequantizer);
      * if not, it takes whole rows only, through {@link WeightMatrix#dequantizeRow}.

@@ -29,8 +29,12 @@ final class Gemm {
     static final int ROWS = 16;
     /** Columns of a pass over a panel (a multiple of every block size: 32 and 256). */
     static final int COLUMNS = 256;
-    /** Tokens from which Compute takes this path (measured with MatVecBench, see docs/performance.md). */
-    static final int MIN_TOKENS = Integer.getInteger("flotilla.gemmTokens", 8);
+    /**
+     * Tokens from which Compute takes this path for most formats ({@link DotKernel#gemmTokens}; measured
+     * with GemmBench, see docs/performance.md): at 4 tokens it beats {@code dot4} for Q4_0, Q8_0, Q4_K
+     * and the formats without a vectorized dequantizer; at 2 it loses (the decoding is paid per product).
+     */
+    static final int MIN_TOKENS = Integer.getInteger("flotilla.gemmTokens", 4);
     /** Whether this CPU runs the GEMM (16 float lanes, as the dequantizers are written for). */
     static final boolean USABLE = Lanes.N == 16;
     private static final int N = Lanes.N;
@@ -44,9 +48,12 @@ final class Gemm {
         float[] acc = new float[0];
     }
 
-    /** Whether a product of {@code n} tokens runs here. */
-    static boolean use(int n) {
-        return USABLE && n >= MIN_TOKENS;
+    /**
+     * Whether a product of {@code n} tokens with {@code k}'s weights of {@code cols} columns runs here
+     * ({@link DotKernel#gemmTokens}; rows of whole vectors: float weights of a tiny width do not).
+     */
+    static boolean use(DotKernel k, int n, int cols) {
+        return USABLE && n >= k.gemmTokens() && cols % N == 0;
     }
 
     /** {@code out[t*rows + r] = W[r] · x[t*cols ..]} for rows [r0, r1) and tokens [0, n). */
@@ -107,7 +114,7 @@ final class Gemm {
      */
     // Kept small and on its own (16 accumulators + 4 weights + 1 activation = 21 of the 32 vector
     // registers): inlined into a larger caller, its vectors would count against C2's budget there.
-    private static void block(float[] p, int po, int ps, float[] x, int xo, int xs, int len, float[] acc, int ao) {
+    static void block(float[] p, int po, int ps, float[] x, int xo, int xs, int len, float[] acc, int ao) {
         if (len < 0 || len % N != 0 || po < 0 || ps < len || po + 3 * ps + len > p.length || xo < 0 || xs < len
                 || xo + 3L * xs + len > x.length || ao < 0 || ao + N * (3 + 3 * ROWS) + N > acc.length) {
             throw new IllegalArgumentException("gemm block out of range: " + len + " columns, panel " + po + "+" + ps
