@@ -11,9 +11,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Blocking: a thread's rows go in panels of {@link #ROWS}; each panel's columns in passes of
  * {@link #COLUMNS} (the format's {@link DotKernel#dequantize}; a format without a vectorized one
- * dequantizes whole rows, one pass). A pass decodes {@link #ROWS} × {@link #COLUMNS} floats (16 KB, in L1),
+ * dequantizes whole rows, one pass). A pass decodes {@link #ROWS} × {@link #COLUMNS} floats (32 KB, in L1),
  * then for the tokens four at a time ({@link #block}: 4 rows × 4 tokens, 16 accumulators in
- * registers) reads the four tokens' columns (4 KB, L1 after the first row quad) and adds
+ * registers) reads the four tokens' columns (8 KB, L1 after the first row quad) and adds
  * {@code w[r][k..k+16) · x[t][k..k+16)} with one FMA per 16 weights, row and token. The accumulators
  * go through the thread's scratch between passes (16 lanes per row and token); the lanes are
  * summed once at the end of the row ({@link Lanes#sum(FloatVector)}). The whole batch reuses each
@@ -27,8 +27,13 @@ import jdk.incubator.vector.FloatVector;
 final class Gemm {
     /** Rows of a panel (a multiple of 4: the row quads of {@link #block}). */
     static final int ROWS = 16;
-    /** Columns of a pass over a panel (a multiple of every block size: 32 and 256). */
-    static final int COLUMNS = 256;
+    /**
+     * Columns of a pass over a panel (a multiple of every block size: 32 and 256; system property
+     * {@code flotilla.gemmColumns} to compare). GemmBench, Q4_0 2048×8192, 1 thread: 512 is 5–7 %
+     * faster than 256 (half the accumulator loads and stores) and than 1024 (32 KB of panel and 8 KB of
+     * activations still fit L1's 48 KB).
+     */
+    static final int COLUMNS = Integer.getInteger("flotilla.gemmColumns", 512);
     /**
      * Tokens from which Compute takes this path for most formats ({@link DotKernel#gemmTokens}; measured
      * with GemmBench, see docs/performance.md): at 4 tokens it beats {@code dot4} for Q4_0, Q8_0, Q4_K

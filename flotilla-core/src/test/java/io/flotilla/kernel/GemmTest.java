@@ -19,7 +19,7 @@ class GemmTest {
     private static final int ROWS = 2 * Gemm.ROWS + 7; // whole panels, a part, and a part of a row quad
 
     private static int cols(GgmlType type) {
-        return type.blockSize() == 256 ? 768 : 352; // passes of 256 and a shorter last one (32-blocks)
+        return type.blockSize() == 256 ? 768 : 1184; // passes of Gemm.COLUMNS (512) and a shorter last one
     }
 
     @ParameterizedTest
