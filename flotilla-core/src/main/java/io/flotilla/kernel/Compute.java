@@ -36,9 +36,9 @@ public final class Compute implements AutoCloseable {
     private final int threads;
     private final boolean vector;
     /**
-     * Whether many-token products of formats with tiles run through {@link Tiles}; off (system
-     * property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the same
-     * bit for bit either way.
+     * Whether batch-invariant many-token products of formats with tiles run through {@link Tiles}; off
+     * (system property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the
+     * same bit for bit either way.
      */
     boolean tiles = !"false".equals(System.getProperty("flotilla.tiles"));
     /**
