@@ -31,35 +31,44 @@ final class PackedMemory {
     /** Whether to ask for huge pages; benchmarks in this package may switch it per load. */
     static boolean hugePages = "true".equals(System.getProperty("flotilla.packHugePages"))
             && System.getProperty("os.name", "").startsWith("Linux");
-    private static final MethodHandle MMAP;
-    private static final MethodHandle MADVISE;
-    private static final MethodHandle MUNMAP;
+    /**
+     * The libc calls, looked up on first use only (when huge pages are asked for): the native linker is
+     * a restricted method, which warns without {@code --enable-native-access}.
+     */
+    private static final class Libc {
+        static final MethodHandle MMAP;
+        static final MethodHandle MADVISE;
+        static final MethodHandle MUNMAP;
 
-    static {
-        MethodHandle mmap = null;
-        MethodHandle madvise = null;
-        MethodHandle munmap = null;
-        try {
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup libc = linker.defaultLookup();
-            Optional<MemorySegment> m = libc.find("mmap");
-            Optional<MemorySegment> a = libc.find("madvise");
-            Optional<MemorySegment> u = libc.find("munmap");
-            if (m.isPresent() && a.isPresent() && u.isPresent()) {
-                mmap = linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_LONG));
-                madvise = linker.downcallHandle(a.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-                munmap = linker.downcallHandle(u.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG));
+        static {
+            MethodHandle mmap = null;
+            MethodHandle madvise = null;
+            MethodHandle munmap = null;
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup libc = linker.defaultLookup();
+                Optional<MemorySegment> m = libc.find("mmap");
+                Optional<MemorySegment> a = libc.find("madvise");
+                Optional<MemorySegment> u = libc.find("munmap");
+                if (m.isPresent() && a.isPresent() && u.isPresent()) {
+                    mmap = linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG));
+                    madvise = linker.downcallHandle(a.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+                    munmap = linker.downcallHandle(u.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG));
+                }
+            } catch (RuntimeException e) { // no native access or no libc: plain memory
+                LOG.debug("no mmap/madvise for packed weights: {}", e.toString());
             }
-        } catch (RuntimeException e) { // no native access or no libc: plain memory
-            LOG.debug("no mmap/madvise for packed weights: {}", e.toString());
+            MMAP = mmap;
+            MADVISE = madvise;
+            MUNMAP = munmap;
         }
-        MMAP = mmap;
-        MADVISE = madvise;
-        MUNMAP = munmap;
+
+        private Libc() {
+        }
     }
 
     private PackedMemory() {
@@ -67,14 +76,14 @@ final class PackedMemory {
 
     /** {@code bytes} of zeroed memory, 64-byte aligned, freed when unreachable. */
     static MemorySegment allocate(long bytes) {
-        if (hugePages && MMAP != null && bytes > 0) {
+        if (hugePages && bytes > 0 && Libc.MMAP != null) {
             try {
-                MemorySegment m = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE,
+                MemorySegment m = (MemorySegment) Libc.MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE,
                         MAP_PRIVATE_ANONYMOUS, -1, 0L);
                 if (m.address() != -1L) {
-                    int advised = (int) MADVISE.invokeExact(m, bytes, MADV_HUGEPAGE);
+                    int advised = (int) Libc.MADVISE.invokeExact(m, bytes, MADV_HUGEPAGE);
                     // all pages at once (Linux 5.14+), instead of a fault per page while the threads pack
-                    int populated = (int) MADVISE.invokeExact(m, bytes, MADV_POPULATE_WRITE);
+                    int populated = (int) Libc.MADVISE.invokeExact(m, bytes, MADV_POPULATE_WRITE);
                     if (advised != 0 || populated != 0) {
                         LOG.debug("madvise of {} bytes: huge pages {}, populate {} (0: done)", bytes, advised, populated);
                     }
@@ -90,7 +99,7 @@ final class PackedMemory {
 
     private static void unmap(MemorySegment s, long bytes) {
         try {
-            int result = (int) MUNMAP.invokeExact(s, bytes);
+            int result = (int) Libc.MUNMAP.invokeExact(s, bytes);
             if (result != 0) {
                 LOG.warn("munmap of {} bytes at {} failed", bytes, s.address());
             }
