@@ -36,10 +36,10 @@ record CoordinatorTakeover(Node node, PlacementObjective objective, int apiPort,
                 config.clusterName(), config.token(), config.host(), NodeLauncher.freePort(config.host()),
                 config.model(), objective, 1, contextLength, maxNumSeqs, Duration.ofSeconds(120),
                 config.tlsKeyStore()))) {
-            coordinator.start(members, node.planVersion());
+            coordinator.start(members, node.highestPlanSeen());
             ClusterApi.serve(coordinator, config.model(), config.host(), apiPort, contextLength, maxNumSeqs, keys,
                     (port, served) -> System.err.printf("node %s: coordinator now (after plan %d); serving %s on "
-                            + "http://%s:%d/v1, status at http://%s:%d%s%n", config.nodeId(), node.planVersion(),
+                            + "http://%s:%d/v1, status at http://%s:%d%s%n", config.nodeId(), node.highestPlanSeen(),
                             served, config.host(), port, config.host(), port, UpCommand.STATUS_PATH));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

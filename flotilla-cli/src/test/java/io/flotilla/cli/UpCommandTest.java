@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -106,7 +107,8 @@ class UpCommandTest {
             UpPrefixCachingTest.awaitReady(url);
             assertThat(content(post(url, chat))).isEqualTo(expected).isNotBlank();
             JsonNode status = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(
-                    URI.create(url + UpCommand.STATUS_PATH)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                    URI.create(url + UpCommand.STATUS_PATH)).timeout(Duration.ofSeconds(180)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
             assertThat(status.get("nodes")).hasSize(2);
         } finally {
             up.interrupt();
@@ -117,7 +119,8 @@ class UpCommandTest {
     private static JsonNode post(String url, String json) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create(url + "/v1/chat/completions")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(180)).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new ObjectMapper().readTree(r.body());
     }

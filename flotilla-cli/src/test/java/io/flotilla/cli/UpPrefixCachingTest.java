@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,8 @@ class UpPrefixCachingTest {
             String url = "http://127.0.0.1:" + port;
             awaitReady(url);
             JsonNode status = new ObjectMapper().readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(url + UpCommand.STATUS_PATH)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                    URI.create(url + UpCommand.STATUS_PATH)).timeout(Duration.ofSeconds(180)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
             assertThat(status.get("nodes").findValues("layers")).extracting(JsonNode::toString)
                     .containsExactlyInAnyOrder("[0,1]", "[1,2]"); // two stages
             JsonNode first = complete(url, prompts.get(0));
@@ -80,7 +82,8 @@ class UpPrefixCachingTest {
         for (int i = 0; i < 600 && ready != 200; i++) {
             Thread.sleep(100);
             try {
-                ready = http.send(HttpRequest.newBuilder(URI.create(url + "/ready")).build(),
+                ready = http.send(HttpRequest.newBuilder(URI.create(url + "/ready"))
+                                .timeout(Duration.ofSeconds(10)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
             } catch (java.io.IOException notYet) {
                 ready = 0;
@@ -94,7 +97,8 @@ class UpPrefixCachingTest {
                 .put("max_tokens", 12).put("temperature", 0).toString();
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create(url + "/v1/completions")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(180)).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new ObjectMapper().readTree(r.body());
     }

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,7 @@ public final class Node implements AutoCloseable {
     private StageRunner runner;       // guarded by lock
     private Connection next;          // guarded by lock
     private long planVersion;         // guarded by lock
+    private final AtomicLong seenPlan = new AtomicLong(); // the highest plan number of any message received
     private volatile Runnable takeOver;
     private int apiPort;              // reported: 0 unless this node is a candidate coordinator
     private final AtomicBoolean tookOver = new AtomicBoolean();
@@ -103,7 +105,7 @@ public final class Node implements AutoCloseable {
         report = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(), config.host(),
                 transport.localAddress().getPort(), version, config.threads(), memory,
                 NodeProbe.memoryBytesPerSecond(32 << 20, 2) / config.slowdown(),
-                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown(), apiPort);
+                NodeProbe.f32FlopsPerSecond(256, 1024, 10) * config.threads() / config.slowdown(), apiPort, 0);
         LOG.info("node {}: model {} version {}, data on {} ({}), {}", config.nodeId(),
                 config.model() == null ? "(from peers, cache " + config.shardCache() + ")" : config.model(), version,
                 transport.localAddress(), config.tlsKeyStore() == null ? "plain TCP" : "TLS", report);
@@ -124,7 +126,7 @@ public final class Node implements AutoCloseable {
             peerLinks.keySet().retainAll(view.members());
             for (String member : view.members()) {
                 if (!member.equals(config.nodeId())) {
-                    control.execute(() -> sendToCoordinator(member, report));
+                    control.execute(() -> sendToCoordinator(member, report.withPlanVersion(seenPlan.get())));
                     peerLinks.values().forEach(link -> control.execute(() -> sendToCoordinator(member, link)));
                 }
             }
@@ -133,10 +135,13 @@ public final class Node implements AutoCloseable {
         @Override
         public void received(String from, byte[] payload) {
             try {
-                switch (DataLink.decode(payload)) {
-                    case Message.StageAssignment assignment ->
-                            control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                switch (DataLink.decode(from, payload)) {
+                    case Message.StageAssignment assignment -> {
+                        seenPlan.accumulateAndGet(assignment.planVersion(), Math::max);
+                        control.execute(() -> sendToCoordinator(from, assign(assignment)));
+                    }
                     case Message.NodeReport peer -> { // a possible source of shards, an older candidate, a link to probe
+                        seenPlan.accumulateAndGet(peer.planVersion(), Math::max); // a coordinator's: its latest plan
                         peers.put(peer.nodeId(), peer);
                         electMaybe(membership.view());
                         if (!peer.nodeId().equals(config.nodeId()) && peer.threads() > 0) { // 0: a coordinator
@@ -146,7 +151,7 @@ public final class Node implements AutoCloseable {
                     default -> LOG.debug("node {}: ignoring a control message from {}", config.nodeId(), from);
                 }
             } catch (IOException e) {
-                LOG.warn("node {}: malformed control message from {}: {}", config.nodeId(), from, e.getMessage());
+                LOG.warn("node {}: refused a control message from {}: {}", config.nodeId(), from, e.getMessage());
             }
         }
     }
@@ -365,6 +370,15 @@ public final class Node implements AutoCloseable {
         synchronized (lock) {
             return planVersion;
         }
+    }
+
+    /**
+     * The highest plan number this node has seen: in its assignments, in the coordinator's plan
+     * announcements (every member gets one per plan, with a stage in it or not) and in the other
+     * members' reports. Its reports carry it; a coordinator that takes over numbers its plans after it.
+     */
+    public long highestPlanSeen() {
+        return seenPlan.get();
     }
 
     /** The bound data endpoint. */

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts node processes on this machine with the same Java and class path as this process. Each
@@ -14,6 +16,9 @@ import java.util.List;
  * when this process dies (its standard input closes).
  */
 public final class NodeLauncher {
+    /** The longest {@link #stopAll} waits for killed processes to exit. */
+    public static final Duration STOP_WAIT = Duration.ofSeconds(30);
+
     private NodeLauncher() {
     }
 
@@ -28,20 +33,25 @@ public final class NodeLauncher {
     }
 
     /**
-     * Kills every one of {@code processes} (SIGKILL) and waits until each has exited; an interrupt
-     * stops the waiting and stays set on the thread.
+     * Kills every one of {@code processes} (SIGKILL) and waits until each has exited, at most
+     * {@link #STOP_WAIT} in all; an interrupt stops the waiting and stays set on the thread.
+     *
+     * @return the processes still alive when the wait ended (none, unless the system is stuck)
      */
-    public static void stopAll(Collection<Process> processes) {
+    public static List<Process> stopAll(Collection<Process> processes) {
         processes.forEach(Process::destroyForcibly);
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
         for (Process process : processes) {
             try {
-                process.waitFor();
+                process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        return processes.stream().filter(Process::isAlive).toList();
     }
+
 
     /**
      * Starts {@code mainClass} with the extra {@code jvmOptions} (which must accept {@code args} and {@code --exit-with-parent}, as

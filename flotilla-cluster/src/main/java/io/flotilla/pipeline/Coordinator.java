@@ -51,6 +51,8 @@ public final class Coordinator implements AutoCloseable {
 
     /** A measured link re-plans only when the new plan is at least this much cheaper than the current one. */
     static final double LINK_REPLAN_GAIN = 0.10;
+    /** How long the first plan waits for the reports (and so the plan numbers) of the members in the view. */
+    static final Duration FIRST_PLAN_WAIT = Duration.ofSeconds(3);
 
     private final CoordinatorConfig config;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
@@ -69,7 +71,8 @@ public final class Coordinator implements AutoCloseable {
     private PlacementPlan lastPlan; // on the control thread
     private volatile String problem = "waiting for nodes";
     private volatile long lastVersion;
-    private long planCounter;
+    private PlanNumbers planNumbers; // on the control thread
+    private boolean firstPlanTimer;  // a re-plan is scheduled for when the first plan stops waiting
 
     public Coordinator(CoordinatorConfig config) {
         this.config = config;
@@ -86,11 +89,12 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Takes over an existing group: joins it through {@code members} and numbers its plans after
-     * {@code afterPlanVersion} (the last plan a previous coordinator made), so that the nodes never
-     * mistake a new plan's links for an old one's.
+     * {@code afterPlanVersion} (the highest plan number its own node has seen) and after the highest
+     * plan number any member reports, so that the nodes never mistake a new plan's links for an old
+     * one's. Its first plan waits up to {@link #FIRST_PLAN_WAIT} for the report of every member in the view.
      */
     public void start(List<InetSocketAddress> members, long afterPlanVersion) throws IOException, MembershipException {
-        planCounter = afterPlanVersion;
+        planNumbers = new PlanNumbers(afterPlanVersion, System.nanoTime() + FIRST_PLAN_WAIT.toNanos());
         file = GgufFile.open(config.model());
         hashes = new TensorHashes(file);
         shards = new ShardServer(file, hashes);
@@ -121,32 +125,43 @@ public final class Coordinator implements AutoCloseable {
             if (!view.left().isEmpty()) {
                 LOG.info("coordinator: nodes {} left (view {})", view.left(), view.id());
                 control.execute(() -> replan("nodes " + view.left() + " left"));
+            } else {
+                control.execute(() -> { // reports may come before this member's first view: plan once it is in
+                    if (!planNumbers.numbered()) {
+                        replan("view " + view.id());
+                    }
+                });
             }
         }
 
         @Override
         public void received(String from, byte[] payload) {
             try {
-                switch (DataLink.decode(payload)) {
+                switch (DataLink.decode(from, payload)) {
                     case Message.NodeReport report -> control.execute(() -> onReport(report));
                     case Message.LinkReport link -> control.execute(() -> onLinkReport(link));
                     case Message.StageReady ready -> assignments.ready(ready);
                     default -> LOG.warn("coordinator: unexpected control message from {}", from);
                 }
             } catch (IOException e) {
-                LOG.warn("coordinator: malformed control message from {}: {}", from, e.getMessage());
+                LOG.warn("coordinator: refused a control message from {}: {}", from, e.getMessage());
             }
         }
     }
 
     /**
-     * Tells the members where to fetch tensors: a report of no threads names a member that serves no
-     * layers but answers SHARD_REQUESTs from its full copy (nodes without a local model use it).
+     * Tells the members where to fetch tensors and the latest plan number: a report of no threads names
+     * a member that serves no layers but answers SHARD_REQUESTs from its full copy (nodes without a
+     * local model use it). Sent on every view and every plan, so every member learns each plan's number.
      */
     private void announceSource(MembershipView view) {
+        if (view == null) {
+            return;
+        }
         InetSocketAddress data = transport.localAddress();
         Message.NodeReport source = new Message.NodeReport(config.nodeId(), ProcessHandle.current().pid(),
-                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0);
+                data.getHostString(), data.getPort(), hashes.modelVersion(), 0, 0, 0, 0, 0,
+                planNumbers.highest());
         for (String member : view.members()) {
             if (!member.equals(config.nodeId())) {
                 try {
@@ -159,6 +174,10 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private void onReport(Message.NodeReport report) {
+        if (planNumbers.heard(report)) {
+            LOG.info("coordinator: {} has seen plan {}: the next plan is numbered after it", report.nodeId(),
+                    report.planVersion());
+        }
         if (roster.accept(report)) {
             probe(report);
             replan("node " + report.nodeId() + " reported");
@@ -178,7 +197,7 @@ public final class Coordinator implements AutoCloseable {
         }
         LOG.info("coordinator: {} measured its link to {}: RTT {} µs, {} MB/s", report.fromNode(), report.toNode(),
                 Math.round(report.rttSeconds() * 1e6), Math.round(report.bytesPerSecond() / 1e6));
-        if (planCounter == 0 || active == null) {
+        if (active == null) {
             return;
         }
         try {
@@ -202,8 +221,11 @@ public final class Coordinator implements AutoCloseable {
     /** Places the model over the live, accepted nodes and makes the new pipeline current. */
     private void replan(String reason) {
         List<Message.NodeReport> nodes = roster.usable();
-        if (planCounter == 0 && nodes.size() < config.expectedNodes()) {
+        if (!planNumbers.numbered() && nodes.size() < config.expectedNodes()) {
             problem = "waiting for nodes: " + nodes.size() + " of " + config.expectedNodes() + " reported";
+            return;
+        }
+        if (awaitingReports()) {
             return;
         }
         closeActive();
@@ -222,8 +244,9 @@ public final class Coordinator implements AutoCloseable {
             LOG.warn("coordinator: {}", problem);
             return;
         }
-        long version = ++planCounter;
+        long version = planNumbers.next();
         LOG.info("coordinator: plan {} ({}): {}", version, reason, replicas);
+        announceSource(membership.view()); // every member learns the number, with a stage in the plan or not
         try {
             goLive(version, replicas);
             lastPlan = placed;
@@ -232,6 +255,37 @@ public final class Coordinator implements AutoCloseable {
             problem = "plan " + version + " failed: " + e.getMessage();
             control.schedule(() -> replan("retry after: " + e.getMessage()), 500, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Whether the first plan still waits: for this member's first view (reports can arrive before it,
+     * and nothing can be sent then), and for members of the view that have not reported (their plan
+     * numbers may be higher than the ones heard), until {@link #FIRST_PLAN_WAIT} after start.
+     */
+    private boolean awaitingReports() {
+        MembershipView view = membership.view();
+        if (planNumbers.numbered()) {
+            return false;
+        }
+        if (view == null) { // not in the group yet: nothing can be sent; the first view re-plans
+            problem = "joining the group";
+            return true;
+        }
+        List<String> silent = planNumbers.silent(view.members(), config.nodeId());
+        long left = planNumbers.waitNanos(silent, System.nanoTime());
+        if (left == 0) {
+            return false;
+        }
+        problem = "waiting for the reports of " + silent;
+        if (!firstPlanTimer) {
+            firstPlanTimer = true;
+            control.schedule(() -> {
+                if (!planNumbers.numbered()) {
+                    replan("waited for the reports of " + silent);
+                }
+            }, left, TimeUnit.NANOSECONDS);
+        }
+        return true;
     }
 
     /**

@@ -58,7 +58,9 @@ final class NodeRoster {
 
     /**
      * Takes a node's report (sent from a view that holds the node, so it is alive). True when the
-     * node is accepted and its report is new or changed: then its link is worth probing and the
+     * node is accepted and its report is new or changed (other than in the plan number it has seen),
+     * or the node is back in the view after it was dropped (e.g. falsely suspected under load, then
+     * merged back): then its link is worth probing and the
      * cluster worth re-planning. A report of no threads is another member's shard source
      * announcement, not a node, and is ignored; a report of another model version refuses the node
      * (an empty version is a node without a copy of its own, which receives its tensors from peers).
@@ -68,7 +70,7 @@ final class NodeRoster {
             return false;
         }
         Message.NodeReport before = reports.put(report.nodeId(), report);
-        alive.add(report.nodeId());
+        boolean back = alive.add(report.nodeId()) && before != null;
         if (!report.modelVersion().isEmpty() && !report.modelVersion().equals(modelVersion)) {
             String reason = "node " + report.nodeId() + " has model version " + report.modelVersion()
                     + ", the cluster serves " + modelVersion;
@@ -77,7 +79,8 @@ final class NodeRoster {
             }
             return false;
         }
-        return !report.equals(before);
+        boolean changed = before == null || !report.withPlanVersion(0).equals(before.withPlanVersion(0)); // not a plan seen
+        return changed || back;
     }
 
     /** Keeps alive only the nodes among {@code members} (the membership view's). */

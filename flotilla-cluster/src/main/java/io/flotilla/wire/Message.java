@@ -226,16 +226,26 @@ public sealed interface Message {
     /**
      * What a node tells the other members about itself: where its data endpoint listens, which model
      * version its local file holds (empty: none, it receives its tensors from peers), what it measured,
-     * and the port of the API it serves once it becomes coordinator (0: it never coordinates). A report
-     * of no threads comes from a coordinator: it serves no layers but answers SHARD_REQUESTs.
+     * the port of the API it serves once it becomes coordinator (0: it never coordinates) and the
+     * highest plan number it has seen (version 5; 0: none). A report of no threads comes from a
+     * coordinator: it serves no layers but answers SHARD_REQUESTs, and its plan number is its latest plan.
      */
     record NodeReport(String nodeId, long pid, String dataHost, int dataPort, String modelVersion, int threads,
-                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond, int apiPort)
-            implements Message {
+                      long usableMemoryBytes, double memoryBytesPerSecond, double flopsPerSecond, int apiPort,
+                      long planVersion) implements Message {
         public NodeReport {
             Objects.requireNonNull(nodeId, "nodeId");
             Objects.requireNonNull(dataHost, "dataHost");
             Objects.requireNonNull(modelVersion, "modelVersion");
+            if (planVersion < 0) {
+                throw new IllegalArgumentException("node " + nodeId + ": plan version must be >= 0, got " + planVersion);
+            }
+        }
+
+        /** This report with another highest plan number seen. */
+        public NodeReport withPlanVersion(long seen) {
+            return new NodeReport(nodeId, pid, dataHost, dataPort, modelVersion, threads, usableMemoryBytes,
+                    memoryBytesPerSecond, flopsPerSecond, apiPort, seen);
         }
 
         public MessageType type() {
@@ -264,7 +274,6 @@ public sealed interface Message {
         }
     }
 
-    /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
     /**
      * What node {@code fromNode} measured on its data connection to {@code toNode}: round-trip time
      * and bandwidth (one direction), for the coordinator's placement.
@@ -280,6 +289,7 @@ public sealed interface Message {
         }
     }
 
+    /** A node's answer to a {@link StageAssignment}: serving, or refused with the reason. */
     record StageReady(long planVersion, String nodeId, boolean ok, String reason) implements Message {
         public StageReady {
             Objects.requireNonNull(nodeId, "nodeId");

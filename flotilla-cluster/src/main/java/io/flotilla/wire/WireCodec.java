@@ -52,7 +52,7 @@ public final class WireCodec {
             case Release m -> out.i64(m.requestId()).ints(m.sequenceIds());
             case NodeReport m -> out.string(m.nodeId()).i64(m.pid()).string(m.dataHost()).i32(m.dataPort())
                     .string(m.modelVersion()).i32(m.threads()).i64(m.usableMemoryBytes())
-                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond()).i32(m.apiPort());
+                    .f64(m.memoryBytesPerSecond()).f64(m.flopsPerSecond()).i32(m.apiPort()).i64(m.planVersion());
             case StageAssignment m -> out.i64(m.planVersion()).i32(m.firstLayer()).i32(m.lastLayer()).i32(m.contextLength())
                     .string(m.nextHost()).i32(m.nextPort()).string(m.modelVersion()).strings(m.tensorNames())
                     .strings(m.tensorHashes());
@@ -141,13 +141,20 @@ public final class WireCodec {
             case TOKEN_BATCH -> tokenBatch(in);
             case RELEASE -> new Release(in.i64(), in.ints());
             case NODE_REPORT -> new NodeReport(in.string(), in.i64(), in.string(), in.i32(), in.string(), in.i32(),
-                    in.i64(), in.f64(), in.f64(), in.i32());
+                    in.i64(), in.f64(), in.f64(), in.i32(), nonNegative(in, in.i64(), "plan version"));
             case STAGE_ASSIGNMENT -> stageAssignment(in);
             case STAGE_READY -> new StageReady(in.i64(), in.string(), in.bool(), in.string());
             case LINK_REPORT -> new LinkReport(in.string(), in.string(), in.f64(), in.f64());
         };
         in.end();
         return message;
+    }
+
+    private static long nonNegative(WireReader in, long value, String what) throws WireFormatException {
+        if (value < 0) {
+            throw in.error(what + " >= 0, got " + value);
+        }
+        return value;
     }
 
     private static Hello hello(WireReader in) throws WireFormatException {

@@ -12,10 +12,12 @@ public final class WireProtocol {
     /**
      * Version of every message layout except HELLO's. 3: NODE_REPORT carries an API port, LINK_REPORT.
      * 4: TOKEN_BATCH and ACTIVATION carry the batch's paged-KV layout ({@link KvPaging}) and a trace
-     * context, ACTIVATION and LOGITS the stages' {@link StageSpan}s. Peers of different versions
-     * refuse each other at HELLO, naming both versions: a cluster upgrades all its nodes together.
+     * context, ACTIVATION and LOGITS the stages' {@link StageSpan}s. 5: NODE_REPORT carries the
+     * highest plan number its sender has seen, and control messages through the group open with a
+     * HELLO too. Peers of different versions refuse each other at HELLO, naming both versions: a
+     * cluster upgrades all its nodes together.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** "FLOT" read as a little-endian u32: the first field of every HELLO. */
     public static final int MAGIC = 0x544F4C46;
     /** Type byte of HELLO: never changes. */

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 /** The oldest candidate alive coordinates; unknown members, coordinators and older candidates block it. */
 class CoordinatorElectionTest {
     private static Message.NodeReport node(String id, int apiPort) {
-        return new Message.NodeReport(id, 1, "127.0.0.1", 1, "sha256:1", 1, 1, 1, 1, apiPort);
+        return new Message.NodeReport(id, 1, "127.0.0.1", 1, "sha256:1", 1, 1, 1, 1, apiPort, 0);
     }
 
     private static Message.NodeReport coordinator(String id) {
-        return new Message.NodeReport(id, 1, "127.0.0.1", 1, "sha256:1", 0, 0, 0, 0, 0);
+        return new Message.NodeReport(id, 1, "127.0.0.1", 1, "sha256:1", 0, 0, 0, 0, 0, 0);
     }
 
     @Test

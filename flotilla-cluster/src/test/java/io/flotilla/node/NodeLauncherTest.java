@@ -25,7 +25,7 @@ class NodeLauncherTest {
             started.add(process);
             processes.add(process);
         }
-        NodeLauncher.stopAll(processes);
+        assertThat(NodeLauncher.stopAll(processes)).as("still alive").isEmpty();
         assertThat(processes).noneMatch(Process::isAlive);
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }

@@ -31,13 +31,15 @@ class NodeRosterTest {
 
     private static Message.NodeReport report(String id, String version, long memory) {
         return new Message.NodeReport(id, 100, "127.0.0.1", 7000 + id.hashCode() % 100, version, 2, memory, 1e10,
-                1e10, 0);
+                1e10, 0, 0);
     }
 
     @Test
     void aNewOrChangedReportOfTheServedVersionIsWorthAReplanTheSameOneIsNot() {
         assertThat(roster.accept(report("a", VERSION, 100 * MB))).isTrue();
         assertThat(roster.accept(report("a", VERSION, 100 * MB))).isFalse();
+        assertThat(roster.accept(report("a", VERSION, 100 * MB).withPlanVersion(4)))
+                .as("a node that saw a new plan has not changed").isFalse();
         assertThat(roster.accept(report("a", VERSION, 200 * MB))).isTrue();
         assertThat(roster.accept(report("b", "", 100 * MB))).as("no copy of its own: takes tensors from peers")
                 .isTrue();
@@ -45,8 +47,18 @@ class NodeRosterTest {
     }
 
     @Test
+    void aNodeBackInTheViewAfterItWasDroppedIsWorthAReplan() {
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).isTrue();
+        roster.retainAlive(List.of("coordinator")); // suspected under load and dropped from the view
+        assertThat(roster.usable()).isEmpty();
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).as("merged back, same report").isTrue();
+        assertThat(roster.usable()).extracting(Message.NodeReport::nodeId).containsExactly("a");
+        assertThat(roster.accept(report("a", VERSION, 100 * MB))).isFalse();
+    }
+
+    @Test
     void aShardSourceAnnouncementIsNoNode() {
-        Message.NodeReport source = new Message.NodeReport("other", 1, "127.0.0.1", 9000, VERSION, 0, 0, 0, 0, 0);
+        Message.NodeReport source = new Message.NodeReport("other", 1, "127.0.0.1", 9000, VERSION, 0, 0, 0, 0, 0, 0);
         assertThat(roster.accept(source)).isFalse();
         assertThat(roster.usable()).isEmpty();
         assertThat(roster.reported()).isEmpty();

@@ -94,7 +94,8 @@ class PipelineFailureTest {
         cluster = new ClusterFixture(synthetic, dir);
         Coordinator coordinator = cluster.startCoordinator(1);
         cluster.startNode("node-0", 0);
-        coordinator.awaitPipeline(0, Duration.ofSeconds(60));
+        assertThat(coordinator.awaitPipeline(0, Duration.ofSeconds(60))).as("node-0 serves:\n%s",
+                cluster.logsOf("node-0")).isNotNull();
         Process mallory = cluster.startNode("mallory", 0, synthetic, ClusterToken.of("not the token, but long enough"));
         assertThat(mallory.waitFor(40, TimeUnit.SECONDS)).as("mallory gives up").isTrue();
         assertThat(mallory.exitValue()).isEqualTo(2);
@@ -122,6 +123,8 @@ class PipelineFailureTest {
         while (System.nanoTime() < deadline && coordinator.status().nodes().isEmpty()) {
             Thread.sleep(100);
         }
+        assertThat(coordinator.status().nodes()).as("the stranger reported:\n%s", cluster.logsOf("stranger"))
+                .hasSize(1);
         ClusterStatus.Node stranger = coordinator.status().nodes().getFirst();
         assertThat(stranger.refused()).contains(coordinator.modelVersion()).contains("stranger")
                 .containsPattern("has model version sha256:[0-9a-f]{16}");

@@ -68,7 +68,7 @@ final class ShardLiar implements AutoCloseable {
     void start(ClusterFixture cluster) throws IOException, MembershipException {
         InetSocketAddress data = transport.localAddress();
         byte[] report = DataLink.encode(new Message.NodeReport(id, 1,
-                data.getHostString(), data.getPort(), new TensorHashes(real).modelVersion(), 0, 0, 0, 0, 0));
+                data.getHostString(), data.getPort(), new TensorHashes(real).modelVersion(), 0, 0, 0, 0, 0, 0));
         membership = new Membership(new MembershipConfig(id, cluster.cluster, ClusterFixture.TOKEN, "127.0.0.1",
                 FreePorts.loopback(), cluster.coordinator.config().joinAddress(), Duration.ofSeconds(2)),
                 new MembershipListener() {

@@ -53,7 +53,7 @@ class StageAssignmentsTest {
         StageAssignments[] self = new StageAssignments[1];
         self[0] = new StageAssignments(hashes, 6, 128, timeout, (node, payload) -> {
             try {
-                Message.StageAssignment assignment = (Message.StageAssignment) DataLink.decode(payload);
+                Message.StageAssignment assignment = (Message.StageAssignment) DataLink.decode(node, payload);
                 sent.put(node, assignment);
                 answer.accept(self[0], assignment);
             } catch (IOException e) {

@@ -16,6 +16,8 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TcpTransportTest {
     private final TransportFixture fixture = new TransportFixture();
@@ -107,17 +109,19 @@ class TcpTransportTest {
         }
     }
 
-    @Test
-    void versionMismatchIsRefusedWithBothVersions() throws IOException {
+    @ParameterizedTest(name = "a peer of version {0}")
+    @ValueSource(ints = {4, 99}) // 4: the version before NODE_REPORT carried plan numbers
+    void versionMismatchIsRefusedWithBothVersions(int version) throws IOException {
         TcpTransport server = fixture.started(TransportFixture.config("server"));
         try (RawPeer raw = new RawPeer(server.localAddress())) {
-            raw.send(new Message.Hello(99, "future", TransportFixture.CLUSTER));
+            raw.send(new Message.Hello(version, "other", TransportFixture.CLUSTER));
             // no Challenge from us: the server checks the version first and closes, so a second write could hit a reset
             raw.receive();
             raw.receive();
             assertThat(raw.receive()).isInstanceOfSatisfying(Message.Error.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.VERSION_MISMATCH);
-                assertThat(e.message()).contains("version 99").contains("speaks " + io.flotilla.wire.WireProtocol.VERSION);
+                assertThat(e.message()).contains("version " + version)
+                        .contains("speaks " + io.flotilla.wire.WireProtocol.VERSION);
             });
         }
     }

@@ -51,7 +51,7 @@ public final class SampleMessages {
                         PAGING, TRACE_PARENT),
                 new Message.Release(51L, new int[] {3, 4}),
                 new Message.NodeReport("node-2", 4242L, "127.0.0.1", 40123, "sha256:0f1e", 2, 1L << 32, 1.5e10, 2.5e9,
-                        8082),
+                        8082, 7L),
                 new Message.StageAssignment(3L, 2, 4, 256, "127.0.0.1", 40124, "sha256:0f1e",
                         new String[] {"blk.2.attn_q.weight", "blk.3.attn_q.weight"}, new String[] {"ab12", "cd34"}),
                 new Message.StageReady(3L, "node-2", false, "model version sha256:0f1e, node has sha256:9999"),

@@ -36,11 +36,18 @@ public final class Compute implements AutoCloseable {
     private final int threads;
     private final boolean vector;
     /**
-     * Whether many-token products of formats with tiles run through {@link Tiles}; off (system
-     * property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the same
-     * bit for bit either way.
+     * Whether batch-invariant many-token products of formats with tiles run through {@link Tiles}; off
+     * (system property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the
+     * same bit for bit either way.
      */
     boolean tiles = !"false".equals(System.getProperty("flotilla.tiles"));
+    /**
+     * Whether products of many tokens keep the one-token results bit for bit (system property
+     * {@code flotilla.batchInvariant=true}): {@link Tiles} and {@code dot4} on 8-bit activations
+     * instead of the float {@link Gemm}, which is faster but gives a token results that differ, within
+     * float rounding, from those it gets alone.
+     */
+    boolean batchInvariant = Boolean.getBoolean("flotilla.batchInvariant");
     private final Activations activations = new Activations();
     private final MatMulTask matMulTask;
     private final AtomicInteger pending = new AtomicInteger();
@@ -75,6 +82,12 @@ public final class Compute implements AutoCloseable {
         return threads;
     }
 
+    /** Sets {@link #batchInvariant} (default: the system property {@code flotilla.batchInvariant}); returns this. */
+    public Compute batchInvariant(boolean on) {
+        this.batchInvariant = on;
+        return this;
+    }
+
     /** {@code out[t][r] = W[r] · x[t]} for n tokens: x is n×cols, out is n×rows, both row-major. */
     public void matMul(WeightMatrix w, float[] x, int n, float[] out) {
         if ((long) n * w.rows() > out.length) {
@@ -82,13 +95,14 @@ public final class Compute implements AutoCloseable {
         }
         DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
-        if (k.quantized()) {
+        boolean gemm = vector && !batchInvariant && Gemm.use(k, n, w.cols());
+        if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
+            if (w.packed()) {
+                activations.interleave();
+            }
         }
-        if (w.packed()) {
-            activations.interleave();
-        }
-        matMulTask.set(k, w, out);
+        matMulTask.set(k, w, out, gemm);
         try {
             if (threads == 1) {
                 matMulTask.rows(0, w.rows(), 0);
@@ -96,7 +110,7 @@ public final class Compute implements AutoCloseable {
                 parallelFor(threads, matMulTask);
             }
         } finally {
-            matMulTask.set(null, null, null);
+            matMulTask.set(null, null, null, false);
         }
     }
 
@@ -227,20 +241,25 @@ public final class Compute implements AutoCloseable {
         private int scratch;
         private final Tiles.Scratch[] tileScratch = new Tiles.Scratch[threads]; // per thread, made on first use
         private boolean tiled;
+        private final Gemm.Scratch[] gemmScratch = new Gemm.Scratch[threads]; // per thread, made on first use
+        private boolean gemm;
 
-
-        void set(DotKernel kernel, WeightMatrix w, float[] out) {
+        void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm) {
             this.kernel = kernel;
             this.w = w;
             this.out = out;
+            this.gemm = gemm;
             if (w != null) {
-                tiled = vector && tiles && Tiles.use(kernel, activations.n());
+                tiled = !gemm && vector && tiles && Tiles.use(kernel, activations.n());
                 if (tiled) {
                     activations.tile();
                 }
                 scratch = kernel.scratch(w.cols());
                 next.set(0);
                 chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
+                if (gemm) { // whole panels of rows
+                    chunk = (chunk + Gemm.ROWS - 1) / Gemm.ROWS * Gemm.ROWS;
+                }
             }
         }
 
@@ -257,7 +276,12 @@ public final class Compute implements AutoCloseable {
             if (lanes[thread].length < scratch) {
                 lanes[thread] = new float[scratch]; // grows once per thread to the widest row
             }
-            if (tiled) {
+            if (gemm) {
+                if (gemmScratch[thread] == null) {
+                    gemmScratch[thread] = new Gemm.Scratch();
+                }
+                Gemm.rows(kernel, w, activations.x(), activations.n(), out, r0, r1, gemmScratch[thread]);
+            } else if (tiled) {
                 if (tileScratch[thread] == null) {
                     tileScratch[thread] = new Tiles.Scratch();
                 }

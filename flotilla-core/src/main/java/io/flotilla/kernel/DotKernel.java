@@ -1,5 +1,6 @@
 package io.flotilla.kernel;
 
+import io.flotilla.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -70,6 +71,62 @@ abstract sealed class DotKernel permits FloatKernels.F32, FloatKernels.F16, Floa
      */
     void decode(MemorySegment w, long row, int b0, int b1, float[] wq, int wo) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tile");
+    }
+
+    /** The fewest tokens of a product that {@link Gemm} takes (see {@link Gemm#MIN_TOKENS}). */
+    int gemmTokens() {
+        return Gemm.MIN_TOKENS;
+    }
+
+    /**
+     * Whether {@link #dequantize} takes any whole blocks of columns (a vectorized panel dequantizer);
+     * if not, it takes whole rows only, through {@link WeightMatrix#dequantizeRow}.
+     */
+    boolean panels() {
+        return false;
+    }
+
+    /**
+     * For {@link Gemm}: columns [c0, c1) of rows [r0, r1) of {@code w} as floats, row {@code r} at
+     * {@code panel[(r - r0)*stride ..]}, exactly the values of {@link WeightMatrix#dequantizeRow}.
+     * {@code c0} and {@code c1} are multiples of the format's block size; without {@link #panels},
+     * only whole rows ({@code c0 = 0}, {@code c1 = cols}).
+     */
+    void dequantize(WeightMatrix w, int r0, int r1, int c0, int c1, float[] panel, int stride) {
+        checkPanel(w, r0, r1, c0, c1, panel, stride);
+        if (panels()) {
+            long rowBytes = w.type().byteSize(w.cols());
+            for (int r = r0; r < r1; r++) {
+                panelRow(w.data(), r * rowBytes, c0, c1, panel, (r - r0) * stride);
+            }
+            return;
+        }
+        if (c0 != 0 || c1 != w.cols()) {
+            throw new IllegalArgumentException(w.type() + " dequantizes whole rows only, asked for columns " + c0
+                    + ".." + c1 + " of " + w.cols());
+        }
+        for (int r = r0; r < r1; r++) {
+            w.dequantizeRow(r, panel, (r - r0) * stride);
+        }
+    }
+
+    /**
+     * For formats with {@link #panels}: columns [c0, c1) of the row at byte {@code row} of {@code w}
+     * (checked by the caller) as floats from {@code dst[o]}.
+     */
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no panel dequantizer");
+    }
+
+    /** The panel dequantizers' checks of their arguments (one place, named values). */
+    static void checkPanel(WeightMatrix w, int r0, int r1, int c0, int c1, float[] panel, int stride) {
+        int block = w.type().blockSize();
+        if (r0 < 0 || r1 < r0 || r1 > w.rows() || c0 < 0 || c1 < c0 || c1 > w.cols() || c0 % block != 0
+                || c1 % block != 0 || stride < c1 - c0 || (long) (r1 - r0) * stride > panel.length) {
+            throw new IllegalArgumentException("panel out of range: rows " + r0 + ".." + r1 + " of " + w.rows()
+                    + ", columns " + c0 + ".." + c1 + " of " + w.cols() + " (blocks of " + block + "), stride " + stride
+                    + ", panel of " + panel.length + " floats");
+        }
     }
 
     /** The result of a (row, token) from the lane sum of its tile accumulator and its scalar part. */

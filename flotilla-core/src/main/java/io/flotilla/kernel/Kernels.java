@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Picks the kernel of a weight type and runs it over a range of rows: each row is read once for
- * all tokens, four tokens at a time ({@link DotKernel#dot4}) and then one at a time. Groups of
- * many tokens of some formats go through {@link Tiles} instead (see {@link Compute}). The vector
+ * all tokens, four tokens at a time ({@link DotKernel#dot4}) and then one at a time. Products of
+ * many tokens go through the float {@link Gemm} instead, or, batch-invariant, through {@link Tiles}
+ * for some formats (see {@link Compute}). The vector
  * kernels are used where the CPU has at least 256-bit lanes ({@link Lanes#USABLE}); elsewhere the
  * scalar twins.
  */

@@ -139,4 +139,22 @@ final class Q4_0Kernel extends DotKernel {
         }
         return sum;
     }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /** {@code d·(q - 8)} for 16 weights at a time: the low nibbles are weights 0-15 of a block, the high 16-31. */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        for (int b = c0 / 32; b < c1 / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            FloatVector d = FloatVector.broadcast(Lanes.F, f16(w, blk));
+            IntVector q = Lanes.u8i(w, blk + 2);
+            int at = o + 32 * b - c0;
+            Lanes.f(q.and(0xF).sub(8)).mul(d).intoArray(dst, at);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 4).sub(8)).mul(d).intoArray(dst, at + 16);
+        }
+    }
 }

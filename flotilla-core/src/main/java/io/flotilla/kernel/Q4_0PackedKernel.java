@@ -101,4 +101,32 @@ final class Q4_0PackedKernel extends PackedKernel {
         }
         return sum;
     }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /**
+     * The GEMM's panel dequantizer on this layout ({@code c0}, {@code c1} whole pairs of blocks):
+     * {@code d·(q - 8)}, as {@link PackedMatrix#dequantizeRow}; each pair's 32 bytes read as 16 short
+     * lanes zero-extended to ints, lane {@code j} holding byte {@code j} of both blocks.
+     */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        if (c0 % 64 != 0 || c1 % 64 != 0) {
+            throw new IllegalArgumentException("packed Q4_0 panels take whole pairs of blocks, got columns " + c0 + ".." + c1);
+        }
+        for (int b = c0 / 32; b < c1 / 32; b += 2) {
+            IntVector q = (IntVector) ShortVector.fromMemorySegment(Lanes.S16, w, row + PackedMatrix.quants(b, 16),
+                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
+            FloatVector d0 = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, 16)));
+            FloatVector d1 = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b + 1, 16)));
+            int at = o + 32 * b - c0;
+            Lanes.f(q.and(0xF).sub(8)).mul(d0).intoArray(dst, at);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8)).mul(d0).intoArray(dst, at + 16);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8)).mul(d1).intoArray(dst, at + 32);
+            Lanes.f(q.lanewise(VectorOperators.LSHR, 12).sub(8)).mul(d1).intoArray(dst, at + 48);
+        }
+    }
 }

@@ -200,4 +200,37 @@ final class Q4_KKernel extends DotKernel {
         }
         return sum;
     }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /**
+     * {@code (d·sc)·q - dmin·m} per sub-block, as Q4_KMatrix rounds it: 32-byte chunk {@code c} of a
+     * super-block gives sub-block {@code 2c} (low nibbles) and {@code 2c+1} (high nibbles).
+     */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        for (int sb = c0 / 256; sb < c1 / 256; sb++) {
+            long blk = row + (long) BLOCK_BYTES * sb;
+            float d = f16(w, blk);
+            float dmin = f16(w, blk + 2);
+            long lo = w.get(Lanes.I64, blk + 4);
+            int hi = w.get(Lanes.I32, blk + 12);
+            for (int c = 0; c < 4; c++) {
+                IntVector v0 = Lanes.u8i(w, blk + 16 + 32 * c);
+                IntVector v1 = Lanes.u8i(w, blk + 32 + 32 * c);
+                int at = o + 256 * sb + 64 * c - c0;
+                FloatVector d1 = FloatVector.broadcast(Lanes.F, d * packedScale(lo, hi, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(Lanes.F, dmin * packedMin(lo, hi, 2 * c));
+                FloatVector d2 = FloatVector.broadcast(Lanes.F, d * packedScale(lo, hi, 2 * c + 1));
+                FloatVector m2 = FloatVector.broadcast(Lanes.F, dmin * packedMin(lo, hi, 2 * c + 1));
+                Lanes.f(v0.and(0xF)).mul(d1).sub(m1).intoArray(dst, at);
+                Lanes.f(v1.and(0xF)).mul(d1).sub(m1).intoArray(dst, at + 16);
+                Lanes.f(v0.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(dst, at + 32);
+                Lanes.f(v1.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(dst, at + 48);
+            }
+        }
+    }
 }

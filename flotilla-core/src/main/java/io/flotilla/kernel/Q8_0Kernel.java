@@ -104,4 +104,21 @@ final class Q8_0Kernel extends DotKernel {
         }
         return sum;
     }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /** {@code d·q} for 16 weights at a time. */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        for (int b = c0 / 32; b < c1 / 32; b++) {
+            long blk = row + (long) BLOCK_BYTES * b;
+            FloatVector d = FloatVector.broadcast(Lanes.F, f16(w, blk));
+            int at = o + 32 * b - c0;
+            Lanes.f(Lanes.s8i(w, blk + 2)).mul(d).intoArray(dst, at);
+            Lanes.f(Lanes.s8i(w, blk + 18)).mul(d).intoArray(dst, at + 16);
+        }
+    }
 }

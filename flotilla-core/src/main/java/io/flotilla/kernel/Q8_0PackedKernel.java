@@ -89,4 +89,31 @@ final class Q8_0PackedKernel extends PackedKernel {
         }
         return sum;
     }
+
+    @Override
+    boolean panels() {
+        return Gemm.USABLE;
+    }
+
+    /**
+     * The GEMM's panel dequantizer on this layout ({@code c0}, {@code c1} whole pairs of blocks):
+     * {@code d·q}, as {@link PackedMatrix#dequantizeRow}; int lane {@code j} of a pair's 64 bytes
+     * holds weights {@code j}, {@code j+16} of the first block and then of the second, one per byte.
+     */
+    @Override
+    void panelRow(MemorySegment w, long row, int c0, int c1, float[] dst, int o) {
+        if (c0 % 64 != 0 || c1 % 64 != 0) {
+            throw new IllegalArgumentException("packed Q8_0 panels take whole pairs of blocks, got columns " + c0 + ".." + c1);
+        }
+        for (int b = c0 / 32; b < c1 / 32; b += 2) {
+            IntVector q = IntVector.fromMemorySegment(Lanes.I, w, row + PackedMatrix.quants(b, 32), ByteOrder.LITTLE_ENDIAN);
+            FloatVector d0 = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b, 32)));
+            FloatVector d1 = FloatVector.broadcast(Lanes.F, Lanes.f16(w, row + PackedMatrix.scale(b + 1, 32)));
+            int at = o + 32 * b - c0;
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).mul(d0).intoArray(dst, at);
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).mul(d0).intoArray(dst, at + 16);
+            Lanes.f(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).mul(d1).intoArray(dst, at + 32);
+            Lanes.f(q.lanewise(VectorOperators.ASHR, 24)).mul(d1).intoArray(dst, at + 48);
+        }
+    }
 }

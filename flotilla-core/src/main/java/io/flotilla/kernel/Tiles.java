@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The many-token product (prefill, batched steps) for the formats whose
+ * The batch-invariant many-token product ({@link Compute#batchInvariant}; by default many tokens go
+ * through the faster float {@link Gemm}, which is not bit-identical to {@code dot}) for the formats whose
  * {@link DotKernel#tileTokens} is set: float FMAs on the integer quants instead of
  * {@link DotKernel#dot4}'s widening integer products.
  *

@@ -38,6 +38,7 @@ class KernelTest {
         int[] colsChoices = type.blockSize() == 256 ? new int[] {256, 512}
                 : type.blockSize() == 32 ? new int[] {32, 96} : new int[] {1, 15, 37, 100};
         try (Compute vector = new Compute(2, true); Compute scalar = new Compute(1, false)) {
+            vector.batchInvariant = true; // the one-token kernels and dot4 against their twins; the GEMM: GemmTest
             for (int cols : colsChoices) {
                 int rows = 5;
                 WeightMatrix w = randomMatrix(type, rows, cols, r);

@@ -21,13 +21,14 @@ import java.util.Random;
  */
 public final class MatVecBench {
     static final int ROWS = Integer.getInteger("rows", 2048);
-    static final int COLS = 8192;
+    static final int COLS = Integer.getInteger("cols", 8192);
     static final int RUNS = Integer.getInteger("runs", 41);
     static final boolean SCALAR = Boolean.parseBoolean(System.getProperty("scalar", "true"));
     static final long WARMUP_MILLIS = Long.getLong("warmup", 2000);
     /**
      * Which columns to measure: d1, d2 (decode at 1, 2 threads), p1, p2 (16-token prefill through
-     * the tiles where the format has them), o1, o2 (the same without tiles: {@code dot4}, to compare).
+     * the float GEMM from its threshold), b1, b2 (batch-invariant: the tiles where the format has them),
+     * o1, o2 (batch-invariant without tiles: {@code dot4}), to compare.
      */
     static final String MODES = System.getProperty("modes", "d1,d2,p1,p2");
     /** Tokens of the prefill columns. */
@@ -43,8 +44,8 @@ public final class MatVecBench {
                 Runtime.getRuntime().availableProcessors(), Lanes.F, ROWS, COLS);
         System.out.println("GB/s of weights read per product: median by caller CPU time / best by wall time, "
                 + RUNS + " runs");
-        System.out.printf(Locale.ROOT, "%-5s %6s %15s %15s %15s %15s %15s %15s %15s%n", "type", "MB", "scalar 1t",
-                "decode 1t", "decode 2t", "prefill" + TOKENS + " 1t", "prefill" + TOKENS + " 2t", "dot4 " + TOKENS + " 1t",
+        System.out.printf(Locale.ROOT, "%-5s %6s %15s %15s %15s %15s %15s %15s %15s %15s %15s%n", "type", "MB", "scalar 1t",
+                "decode 1t", "decode 2t", "prefill" + TOKENS + " 1t", "prefill" + TOKENS + " 2t", "tiles " + TOKENS + " 1t", "tiles " + TOKENS + " 2t", "dot4 " + TOKENS + " 1t",
                 "dot4 " + TOKENS + " 2t");
         for (String name : types) {
             run(GgmlType.valueOf(name));
@@ -73,6 +74,10 @@ public final class MatVecBench {
             line.append(MODES.contains("d2") ? measure(c2, w, x, 1, out, bytes, RUNS) : skipped());
             line.append(MODES.contains("p1") ? measure(c1, w, x, TOKENS, out, bytes, RUNS) : skipped());
             line.append(MODES.contains("p2") ? measure(c2, w, x, TOKENS, out, bytes, RUNS) : skipped());
+            c1.batchInvariant = true; // the bit-identical paths: tiles, then dot4
+            c2.batchInvariant = true;
+            line.append(MODES.contains("b1") ? measure(c1, w, x, TOKENS, out, bytes, RUNS) : skipped());
+            line.append(MODES.contains("b2") ? measure(c2, w, x, TOKENS, out, bytes, RUNS) : skipped());
             c1.tiles = false;
             c2.tiles = false;
             line.append(MODES.contains("o1") ? measure(c1, w, x, TOKENS, out, bytes, RUNS) : skipped());

@@ -54,6 +54,7 @@ class TilesTest {
         float[] x = KernelTest.randomActivations(MAX_N, cols, r);
         float[] single = new float[MAX_N * ROWS];
         try (Compute c = new Compute(2)) {
+            c.batchInvariant = true; // the tiles and dot4, not the float GEMM
             for (int t = 0; t < MAX_N; t++) {
                 float[] one = new float[ROWS];
                 c.matMul(w, Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);

@@ -3,6 +3,7 @@ package io.flotilla.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,24 +48,44 @@ class ModelTest {
 
     @Test
     void batchedPrefillGivesTheSameLogitsAsTokenByToken() {
-        float[] batched = model.forward(model.newState(64), PROMPT, 0, PROMPT.length, true);
+        float[] invariant = batchInvariant(() -> model.forward(model.newState(64), PROMPT, 0, PROMPT.length, true));
+        float[] batched = model.forward(model.newState(64), PROMPT, 0, PROMPT.length, true); // the float GEMM
         InferenceState s = model.newState(64);
         for (int t = 0; t < PROMPT.length; t++) {
             float[] one = model.forward(s, PROMPT, t, 1, false);
             for (int i = 0; i < 2048; i++) {
-                assertThat(one[i]).isCloseTo(batched[t * 2048 + i], within(1e-4f));
+                assertThat(one[i]).isCloseTo(invariant[t * 2048 + i], within(1e-4f));
             }
+            // the one-token path rounds activations to 8 bits, the GEMM does not: on this model that
+            // moves logits by up to 2.3% of the largest (measured), not the prediction
+            float[] row = Arrays.copyOfRange(batched, t * 2048, (t + 1) * 2048);
+            float max = Math.abs(one[TinyStories.argmax(one)]);
+            for (int i = 0; i < 2048; i++) {
+                assertThat(row[i]).as("token %d logit %d", t, i).isCloseTo(one[i], within(0.04f * max));
+            }
+            assertThat(TinyStories.argmax(row)).as("token %d", t).isEqualTo(TinyStories.argmax(one));
+        }
+    }
+
+    /** {@code pass} with the products of many tokens bit-identical to one token's (Compute's batch invariance). */
+    private static float[] batchInvariant(java.util.function.Supplier<float[]> pass) {
+        tiny.compute().batchInvariant(true);
+        try {
+            return pass.get();
+        } finally {
+            tiny.compute().batchInvariant(false);
         }
     }
 
     @Test
     void lastLogitsAreTheLastRowOfAllLogitsAndChunkingDoesNotMatter() {
-        float[] all = model.forward(model.newState(64), PROMPT, 0, PROMPT.length, true);
-        float[] last = model.forward(model.newState(64), PROMPT, 0, PROMPT.length, false);
+        // bit for bit when batch-invariant; through the GEMM, chunks of 4 and a last one of 3 take different paths
+        float[] all = batchInvariant(() -> model.forward(model.newState(64), PROMPT, 0, PROMPT.length, true));
+        float[] last = batchInvariant(() -> model.forward(model.newState(64), PROMPT, 0, PROMPT.length, false));
         float[] lastRow = java.util.Arrays.copyOfRange(all, (PROMPT.length - 1) * 2048, PROMPT.length * 2048);
         assertThat(last).isEqualTo(lastRow);
         InferenceState small = model.stage(0, 2).newState(64, 4); // 11 tokens in chunks of 4
-        assertThat(model.forward(small, PROMPT, 0, PROMPT.length, true)).isEqualTo(all);
+        assertThat(batchInvariant(() -> model.forward(small, PROMPT, 0, PROMPT.length, true))).isEqualTo(all);
     }
 
     @Test

@@ -32,11 +32,18 @@ class PerplexityParityTest {
              Compute compute = new Compute(1)) {
             int[] tokens = oracle.encode(text, true);
             LlamaCppPerplexity expected = oracle.perplexity(tokens, 128);
-            Perplexity.Stats ours = Perplexity.measure(Model.load(f, compute), tokens, 128, oracle.bos());
-            LOG.info("{}: perplexity {} (llama.cpp {}) over {} tokens", p.getFileName(), ours.perplexity(),
-                    expected.perplexity(), ours.scoredTokens());
+            Model model = Model.load(f, compute);
+            // llama.cpp rounds activations to 8 bits as the batch-invariant kernels do: 0.1% there; the
+            // float GEMM (default) does not: 0.2% from llama.cpp measured on the Q8_0 model, 0.5% allowed
+            compute.batchInvariant(true);
+            Perplexity.Stats ours = Perplexity.measure(model, tokens, 128, oracle.bos());
+            compute.batchInvariant(false);
+            Perplexity.Stats gemm = Perplexity.measure(model, tokens, 128, oracle.bos());
+            LOG.info("{}: perplexity {} (float GEMM {}, llama.cpp {}) over {} tokens", p.getFileName(), ours.perplexity(),
+                    gemm.perplexity(), expected.perplexity(), ours.scoredTokens());
             assertThat(ours.scoredTokens()).isEqualTo(expected.scored());
             assertThat(ours.perplexity()).isCloseTo(expected.perplexity(), Percentage.withPercentage(0.1));
+            assertThat(gemm.perplexity()).isCloseTo(expected.perplexity(), Percentage.withPercentage(0.5));
         }
     }
 }

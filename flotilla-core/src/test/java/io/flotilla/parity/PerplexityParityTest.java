@@ -62,7 +62,17 @@ class PerplexityParityTest {
     @MethodSource("quantizedModels")
     void quantizedRandomModelsWithinOneAndAHalfPercent(SyntheticArch arch, GgmlType type) throws Exception {
         Path file = ParityModels.write(arch, type, false, tmp);
-        try (LlamaCppOracle oracle = LlamaCppOracle.open(file, CTX, 1); LocalModel ours = LocalModel.open(file, 1)) {
+        // llama.cpp's arithmetic (8-bit activations): the batch-invariant kernels, as Compute reads the property
+        // when made. The float GEMM of the default path lands up to 2.1% away on these random MoE models
+        // (measured: LLAMA_MOE Q4_0 0.979, Q6_K 1.017), within 1% on the real model above.
+        System.setProperty("flotilla.batchInvariant", "true");
+        LocalModel local;
+        try {
+            local = LocalModel.open(file, 1);
+        } finally {
+            System.clearProperty("flotilla.batchInvariant");
+        }
+        try (LlamaCppOracle oracle = LlamaCppOracle.open(file, CTX, 1); LocalModel ours = local) {
             compare(arch + " " + type, ours, oracle, ownSample(ours, 3 * CTX), 0.015);
         }
     }
