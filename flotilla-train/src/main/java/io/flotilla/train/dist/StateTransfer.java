@@ -200,7 +200,7 @@ final class StateTransfer {
         return b.array();
     }
 
-    static byte[] sha256(byte[] bytes) {
+    private static byte[] sha256(byte[] bytes) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
