@@ -112,9 +112,13 @@ public final class TrainBench {
     /**
      * {@code SCENARIO@LR,MU[,sched|,const][,lrxF]}: the scenario's rounds with outer learning rate LR and
      * Nesterov momentum MU, the outer step following the inner schedule ({@code sched}) or constant
-     * ({@code const}), and the inner learning-rate schedule (peak and floor) scaled by F.
+     * ({@code const}), and the inner learning-rate schedule (peak and floor) scaled by F;
+     * {@code SCENARIO@lrxF} (any scenario, DDP included) scales only the learning-rate schedule.
      */
     private static Scenario withOuterStep(Scenario s, String spec) {
+        if (spec.startsWith("lrx")) { // any scenario, DDP included: only the inner schedule scaled
+            return new Scenario(s.dist(), s.workers(), s.ownShardOf(), Float.parseFloat(spec.substring(3)));
+        }
         String[] parts = spec.split(",");
         String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,lrxF] after a DiLoCo or FedAvg scenario";
         if (parts.length < 2 || parts.length > 4 || s.dist().mode() == DistributedConfig.Mode.DDP) {
