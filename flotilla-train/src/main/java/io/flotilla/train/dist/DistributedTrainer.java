@@ -224,7 +224,7 @@ public final class DistributedTrainer {
             if (pending) {
                 moveTo(regroup.admit());
                 StateTransfer.Outcome o = StateTransfer.share(collective,
-                        new StateTransfer.GlobalState(step, global, momentum), false);
+                        new StateTransfer.GlobalState(step, global, momentum), innerState(), false);
                 hook.admitted(step, false, o.hashes());
             }
         } catch (io.flotilla.collective.CollectiveException e) {
@@ -236,15 +236,30 @@ public final class DistributedTrainer {
     }
 
     /**
-     * A joiner's start: the global state from a peer, verified by hash; the data position follows
-     * from the steps done (its shard's loader replays that many batches without training).
+     * A joiner's start: the global state from a peer, verified by hash, and that peer's inner AdamW
+     * moments and update count (verified by the peer's hash), so the joiner's first inner steps are
+     * not those of a fresh AdamW; the data position follows from the steps done (its shard's loader
+     * replays that many batches without training).
      */
     private long receiveState(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
             throws IOException {
-        StateTransfer.Outcome o = StateTransfer.share(collective, null, true);
+        StateTransfer.Outcome o = StateTransfer.share(collective, null, null, true);
         adopt(o.state(), global, momentum, loader, inputs, targets);
+        StateTransfer.InnerState inner = o.inner();
+        if (inner.firstMoment().length != global.length) {
+            throw new IllegalStateException("inner state of " + inner.firstMoment().length + " moments, this model has "
+                    + global.length + " parameters");
+        }
+        System.arraycopy(inner.firstMoment(), 0, adam.firstMoment(), 0, global.length);
+        System.arraycopy(inner.secondMoment(), 0, adam.secondMoment(), 0, global.length);
+        adam.setStep(inner.step());
         hook.admitted(o.state().step(), true, o.hashes());
         return o.state().step();
+    }
+
+    /** This worker's inner AdamW state (live buffers: encode before the next update). */
+    StateTransfer.InnerState innerState() {
+        return new StateTransfer.InnerState(adam.step(), adam.firstMoment(), adam.secondMoment());
     }
 
     /** Continues from {@code state}: global and local parameters, momentum, and the loader replayed to its step. */

@@ -17,9 +17,12 @@ import java.util.List;
 /**
  * Hands the global state of a DiLoCo/FedAvg run to workers that join a running group. The
  * lowest-ranked worker that is not joining sends its state (an all-gather where only it has a
- * payload); then every worker announces the SHA-256 of the state it holds, and a joiner accepts
- * the state only if its hash equals what every other worker announces. Until then it has not
- * contributed anything.
+ * payload) together with its own inner AdamW state ({@link InnerState}); then every worker
+ * announces the SHA-256 of the global state it holds and of its inner state, and a joiner accepts
+ * only if the global hash equals what every other worker announces and the inner hash equals the
+ * sender's. Until then it has not contributed anything. The joiner starts its inner steps from the
+ * sender's moments rather than from zero (workers' moments differ, so only the sender's hash
+ * vouches for them).
  */
 final class StateTransfer {
 
@@ -69,25 +72,65 @@ final class StateTransfer {
 
         /** SHA-256 of the encoded state. */
         byte[] digest() {
-            try {
-                return MessageDigest.getInstance("SHA-256").digest(encode());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("the JDK lacks SHA-256", e);
-            }
+            return sha256(encode());
         }
     }
 
-    /** The state every worker holds after a transfer, and the hashes they announced (hex, by rank). */
-    record Outcome(GlobalState state, List<String> hashes) {}
+    /**
+     * A worker's inner AdamW state: the updates it has taken (bias correction) and its two moment buffers.
+     */
+    record InnerState(long step, float[] firstMoment, float[] secondMoment) {
+
+        InnerState {
+            if (firstMoment.length != secondMoment.length) {
+                throw new IllegalArgumentException("moments of " + firstMoment.length + " and " + secondMoment.length
+                        + " values");
+            }
+        }
+
+        byte[] encode() {
+            int n = firstMoment.length;
+            ByteBuffer b = ByteBuffer.allocate(12 + 8 * n).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(step).putInt(n);
+            b.asFloatBuffer().put(firstMoment).put(secondMoment);
+            return b.array();
+        }
+
+        static InnerState decode(byte[] bytes, int offset) {
+            ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset).slice().order(ByteOrder.LITTLE_ENDIAN);
+            long step = b.getLong();
+            int n = b.getInt();
+            if (bytes.length - offset != 12 + 8L * n) {
+                throw new IllegalArgumentException("inner state of " + (bytes.length - offset) + " bytes for " + n
+                        + " moments, expected " + (12 + 8L * n));
+            }
+            float[] m = new float[n];
+            float[] v = new float[n];
+            b.asFloatBuffer().get(m).get(v);
+            return new InnerState(step, m, v);
+        }
+
+        byte[] digest() {
+            return sha256(encode());
+        }
+    }
+
+    /**
+     * What a transfer left: the global state every worker holds, the inner state (on a joiner the
+     * sender's, verified; on a member its own), and the global-state hashes announced (hex, by rank).
+     */
+    record Outcome(GlobalState state, InnerState inner, List<String> hashes) {}
 
     private StateTransfer() {}
 
     /**
-     * Every worker of the group calls this at once; {@code mine} is ignored on joiners.
+     * Every worker of the group calls this at once; {@code mine} and {@code myInner} are ignored on joiners.
      *
-     * @throws IllegalStateException on a joiner whose received state does not hash to what the others announce
+     * @throws IllegalStateException on a joiner whose received state does not hash to what the others
+     *                               announce, or whose inner state does not hash to what the sender announces
      */
-    static Outcome share(Collective collective, GlobalState mine, boolean joining) throws IOException {
+    static Outcome share(Collective collective, GlobalState mine, InnerState myInner, boolean joining)
+            throws IOException {
         byte[][] flags = collective.allGather(new byte[] {(byte) (joining ? 1 : 0)});
         int source = -1;
         for (int r = 0; r < flags.length && source < 0; r++) {
@@ -96,23 +139,72 @@ final class StateTransfer {
         if (source < 0) {
             throw new IllegalStateException("every worker of the group is joining: nobody has the state");
         }
-        byte[][] sent = collective.allGather(collective.rank() == source ? mine.encode() : new byte[0]);
-        GlobalState state = joining ? GlobalState.decode(sent[source]) : mine;
-        byte[][] hashes = collective.allGather(state.digest());
+        byte[][] sent = collective.allGather(collective.rank() == source ? payload(mine, myInner) : new byte[0]);
+        GlobalState state = joining ? GlobalState.decode(globalPart(sent[source])) : mine;
+        InnerState inner = joining ? InnerState.decode(sent[source], 4 + length(sent[source])) : myInner;
+        byte[][] hashes = collective.allGather(concat(state.digest(), inner.digest()));
         List<String> hex = new ArrayList<>();
         for (byte[] h : hashes) {
-            hex.add(HexFormat.of().formatHex(h));
+            hex.add(HexFormat.of().formatHex(h, 0, 32));
         }
         for (int r = 0; r < hashes.length; r++) {
-            if (flags[r][0] == 0 && !Arrays.equals(hashes[r], hashes[source])) {
+            if (flags[r][0] == 0 && !hex.get(r).equals(hex.get(source))) {
                 throw new IllegalStateException("worker " + r + " announces state " + hex.get(r) + " but worker "
                         + source + " sent " + hex.get(source) + ": the group's state is inconsistent");
             }
         }
-        if (joining && !Arrays.equals(hashes[collective.rank()], hashes[source])) {
+        int me = collective.rank();
+        if (joining && !hex.get(me).equals(hex.get(source))) {
             throw new IllegalStateException("the state received from worker " + source + " hashes to "
-                    + hex.get(collective.rank()) + ", the others announce " + hex.get(source));
+                    + hex.get(me) + ", the others announce " + hex.get(source));
         }
-        return new Outcome(state, hex);
+        if (joining && !Arrays.equals(hashes[me], 32, 64, hashes[source], 32, 64)) {
+            throw new IllegalStateException("the inner optimizer state received from worker " + source + " hashes to "
+                    + HexFormat.of().formatHex(hashes[me], 32, 64) + ", it announces "
+                    + HexFormat.of().formatHex(hashes[source], 32, 64));
+        }
+        return new Outcome(state, inner, hex);
+    }
+
+    /** The sender's payload: the encoded global state's length (int32), the global state, the inner state. */
+    private static byte[] payload(GlobalState global, InnerState inner) {
+        byte[] g = global.encode();
+        return concat(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(g.length).array(), g, inner.encode());
+    }
+
+    private static int length(byte[] payload) {
+        if (payload.length < 4) {
+            throw new IllegalArgumentException("state payload of " + payload.length + " bytes, expected at least 4");
+        }
+        int n = ByteBuffer.wrap(payload, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        if (n < 0 || n > payload.length - 4) {
+            throw new IllegalArgumentException("state payload of " + payload.length + " bytes announces a global state of "
+                    + n + " bytes");
+        }
+        return n;
+    }
+
+    private static byte[] globalPart(byte[] payload) {
+        return Arrays.copyOfRange(payload, 4, 4 + length(payload));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (byte[] p : parts) {
+            b.put(p);
+        }
+        return b.array();
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
     }
 }

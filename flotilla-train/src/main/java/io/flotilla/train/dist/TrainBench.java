@@ -45,8 +45,20 @@ public final class TrainBench {
      * @param workers     workers of this scenario; 0 for the run's {@code --workers}
      * @param ownShardOf  0, or {@code n}: train on the first n-th of the training split only (a client
      *                    of {@code n} that never communicates)
+     * @param innerLrScale the inner learning-rate schedule (peak and floor) times this factor; 1 for the
+     *                    common setting's
      */
-    public record Scenario(DistributedConfig dist, int workers, int ownShardOf) {
+    public record Scenario(DistributedConfig dist, int workers, int ownShardOf, float innerLrScale) {
+
+        public Scenario {
+            if (!(innerLrScale > 0)) {
+                throw new IllegalArgumentException("inner lr scale " + innerLrScale + " must be positive");
+            }
+        }
+
+        Scenario(DistributedConfig dist, int workers, int ownShardOf) {
+            this(dist, workers, ownShardOf, 1f);
+        }
 
         static Scenario of(DistributedConfig dist) {
             return new Scenario(dist, 0, 0);
@@ -98,21 +110,32 @@ public final class TrainBench {
     }
 
     /**
-     * {@code SCENARIO@LR,MU[,sched|,const]}: the scenario's rounds with outer learning rate LR and Nesterov
-     * momentum MU, the outer step following the inner schedule ({@code sched}) or constant ({@code const}).
+     * {@code SCENARIO@LR,MU[,sched|,const][,lrxF]}: the scenario's rounds with outer learning rate LR and
+     * Nesterov momentum MU, the outer step following the inner schedule ({@code sched}) or constant
+     * ({@code const}), and the inner learning-rate schedule (peak and floor) scaled by F;
+     * {@code SCENARIO@lrxF} (any scenario, DDP included) scales only the learning-rate schedule.
      */
     private static Scenario withOuterStep(Scenario s, String spec) {
+        if (spec.startsWith("lrx")) { // any scenario, DDP included: only the inner schedule scaled
+            return new Scenario(s.dist(), s.workers(), s.ownShardOf(), Float.parseFloat(spec.substring(3)));
+        }
         String[] parts = spec.split(",");
-        if (parts.length < 2 || parts.length > 3 || s.dist().mode() == DistributedConfig.Mode.DDP
-                || (parts.length == 3 && !List.of("sched", "const").contains(parts[2]))) {
-            throw new IllegalArgumentException("outer step '@" + spec
-                    + "': expected @LR,MU[,sched|,const] after a DiLoCo or FedAvg scenario");
+        String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,lrxF] after a DiLoCo or FedAvg scenario";
+        if (parts.length < 2 || parts.length > 4 || s.dist().mode() == DistributedConfig.Mode.DDP) {
+            throw new IllegalArgumentException(usage);
         }
         DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
-        if (parts.length == 3) {
-            d = d.withOuterSchedule(parts[2].equals("sched"));
+        float scale = 1f;
+        for (int i = 2; i < parts.length; i++) {
+            if (parts[i].equals("sched") || parts[i].equals("const")) {
+                d = d.withOuterSchedule(parts[i].equals("sched"));
+            } else if (parts[i].startsWith("lrx")) {
+                scale = Float.parseFloat(parts[i].substring(3));
+            } else {
+                throw new IllegalArgumentException(usage);
+            }
         }
-        return new Scenario(d, s.workers(), s.ownShardOf());
+        return new Scenario(d, s.workers(), s.ownShardOf(), scale);
     }
 
     /**
@@ -131,9 +154,11 @@ public final class TrainBench {
         Corpus corpus = Corpus.load(data, "char");
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, Scenario> e : scenarios.entrySet()) {
-            TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
-            long t0 = System.nanoTime();
             Scenario scenario = e.getValue();
+            TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
+            config = config.withSchedule(config.batch(), steps, config.lr() * scenario.innerLrScale(), config.warmup(),
+                    config.minLr() * scenario.innerLrScale());
+            long t0 = System.nanoTime();
             DistributedConfig dist = scenario.dist();
             if (dist.mode() == DistributedConfig.Mode.DDP) {
                 dist = dist.withDenseWarmup(config.warmup()); // top-k starts when the learning-rate warm-up ends

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.flotilla.train.TrainConfig;
 import io.flotilla.train.TrainListener;
+import io.flotilla.train.Trainer;
 import io.flotilla.train.data.Corpus;
+import io.flotilla.train.data.ShardLoader;
+import io.flotilla.train.model.AdamW;
+import io.flotilla.train.model.LlamaModel;
+import io.flotilla.train.model.Rng;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,6 +95,76 @@ class DilocoTest {
             norm += Math.pow(reference[i], 2);
         }
         assertThat(Math.sqrt(diff / norm)).isLessThan(1e-6);
+    }
+
+    @Test
+    void eachRoundStartsFromTheNewGlobalParametersWithTheInnerAdamWStateAndAnUnclippedPseudoGradient() throws Exception {
+        // DiLoCo as published: the inner AdamW state (moments, update count) and lr schedule carry across
+        // rounds, the pseudo-gradient global − local enters the outer step unclipped, and the next round
+        // starts from the global parameters after the outer step (not from the worker's own local ones).
+        Corpus corpus = DataParallelTest.corpus();
+        int steps = 15;
+        TrainConfig config = DataParallelTest.tiny(dir, 8, steps);
+        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
+        float[] trained = LocalCluster.run(config, diloco, 1, corpus, TrainListener.NONE).params();
+
+        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY);
+        assertThat(relativeDistance(trained, published)).isLessThan(1e-6);
+        // the test tells the variants apart: rounds that go on from their own local parameters, or a
+        // pseudo-gradient clipped to the inner clip norm, end far away
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY)))
+                .isGreaterThan(1e-3);
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip())))
+                .isGreaterThan(1e-3);
+    }
+
+    /**
+     * One worker's DiLoCo run by hand: H AdamW steps, then the outer Nesterov step on Δ = global − local
+     * (clipped to {@code deltaClip}); the next round starts from the new global ({@code restart}) or from the local parameters.
+     */
+    private static float[] replay(TrainConfig config, Corpus corpus, int h, float lr, float mu, boolean restart,
+                                  float deltaClip) {
+        LlamaModel model = new LlamaModel(new Trainer(config, TrainListener.NONE).modelConfig(
+                corpus.tokenizer().vocabSize()), config.batch());
+        model.initialize(new Rng(config.seed()));
+        AdamW adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
+        ShardLoader loader = new ShardLoader(corpus.train(), 0, 1, config.ctx(), config.seed(), ShardLoader.Split.INTERLEAVED);
+        float[] p = model.params();
+        float[] global = p.clone();
+        float[] velocity = new float[p.length];
+        int[] in = new int[config.batch() * config.ctx()];
+        int[] out = new int[in.length];
+        for (int step = 0; step < config.steps(); step++) {
+            loader.next(in, out, config.batch());
+            model.zeroGrad();
+            model.forward(in, out, config.batch(), config.ctx());
+            model.backward();
+            AdamW.clipGradients(model.grads(), config.clip());
+            adam.update(p, model.grads(), AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(),
+                    config.minLr()));
+            if ((step + 1) % h == 0) {
+                float[] delta = new float[p.length];
+                for (int i = 0; i < p.length; i++) {
+                    delta[i] = global[i] - p[i];
+                }
+                AdamW.clipGradients(delta, deltaClip);
+                OuterStep.nesterov(global, velocity, delta, lr, mu);
+                if (restart || step + 1 == config.steps()) {
+                    System.arraycopy(global, 0, p, 0, p.length);
+                }
+            }
+        }
+        return p.clone();
+    }
+
+    private static double relativeDistance(float[] a, float[] reference) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < reference.length; i++) {
+            diff += Math.pow(a[i] - reference[i], 2);
+            norm += Math.pow(reference[i], 2);
+        }
+        return Math.sqrt(diff / norm);
     }
 
     @Test

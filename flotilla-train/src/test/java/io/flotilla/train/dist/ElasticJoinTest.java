@@ -98,9 +98,22 @@ class ElasticJoinTest {
 
     @Test
     void aWorkerRestartedHalfWayEndsWithinOnePercentOfAnUndisturbedRun() throws Exception {
+        // measured here: 1.2808 against 1.2751 undisturbed (ratio 1.0045; with a fresh inner AdamW 1.0018)
+        restartHalfWay(DistributedConfig.diloco(5, Compression.NONE));
+    }
+
+    @Test
+    void withTheSendersInnerMomentsARestartStaysWithinOnePercentAtOuterMomentumPointNine() throws Exception {
+        // measured here: 1.0424 against 1.0373 undisturbed (ratio 1.0049); a joiner that started its inner
+        // steps from a fresh AdamW ended at 1.0531 (1.0152), outside the bar
+        restartHalfWay(DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.7f, 0.9f));
+    }
+
+    /** 60 steps on 3 workers; worker 2 dies at step 30 and is restarted; its loss stays within 1% of an undisturbed run's. */
+    private void restartHalfWay(DistributedConfig dist) throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 4, 60);
-        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withDeadline(Duration.ofSeconds(60));
+        DistributedConfig diloco = dist.withDeadline(Duration.ofSeconds(60));
         double undisturbed = LocalCluster.run(config, diloco, 3, corpus, TrainListener.NONE).workers().get(0).valLoss();
         AtomicBoolean killed = new AtomicBoolean();
         LocalCluster.Result r = LocalCluster.runElastic(config, diloco, 3, corpus, TrainListener.NONE,
@@ -111,7 +124,6 @@ class ElasticJoinTest {
                 }, Set.of(2));
         assertThat(killed).isTrue();
         assertThat(r.workers()).hasSize(3);
-        // measured here: 1.0784 against 1.0742 undisturbed (ratio 1.004)
         assertThat(r.workers().get(0).valLoss()).isLessThanOrEqualTo(1.01 * undisturbed);
     }
 }

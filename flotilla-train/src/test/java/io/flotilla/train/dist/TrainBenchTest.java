@@ -48,6 +48,21 @@ class TrainBenchTest {
     }
 
     @Test
+    void aScenarioCanScaleItsInnerLearningRateSchedule() {
+        var s = TrainBench.scenarios(List.of("diloco-h10-fp32@0.7,0.6,lrx2", "diloco-h10-fp32@0.7,0.6,sched,lrx0.5",
+                "diloco-h10-fp32@0.7,0.6"));
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6,lrx2").innerLrScale()).isEqualTo(2f);
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6,sched,lrx0.5").innerLrScale()).isEqualTo(0.5f);
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6,sched,lrx0.5").dist().outerSchedule()).isTrue();
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6").innerLrScale()).isEqualTo(1f);
+        var ddp = TrainBench.scenarios(List.of("ddp-fp32@lrx1.5")).get("ddp-fp32@lrx1.5");
+        assertThat(ddp.innerLrScale()).isEqualTo(1.5f);
+        assertThat(ddp.dist()).isEqualTo(DistributedConfig.ddp(Compression.NONE));
+        assertThatThrownBy(() -> TrainBench.scenarios(List.of("diloco-h10-fp32@0.7,0.6,fast")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lrxF");
+    }
+
+    @Test
     void aScenarioTakesAnotherOuterStepAfterAnAt() {
         Map<String, TrainBench.Scenario> s = TrainBench.scenarios(List.of("diloco-h10-fp32",
                 "diloco-h10-fp32@0.7,0.9", "fedavg-nesterov-h50-4of8@1,0.5,sched"));
