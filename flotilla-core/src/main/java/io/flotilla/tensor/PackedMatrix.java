@@ -32,8 +32,12 @@ import java.lang.foreign.ValueLayout;
 public final class PackedMatrix extends WeightMatrix {
     /** Blocks per group. */
     public static final int GROUP = 16;
-    /** Rows per stripe by default; {@link #MAX_STRIPE} and each of its divisors are allowed. */
-    public static final int STRIPE = 4;
+    /**
+     * Rows per stripe by default; {@link #MAX_STRIPE} and each of its divisors are allowed. 1: on the
+     * quiet machine (session 5, 1B Q4_0, 2 threads) stripes of 4 decoded at 0.95x of stripes of 1 and
+     * packed 0.5-2 s slower (docs/kernels-decode.md); they stay available ({@code -Dflotilla.packStripe=4}).
+     */
+    public static final int STRIPE = 1;
     /** The widest stripe (a power of two): callers that split rows between threads cut at multiples of it. */
     public static final int MAX_STRIPE = 4;
     private final GgmlType type;
