@@ -25,7 +25,9 @@ import picocli.CommandLine.Parameters;
                 "fedprox-0.1-h50-2of4; non-IID (8 clients, each a contiguous eighth of the text, 4 per round, their",
                 "own worker count): fedavg-h50-4of8, fedavg-nesterov-h50-4of8, fedprox-0.01-h50-4of8,",
                 "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates).",
-                "A DiLoCo or FedAvg scenario takes another outer step as SCENARIO@LR,MU (e.g. diloco-h10-fp32@0.7,0.9)."})
+                "A DiLoCo or FedAvg scenario takes another outer step as SCENARIO@LR,MU[,sched|,const][,lrxF]",
+                "(e.g. diloco-h10-fp32@0.7,0.9; sched: the outer step follows the inner lr schedule; lrxF scales the",
+                "inner lr schedule by F); any scenario, DDP included, takes SCENARIO@lrxF alone (e.g. ddp-fp32@lrx1.5)."})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "text corpus (default: ${DEFAULT-VALUE})")
     Path data = Path.of("../shared/corpora/tinyshakespeare.txt");
