@@ -21,7 +21,16 @@ class RawHttpApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(ServerConfig.local(0));
+        // concurrentRequestsEachGetTheirOwnText compares greedy text in a batch with the text alone: through
+        // the float GEMM (prompts and batched steps of 4+ tokens) a near-tie of the real TinyStories model
+        // can flip a token (seen in CI: "...small house with her mom" alone, "...small house. She loved"
+        // batched), so this server runs batch-invariant; Compute reads the property when the model loads
+        System.setProperty("flotilla.batchInvariant", "true");
+        try {
+            server = TestServer.start(ServerConfig.local(0));
+        } finally {
+            System.clearProperty("flotilla.batchInvariant");
+        }
     }
 
     @AfterAll
