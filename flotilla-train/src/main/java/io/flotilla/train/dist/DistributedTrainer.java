@@ -17,8 +17,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -526,11 +524,7 @@ public final class DistributedTrainer {
     static byte[] digest(float[] params) {
         ByteBuffer b = ByteBuffer.allocate(4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(params);
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b.array());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
+        return StateTransfer.sha256(b.array());
     }
 
     static String hash(float[] params) {

@@ -200,7 +200,8 @@ final class StateTransfer {
         return b.array();
     }
 
-    private static byte[] sha256(byte[] bytes) {
+    /** SHA-256 of {@code bytes}: the hash of every state workers compare. */
+    static byte[] sha256(byte[] bytes) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
