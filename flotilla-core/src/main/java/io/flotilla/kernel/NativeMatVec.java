@@ -11,14 +11,14 @@ import java.lang.invoke.MethodHandle;
  * The native one-token products ({@code flotilla_matvec_*} of {@link NativeKernels}) for Q4_0, Q8_0,
  * Q4_K and Q6_K weights, read in place from the GGUF data: the activations are quantized by
  * {@link Activations} exactly as for the Java kernels (Q8_0 blocks, or Q8_K for K-quants), then
- * narrowed here to bytes with the sum of every 16 quants, once per product, on the calling thread.
+ * narrowed here to bytes with the sums of every 16 and (negated) every 32 quants, once per product, on the calling thread.
  * Each {@link Compute} thread then calls the kernel for its own rows. One instance per Compute.
  */
 final class NativeMatVec {
     private static final FunctionDescriptor MATVEC = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-            ValueLayout.JAVA_INT);
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
     private static final MethodHandle Q4_0 = handle("flotilla_matvec_q4_0");
     private static final MethodHandle Q8_0 = handle("flotilla_matvec_q8_0");
     private static final MethodHandle Q4_K = handle("flotilla_matvec_q4_k");
@@ -26,6 +26,7 @@ final class NativeMatVec {
 
     private byte[] q = new byte[0];
     private short[] s16 = new short[0];
+    private int[] neg = new int[0];
     private float[] d;
     private int n;
     private int cols;
@@ -57,6 +58,7 @@ final class NativeMatVec {
         if (q.length < total) {
             q = new byte[total];
             s16 = new short[total / 16];
+            neg = new int[total / 32];
         }
         short[] src = a.q;
         for (int g = 0; g < total / 16; g++) {
@@ -68,6 +70,9 @@ final class NativeMatVec {
                 sum += v;
             }
             s16[g] = (short) sum;
+            if ((g & 1) == 1) {
+                neg[g >> 1] = -(s16[g - 1] + sum);
+            }
         }
         d = a.d;
     }
@@ -81,7 +86,7 @@ final class NativeMatVec {
         MethodHandle h = handle(w.type());
         try {
             h.invokeExact(w.data(), w.type().byteSize(w.cols()), r0, r1, cols, n, MemorySegment.ofArray(q),
-                    MemorySegment.ofArray(d), MemorySegment.ofArray(s16), MemorySegment.ofArray(out), w.rows());
+                    MemorySegment.ofArray(d), MemorySegment.ofArray(s16), MemorySegment.ofArray(neg), MemorySegment.ofArray(out), w.rows());
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
