@@ -33,11 +33,11 @@ FLOTILLA_EXPORT int32_t flotilla_cpu_level(void);
  *   q   int8 quants,
  *   d   one float scale per 32 values (Q8_0 blocks; for K-quants the Q8_K scale repeated 8 times),
  *   s16 the sum of each 16 consecutive quants (for offsets and mins),
- *   neg minus the sum of each 32 consecutive quants (Q4_0's offset of -8).
+ *   neg4 minus the sum of each 4 consecutive quants (the offsets of Q4_0 and Q8_0, per vpdpbusd lane).
  * Block sums are exact integers; only the float accumulation order differs from Java's kernels.
  */
 #define FLOTILLA_MATVEC_ARGS const uint8_t *w, int64_t row_bytes, int32_t r0, int32_t r1, int32_t cols, \
-    int32_t n, const int8_t *q, const float *d, const int16_t *s16, const int32_t *neg, float *out, \
+    int32_t n, const int8_t *q, const float *d, const int16_t *s16, const int32_t *neg4, float *out, \
     int32_t out_stride
 
 FLOTILLA_EXPORT void flotilla_matvec_q4_0(FLOTILLA_MATVEC_ARGS);
