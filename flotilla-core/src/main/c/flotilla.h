@@ -25,6 +25,11 @@ enum flotilla_cpu_level {
 /* The CPU variant this machine runs, decided once at load. */
 FLOTILLA_EXPORT int32_t flotilla_cpu_level(void);
 
+/* Runs the kernels at most at variant max (to test the lower variants on a newer CPU; the
+   detected level when max is above it); returns the level now active. Not for concurrent use
+   with running kernels. */
+FLOTILLA_EXPORT int32_t flotilla_limit_cpu_level(int32_t max);
+
 /*
  * The one-token (matrix-vector) products of quantized weights with 8-bit activations:
  *   out[t*out_stride + r] = W[r] . x[t]  for rows r in [r0, r1) and tokens t in [0, n).
