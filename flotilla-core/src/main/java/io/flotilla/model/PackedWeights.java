@@ -12,6 +12,9 @@ import java.util.stream.IntStream;
 /**
  * Load-time repacking of the weight matrices that have a faster one-token kernel in
  * {@link PackedMatrix}'s order (Q4_0, Q8_0 on CPUs with 16 float lanes: {@link Compute#packs}).
+ * Where the native kernels serve a type ({@link io.flotilla.kernel.NativeKernels}, the default
+ * where the build had a C compiler) nothing is packed: they read the file's layout in place, so
+ * start-up only maps the file. The packing below serves {@code -Dflotilla.native=false}.
  * The packed copy lives in anonymous memory of the same size as the tensor ({@link PackedMemory}:
  * huge pages where the system gives them), in stripes of {@link #stripe} rows; the tensor's pages of
  * the file mapping are dropped from this process's resident memory right after
