@@ -108,13 +108,12 @@ public final class Compute implements AutoCloseable {
         DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
         boolean gemm = vector && !batchInvariant && Gemm.use(k, n, w.cols());
-        boolean nat = !gemm && nativeKernels && NativeMatVec.serves(w);
-        if (nat) {
-            activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK);
-            nativeMatVec.prepare(activations);
-        } else if (k.quantized() && !gemm) {
+        boolean nat = !gemm && nativeKernels && NativeMatVec.serves(w); // all quantized types
+        if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
-            if (w.packed()) {
+            if (nat) {
+                nativeMatVec.prepare(activations);
+            } else if (w.packed()) {
                 activations.interleave();
             }
         }
@@ -136,7 +135,12 @@ public final class Compute implements AutoCloseable {
      * kernels serve {@code w}'s type: they read the GGUF layout in place.
      */
     public static boolean packs(WeightMatrix w) {
-        return Kernels.VECTOR && PackedKernel.USABLE && PackedMatrix.packable(w) && !NativeMatVec.serves(w);
+        return Kernels.VECTOR && PackedKernel.USABLE && PackedMatrix.packable(w) && !readsInPlace(w);
+    }
+
+    /** Whether the native kernels serve {@code w}'s one-token products, reading its GGUF layout in place. */
+    public static boolean readsInPlace(WeightMatrix w) {
+        return Kernels.VECTOR && NativeMatVec.serves(w);
     }
 
     /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */

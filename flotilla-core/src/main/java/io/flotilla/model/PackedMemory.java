@@ -76,7 +76,12 @@ final class PackedMemory {
 
     /** {@code bytes} of zeroed memory, 64-byte aligned, freed when unreachable. */
     static MemorySegment allocate(long bytes) {
-        if (hugePages && bytes > 0 && Libc.MMAP != null) {
+        return allocate(bytes, hugePages);
+    }
+
+    /** {@link #allocate(long)}, asking for huge pages when {@code huge} (on Linux). */
+    static MemorySegment allocate(long bytes, boolean huge) {
+        if (huge && bytes > 0 && Libc.MMAP != null && System.getProperty("os.name", "").startsWith("Linux")) {
             try {
                 MemorySegment m = (MemorySegment) Libc.MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE,
                         MAP_PRIVATE_ANONYMOUS, -1, 0L);
