@@ -34,7 +34,7 @@ FLOTILLA_EXPORT int32_t flotilla_limit_cpu_level(int32_t max);
  * The one-token (matrix-vector) products of quantized weights with 8-bit activations:
  *   out[t*out_stride + r] = W[r] . x[t]  for rows r in [r0, r1) and tokens t in [0, n).
  * w: the GGUF data of the matrix (rows of row_bytes bytes, row r at w + r*row_bytes), read in place.
- * Activations, token t at offset t*cols (values) / t*cols/32 (scales) / t*cols/16 (sums):
+ * Activations, token t at offset t*cols (q) / t*cols/32 (d) / t*cols/16 (s16) / t*cols/4 (neg4):
  *   q   int8 quants,
  *   d   one float scale per 32 values (Q8_0 blocks; for K-quants the Q8_K scale repeated 8 times),
  *   s16 the sum of each 16 consecutive quants (for offsets and mins),
