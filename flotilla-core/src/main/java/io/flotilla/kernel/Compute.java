@@ -35,6 +35,9 @@ public final class Compute implements AutoCloseable {
 
     private final int threads;
     private final boolean vector;
+    /** Whether the native kernels ({@link NativeMatVec}) serve the types they have, instead of {@code dot}. */
+    private final boolean nativeKernels;
+    private final NativeMatVec nativeMatVec = new NativeMatVec();
     /**
      * Whether batch-invariant many-token products of formats with tiles run through {@link Tiles}; off
      * (system property {@code flotilla.tiles=false}) they use {@code dot4}, to compare. Results are the
@@ -70,12 +73,21 @@ public final class Compute implements AutoCloseable {
 
     /** {@code vector = false} runs the scalar twins of the kernels (for tests and comparison). */
     Compute(int threads, boolean vector) {
+        this(threads, vector, vector && NativeKernels.available());
+    }
+
+    /**
+     * {@code nativeKernels}: whether one-token products of the types the native library has run there
+     * (default: {@link NativeKernels#available()}, {@code -Dflotilla.native=false} turns it off).
+     */
+    Compute(int threads, boolean vector, boolean nativeKernels) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
         this.matMulTask = new MatMulTask();
         this.vector = vector;
+        this.nativeKernels = nativeKernels && NativeKernels.available();
     }
 
     public int threads() {
@@ -96,13 +108,17 @@ public final class Compute implements AutoCloseable {
         DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
         boolean gemm = vector && !batchInvariant && Gemm.use(k, n, w.cols());
-        if (k.quantized() && !gemm) {
+        boolean nat = !gemm && nativeKernels && NativeMatVec.serves(w);
+        if (nat) {
+            activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK);
+            nativeMatVec.prepare(activations);
+        } else if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
             if (w.packed()) {
                 activations.interleave();
             }
         }
-        matMulTask.set(k, w, out, gemm);
+        matMulTask.set(k, w, out, gemm, nat);
         try {
             if (threads == 1) {
                 matMulTask.rows(0, w.rows(), 0);
@@ -110,16 +126,17 @@ public final class Compute implements AutoCloseable {
                 parallelFor(threads, matMulTask);
             }
         } finally {
-            matMulTask.set(null, null, null, false);
+            matMulTask.set(null, null, null, false, false);
         }
     }
 
     /**
      * Whether {@code w} has a faster one-token kernel here once repacked ({@link PackedMatrix}: Q4_0
-     * and Q8_0 on CPUs with 16 float lanes); results are the same bit for bit.
+     * and Q8_0 on CPUs with 16 float lanes); results are the same bit for bit. Never when the native
+     * kernels serve {@code w}'s type: they read the GGUF layout in place.
      */
     public static boolean packs(WeightMatrix w) {
-        return Kernels.VECTOR && PackedKernel.USABLE && PackedMatrix.packable(w);
+        return Kernels.VECTOR && PackedKernel.USABLE && PackedMatrix.packable(w) && !NativeMatVec.serves(w);
     }
 
     /** Splits [0, n) into {@code threads} contiguous ranges and runs them concurrently. */
@@ -243,14 +260,16 @@ public final class Compute implements AutoCloseable {
         private boolean tiled;
         private final Gemm.Scratch[] gemmScratch = new Gemm.Scratch[threads]; // per thread, made on first use
         private boolean gemm;
+        private boolean nat;
 
-        void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm) {
+        void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm, boolean nat) {
             this.kernel = kernel;
             this.w = w;
             this.out = out;
             this.gemm = gemm;
+            this.nat = nat;
             if (w != null) {
-                tiled = !gemm && vector && tiles && Tiles.use(kernel, activations.n());
+                tiled = !gemm && !nat && vector && tiles && Tiles.use(kernel, activations.n());
                 if (tiled) {
                     activations.tile();
                 }
@@ -277,7 +296,9 @@ public final class Compute implements AutoCloseable {
             if (lanes[thread].length < scratch) {
                 lanes[thread] = new float[scratch]; // grows once per thread to the widest row
             }
-            if (gemm) {
+            if (nat) {
+                nativeMatVec.rows(w, out, r0, r1);
+            } else if (gemm) {
                 if (gemmScratch[thread] == null) {
                     gemmScratch[thread] = new Gemm.Scratch();
                 }

@@ -1,0 +1,46 @@
+/*
+ * Flotilla native kernels: shared declarations of libflotilla_kernels.so.
+ *
+ * Every *.c file of this folder is compiled into that one library (build.sh). Exported functions
+ * carry FLOTILLA_EXPORT and the prefix flotilla_; everything else stays hidden
+ * (-fvisibility=hidden). The library never starts threads: Java's Compute threads each call a
+ * kernel for their own share of rows. Java reaches the functions through FFM downcalls
+ * (io.flotilla.kernel.NativeKernels).
+ */
+#ifndef FLOTILLA_H
+#define FLOTILLA_H
+
+#include <stdint.h>
+
+#define FLOTILLA_EXPORT __attribute__((visibility("default")))
+
+/* CPU variants the kernels have, in increasing order (flotilla_cpu_level). */
+enum flotilla_cpu_level {
+    FLOTILLA_CPU_NONE = 0,    /* below AVX2+FMA+F16C: Java kernels only */
+    FLOTILLA_CPU_AVX2 = 1,    /* AVX2, FMA, F16C */
+    FLOTILLA_CPU_AVXVNNI = 2, /* AVX2 + AVX-VNNI (vpdpbusd on 256 bits) */
+    FLOTILLA_CPU_AVX512VNNI = 3 /* AVX-512 F/BW/VL + AVX512_VNNI (implies level 2's instructions here) */
+};
+
+/* The CPU variant this machine runs, decided once at load. */
+FLOTILLA_EXPORT int32_t flotilla_cpu_level(void);
+
+/*
+ * The one-token (matrix-vector) products of quantized weights with 8-bit activations:
+ *   out[t*out_stride + r] = W[r] . x[t]  for rows r in [r0, r1) and tokens t in [0, n).
+ * w: the GGUF data of the matrix (rows of row_bytes bytes, row r at w + r*row_bytes), read in place.
+ * Activations, token t at offset t*cols (values) / t*cols/32 (scales) / t*cols/16 (sums):
+ *   q   int8 quants,
+ *   d   one float scale per 32 values (Q8_0 blocks; for K-quants the Q8_K scale repeated 8 times),
+ *   s16 the sum of each 16 consecutive quants (for offsets and mins).
+ * Block sums are exact integers; only the float accumulation order differs from Java's kernels.
+ */
+#define FLOTILLA_MATVEC_ARGS const uint8_t *w, int64_t row_bytes, int32_t r0, int32_t r1, int32_t cols, \
+    int32_t n, const int8_t *q, const float *d, const int16_t *s16, float *out, int32_t out_stride
+
+FLOTILLA_EXPORT void flotilla_matvec_q4_0(FLOTILLA_MATVEC_ARGS);
+FLOTILLA_EXPORT void flotilla_matvec_q8_0(FLOTILLA_MATVEC_ARGS);
+FLOTILLA_EXPORT void flotilla_matvec_q4_k(FLOTILLA_MATVEC_ARGS);
+FLOTILLA_EXPORT void flotilla_matvec_q6_k(FLOTILLA_MATVEC_ARGS);
+
+#endif

@@ -1,0 +1,91 @@
+package io.flotilla.kernel;
+
+import io.flotilla.gguf.GgmlType;
+import io.flotilla.tensor.WeightMatrix;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The native one-token products ({@code flotilla_matvec_*} of {@link NativeKernels}) for Q4_0, Q8_0,
+ * Q4_K and Q6_K weights, read in place from the GGUF data: the activations are quantized by
+ * {@link Activations} exactly as for the Java kernels (Q8_0 blocks, or Q8_K for K-quants), then
+ * narrowed here to bytes with the sum of every 16 quants, once per product, on the calling thread.
+ * Each {@link Compute} thread then calls the kernel for its own rows. One instance per Compute.
+ */
+final class NativeMatVec {
+    private static final FunctionDescriptor MATVEC = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT);
+    private static final MethodHandle Q4_0 = handle("flotilla_matvec_q4_0");
+    private static final MethodHandle Q8_0 = handle("flotilla_matvec_q8_0");
+    private static final MethodHandle Q4_K = handle("flotilla_matvec_q4_k");
+    private static final MethodHandle Q6_K = handle("flotilla_matvec_q6_k");
+
+    private byte[] q = new byte[0];
+    private short[] s16 = new short[0];
+    private float[] d;
+    private int n;
+    private int cols;
+
+    /** Whether the native kernels serve {@code w} ({@link NativeKernels#available()} and a type they have). */
+    static boolean serves(WeightMatrix w) {
+        return handle(w.type()) != null && !w.packed();
+    }
+
+    private static MethodHandle handle(GgmlType type) {
+        return switch (type) {
+            case Q4_0 -> Q4_0;
+            case Q8_0 -> Q8_0;
+            case Q4_K -> Q4_K;
+            case Q6_K -> Q6_K;
+            default -> null;
+        };
+    }
+
+    private static MethodHandle handle(String name) {
+        return NativeKernels.available() ? NativeKernels.downcall(name, MATVEC, true) : null;
+    }
+
+    /** Takes the quantized tokens of {@code a} (after {@link Activations#quantize}) as bytes and 16-sums. */
+    void prepare(Activations a) {
+        n = a.n();
+        cols = a.cols();
+        int total = n * cols;
+        if (q.length < total) {
+            q = new byte[total];
+            s16 = new short[total / 16];
+        }
+        short[] src = a.q;
+        for (int g = 0; g < total / 16; g++) {
+            int o = g * 16;
+            int sum = 0;
+            for (int j = 0; j < 16; j++) {
+                short v = src[o + j];
+                q[o + j] = (byte) v;
+                sum += v;
+            }
+            s16[g] = (short) sum;
+        }
+        d = a.d;
+    }
+
+    /** {@code out[t*rows + r] = W[r] · x[t]} for rows [r0, r1) and the tokens {@link #prepare}d. */
+    void rows(WeightMatrix w, float[] out, int r0, int r1) {
+        if (r0 < 0 || r1 > w.rows() || r0 > r1 || w.cols() != cols || (long) n * w.rows() > out.length) {
+            throw new IllegalArgumentException("rows " + r0 + ".." + r1 + " of " + w.rows() + "x" + w.cols()
+                    + " for " + n + " tokens of " + cols + ", out of " + out.length);
+        }
+        MethodHandle h = handle(w.type());
+        try {
+            h.invokeExact(w.data(), w.type().byteSize(w.cols()), r0, r1, cols, n, MemorySegment.ofArray(q),
+                    MemorySegment.ofArray(d), MemorySegment.ofArray(s16), MemorySegment.ofArray(out), w.rows());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + w.type() + " kernel failed", e);
+        }
+    }
+}
