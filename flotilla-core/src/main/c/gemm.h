@@ -18,11 +18,7 @@
 #ifndef FLOTILLA_GEMM_H
 #define FLOTILLA_GEMM_H
 
-#include <stdint.h>
-
-#ifndef FLOTILLA_EXPORT
-#define FLOTILLA_EXPORT __attribute__((visibility("default")))
-#endif
+#include "flotilla.h"
 
 /* Weight types, numbered as GGUF's ggml_type. */
 #define FLOTILLA_GEMM_Q4_0 2
