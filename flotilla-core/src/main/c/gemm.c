@@ -227,32 +227,43 @@ static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int row
         acc[r] = _mm512_fmadd_ps(c, _mm512_mul_ps(dav, _mm512_set1_ps((wsb)[r])), acc[r]); \
     }
 
-/* The integer products of block b into cbuf (C tiles 0/3, A 1/4, B 2/5 alternate with b's parity). */
-AMX_TARGET static inline void issue(int type, int b, const int8_t *p, const int8_t *q, uint8_t *cbuf) {
-    if (type == FLOTILLA_GEMM_Q6_K) {
-        _tile_loadd(1, p + b * 512, 32);
-        _tile_loadd(2, q + b * 512, 64);
-        _tile_loadd(4, p + b * 512 + 16, 32);
-        _tile_loadd(5, q + b * 512 + 256, 64);
-        _tile_zero(0);
-        _tile_zero(3);
-        _tile_dpbssd(0, 1, 2);
-        _tile_dpbssd(3, 4, 5);
-        _tile_stored(0, cbuf, 64);
-        _tile_stored(3, cbuf + 1024, 64);
-    } else if (b & 1) {
+/*
+ * The integer products of block b (tiles: C 0/3, A 1/4, B 2/5 alternate with b's parity), and their
+ * store into cbuf. The AMX unit runs its instructions in order: the loop computes block b+1 before
+ * it stores block b, so that the store does not wait for the product just issued.
+ */
+AMX_TARGET static inline void product(int b, const int8_t *p, const int8_t *q) {
+    if (b & 1) {
         _tile_loadd(4, p + b * 512, 32);
         _tile_loadd(5, q + b * 512, 64);
         _tile_zero(3);
         _tile_dpbssd(3, 4, 5);
-        _tile_stored(3, cbuf, 64);
     } else {
         _tile_loadd(1, p + b * 512, 32);
         _tile_loadd(2, q + b * 512, 64);
         _tile_zero(0);
         _tile_dpbssd(0, 1, 2);
+    }
+}
+
+AMX_TARGET static inline void store(int b, uint8_t *cbuf) {
+    if (b & 1) {
+        _tile_stored(3, cbuf + 1024, 64);
+    } else {
         _tile_stored(0, cbuf, 64);
     }
+}
+
+/* Q6_K: the two halves of block b (a scale per 16 weights) in C tiles 0 and 3. */
+AMX_TARGET static inline void product_halves(int b, const int8_t *p, const int8_t *q) {
+    _tile_loadd(1, p + b * 512, 32);
+    _tile_loadd(2, q + b * 512, 64);
+    _tile_loadd(4, p + b * 512 + 16, 32);
+    _tile_loadd(5, q + b * 512 + 256, 64);
+    _tile_zero(0);
+    _tile_zero(3);
+    _tile_dpbssd(0, 1, 2);
+    _tile_dpbssd(3, 4, 5);
 }
 
 AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws, const float *wm,
@@ -264,16 +275,19 @@ AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws,
     if (type == FLOTILLA_GEMM_Q6_K) {
         for (int b = 0; b < nb; b++) {
             __m512 dav = _mm512_loadu_ps(d + b * 16);
-            issue(type, b, p, q, cbuf);
+            product_halves(b, p, q);
+            _tile_stored(0, cbuf, 64);
+            _tile_stored(3, cbuf + 1024, 64);
             EPILOGUE(cbuf, ws + 32 * b, dav)
             EPILOGUE(cbuf + 1024, ws + 32 * b + 16, dav)
         }
     } else {
-        issue(type, 0, p, q, cbuf);
+        product(0, p, q);
         for (int b = 0; b < nb; b++) {
             if (b + 1 < nb) {
-                issue(type, b + 1, p, q, cbuf + 1024 * ((b + 1) & 1)); /* overlaps this block's epilogue */
+                product(b + 1, p, q);
             }
+            store(b, cbuf);
             __m512 dav = _mm512_loadu_ps(d + b * 16);
             uint8_t *cb = cbuf + 1024 * (b & 1);
             EPILOGUE(cb, ws + 16 * b, dav)
