@@ -41,9 +41,13 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_available(void) {
     return available;
 }
 
-/* Panel (16*cols int8), weight scales (cols/16 x 16 floats), mins (cols/32 x 16), 4 KB of C buffers. */
-FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols) {
-    return (int64_t) ROWS * cols + 4LL * cols + 2LL * cols + 4 * 1024 + 64;
+/* Blocks of 32 decoded per pass over a tile of rows: a 16 KB panel, in L1 with a group's activations. */
+#define CHUNK 32
+
+/* Panel, weight scales (2 per block), mins, 2 KB of C buffers, 1 KB of accumulators per group of tokens. */
+FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols, int32_t n) {
+    (void) cols;
+    return (int64_t) ROWS * CHUNK * 32 + 4LL * 3 * CHUNK * 16 + 2 * 1024 + 1024LL * ((n + 15) / 16) + 64;
 }
 
 AVX512_TARGET static float half(const uint8_t *p) {
@@ -198,22 +202,22 @@ AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-/* Decodes rows [r, r + rows) (rows <= 16) into the panel; missing rows are zero. */
-static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int cols,
+/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8) into
+ * the panel; missing rows are zero. */
+static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
                    int8_t *p, float *ws, float *wm) {
-    int nb = cols / 32;
     if (rows < ROWS) {
-        memset(p, 0, (size_t) ROWS * cols);
+        memset(p, 0, (size_t) ROWS * 32 * nb);
         memset(ws, 0, (size_t) 2 * nb * 16 * sizeof(float));
         memset(wm, 0, (size_t) nb * 16 * sizeof(float));
     }
     for (int i = 0; i < rows; i++) {
         const uint8_t *row = w + (r + i) * row_bytes;
         switch (type) {
-            case FLOTILLA_GEMM_Q4_0: unpack_q4_0(row, nb, p + 32 * i, ws + i); break;
-            case FLOTILLA_GEMM_Q8_0: unpack_q8_0(row, nb, p + 32 * i, ws + i); break;
-            case FLOTILLA_GEMM_Q4_K: unpack_q4_k(row, nb, p + 32 * i, ws + i, wm + i); break;
-            default: unpack_q6_k(row, nb, p + 32 * i, ws + i); break;
+            case FLOTILLA_GEMM_Q4_0: unpack_q4_0(row + 18 * b0, nb, p + 32 * i, ws + i); break;
+            case FLOTILLA_GEMM_Q8_0: unpack_q8_0(row + 34 * b0, nb, p + 32 * i, ws + i); break;
+            case FLOTILLA_GEMM_Q4_K: unpack_q4_k(row + 144 * (b0 / 8), nb, p + 32 * i, ws + i, wm + i); break;
+            default: unpack_q6_k(row + 210 * (b0 / 8), nb, p + 32 * i, ws + i); break;
         }
     }
 }
@@ -270,7 +274,7 @@ AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws,
                              const int8_t *q, const float *d, const float *s, uint8_t *cbuf, float *res) {
     __m512 acc[ROWS];
     for (int r = 0; r < ROWS; r++) {
-        acc[r] = _mm512_setzero_ps();
+        acc[r] = _mm512_loadu_ps(res + 16 * r);
     }
     if (type == FLOTILLA_GEMM_Q6_K) {
         for (int b = 0; b < nb; b++) {
@@ -332,22 +336,28 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
     }
     int nb = cols / 32, groups = (n + 15) / 16;
     uint8_t *base = (uint8_t *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
-    int8_t *p = (int8_t *) base;
-    float *ws = (float *) (base + (size_t) ROWS * cols);
-    float *wm = ws + (size_t) cols;      /* ws: cols/16 x 16 floats */
-    uint8_t *cbuf = (uint8_t *) (wm + (size_t) cols / 2);
-    float res[ROWS * 16];
+    int8_t *p = (int8_t *) base;                         /* CHUNK blocks x 16 rows x 32 */
+    float *ws = (float *) (base + (size_t) ROWS * CHUNK * 32); /* 2 x CHUNK x 16 */
+    float *wm = ws + 2 * CHUNK * 16;                     /* CHUNK x 16 */
+    uint8_t *cbuf = (uint8_t *) (wm + CHUNK * 16);       /* 2 KB */
+    float *res = (float *) (cbuf + 2048);                /* groups x 16 rows x 16 tokens */
     configure(type);
     for (int r = r0; r < r1; r += ROWS) {
         int rows = r1 - r < ROWS ? r1 - r : ROWS;
-        unpack(type, w, row_bytes, r, rows, cols, p, ws, wm);
+        memset(res, 0, (size_t) groups * 1024);
+        for (int b0 = 0; b0 < nb; b0 += CHUNK) {
+            int cb = nb - b0 < CHUNK ? nb - b0 : CHUNK;
+            unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
+            for (int g = 0; g < groups; g++) {
+                size_t slot = (size_t) g * nb + b0;
+                group(type, cb, p, ws, wm, q + slot * 512, d + slot * 16, s + slot * 16, cbuf, res + 256 * g);
+            }
+        }
         for (int g = 0; g < groups; g++) {
-            size_t slot = (size_t) g * nb;
-            group(type, nb, p, ws, wm, q + slot * 512, d + slot * 16, s + slot * 16, cbuf, res);
             int nt = n - 16 * g < 16 ? n - 16 * g : 16;
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < nt; j++) {
-                    out[(size_t) (16 * g + j) * out_stride + r + i] = res[16 * i + j];
+                    out[(size_t) (16 * g + j) * out_stride + r + i] = res[256 * g + 16 * i + j];
                 }
             }
         }

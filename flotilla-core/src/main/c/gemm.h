@@ -29,8 +29,8 @@
 /* 1 when this CPU and kernel run the AMX GEMM (asks the kernel for AMX state once), else 0. */
 FLOTILLA_EXPORT int32_t flotilla_gemm_available(void);
 
-/* Bytes of scratch one caller needs for rows of cols values. */
-FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols);
+/* Bytes of scratch one caller needs for rows of cols values and n tokens. */
+FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols, int32_t n);
 
 /* Quantizes n tokens of cols floats (x, token t at t*cols): Q8_K blocks when super != 0 (K-quant
  * weights), else Q8_0. Layout above. */

@@ -77,7 +77,7 @@ static int run(int type, int rows, int cols, int n, int r0, int r1, int reps) {
     int8_t *q = malloc((size_t) groups * 16 * cols);
     float *d = malloc(sizeof(float) * groups * 16 * nb), *s = malloc(sizeof(float) * groups * 16 * nb);
     float *out = calloc((size_t) n * rows, sizeof(float));
-    uint8_t *scratch = malloc(flotilla_gemm_scratch_bytes(cols));
+    uint8_t *scratch = malloc(flotilla_gemm_scratch_bytes(cols, n));
     int super = block_size(type) == 256;
     flotilla_gemm_prepare(x, n, cols, super, q, d, s);
     flotilla_gemm_rows(type, w, rb, r0, r1, cols, n, q, d, s, out, rows, scratch);

@@ -52,7 +52,7 @@ final class NativeGemm {
                     FunctionDescriptor.ofVoid(a, i, i, i, a, a, a), true);
             rows = NativeKernels.downcall("flotilla_gemm_rows",
                     FunctionDescriptor.of(i, i, a, l, i, i, i, i, a, a, a, a, i, a), true);
-            scratch = NativeKernels.downcall("flotilla_gemm_scratch_bytes", FunctionDescriptor.of(l, i), false);
+            scratch = NativeKernels.downcall("flotilla_gemm_scratch_bytes", FunctionDescriptor.of(l, i, i), false);
         }
         PREPARE = prepare;
         ROWS = rows;
@@ -110,16 +110,20 @@ final class NativeGemm {
         }
     }
 
-    /** One thread's scratch (a 16-row panel of decoded weights); grows to the widest matrix seen. */
+    /**
+     * One thread's scratch (decoded weights of 16 rows, their scales, the accumulators of every group of
+     * 16 tokens); grows to the largest product seen.
+     */
     static final class Scratch {
         private byte[] bytes = new byte[0];
         private int cols = -1;
+        private int n = -1;
 
-        MemorySegment of(int cols) {
-            if (cols != this.cols) {
+        MemorySegment of(int cols, int n) {
+            if (cols != this.cols || n != this.n) {
                 long need;
                 try {
-                    need = (long) SCRATCH.invokeExact(cols);
+                    need = (long) SCRATCH.invokeExact(cols, n);
                 } catch (Throwable e) {
                     throw rethrow("flotilla_gemm_scratch_bytes", e);
                 }
@@ -127,6 +131,7 @@ final class NativeGemm {
                     bytes = new byte[Math.toIntExact(need)];
                 }
                 this.cols = cols;
+                this.n = n;
             }
             return MemorySegment.ofArray(bytes);
         }
@@ -142,7 +147,7 @@ final class NativeGemm {
         try {
             result = (int) ROWS.invokeExact(w.type().id(), w.data(), w.type().byteSize(w.cols()), r0, r1,
                     w.cols(), a.n, MemorySegment.ofArray(a.q), MemorySegment.ofArray(a.d), MemorySegment.ofArray(a.s),
-                    MemorySegment.ofArray(out), w.rows(), scratch.of(w.cols()));
+                    MemorySegment.ofArray(out), w.rows(), scratch.of(w.cols(), a.n));
         } catch (Throwable e) {
             throw rethrow("flotilla_gemm_rows", e);
         }
