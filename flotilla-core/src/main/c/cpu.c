@@ -25,3 +25,9 @@ FLOTILLA_EXPORT int32_t flotilla_cpu_level(void) {
     }
     return level;
 }
+
+FLOTILLA_EXPORT int32_t flotilla_limit_cpu_level(int32_t max) {
+    int32_t detected = detect();
+    level = max < detected ? (max < 0 ? 0 : max) : detected;
+    return level;
+}

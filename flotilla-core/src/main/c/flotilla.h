@@ -25,6 +25,11 @@ enum flotilla_cpu_level {
 /* The CPU variant this machine runs, decided once at load. */
 FLOTILLA_EXPORT int32_t flotilla_cpu_level(void);
 
+/* Runs the kernels at most at variant max (to test the lower variants on a newer CPU; the
+   detected level when max is above it); returns the level now active. Not for concurrent use
+   with running kernels. */
+FLOTILLA_EXPORT int32_t flotilla_limit_cpu_level(int32_t max);
+
 /*
  * The one-token (matrix-vector) products of quantized weights with 8-bit activations:
  *   out[t*out_stride + r] = W[r] . x[t]  for rows r in [r0, r1) and tokens t in [0, n).
@@ -32,11 +37,13 @@ FLOTILLA_EXPORT int32_t flotilla_cpu_level(void);
  * Activations, token t at offset t*cols (values) / t*cols/32 (scales) / t*cols/16 (sums):
  *   q   int8 quants,
  *   d   one float scale per 32 values (Q8_0 blocks; for K-quants the Q8_K scale repeated 8 times),
- *   s16 the sum of each 16 consecutive quants (for offsets and mins).
+ *   s16 the sum of each 16 consecutive quants (for offsets and mins),
+ *   neg4 minus the sum of each 4 consecutive quants (the offsets of Q4_0 and Q8_0, per vpdpbusd lane).
  * Block sums are exact integers; only the float accumulation order differs from Java's kernels.
  */
 #define FLOTILLA_MATVEC_ARGS const uint8_t *w, int64_t row_bytes, int32_t r0, int32_t r1, int32_t cols, \
-    int32_t n, const int8_t *q, const float *d, const int16_t *s16, float *out, int32_t out_stride
+    int32_t n, const int8_t *q, const float *d, const int16_t *s16, const int32_t *neg4, float *out, \
+    int32_t out_stride
 
 FLOTILLA_EXPORT void flotilla_matvec_q4_0(FLOTILLA_MATVEC_ARGS);
 FLOTILLA_EXPORT void flotilla_matvec_q8_0(FLOTILLA_MATVEC_ARGS);

@@ -11,8 +11,10 @@
 #pragma GCC target("avx2,fma,f16c")
 #define SUFFIX avx2
 #define DOT_U8S8(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1))
+#define DOT_ACC(c, u, s) _mm256_add_epi32((c), DOT_U8S8(u, s))
 #include "matvec_body.h"
 #undef DOT_U8S8
+#undef DOT_ACC
 #undef SUFFIX
 #pragma GCC pop_options
 
@@ -21,8 +23,10 @@
 #pragma GCC target("avx2,fma,f16c,avxvnni")
 #define SUFFIX avxvnni
 #define DOT_U8S8(u, s) _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), (u), (s))
+#define DOT_ACC(c, u, s) _mm256_dpbusd_avx_epi32((c), (u), (s))
 #include "matvec_body.h"
 #undef DOT_U8S8
+#undef DOT_ACC
 #undef SUFFIX
 #pragma GCC pop_options
 
@@ -31,29 +35,33 @@
 #pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
 #define SUFFIX avx512vnni
 #define DOT_U8S8(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (u), (s))
+#define DOT_ACC(c, u, s) _mm256_dpbusd_epi32((c), (u), (s))
 #include "matvec_body.h"
+#include "matvec_avx512.h"
 #undef DOT_U8S8
+#undef DOT_ACC
 #undef SUFFIX
 #pragma GCC pop_options
 
-#define EXPORT_MATVEC(type, block) \
+/* zmm: the 512-bit kernel's suffix for level AVX512-VNNI (matvec_avx512.h), else avx512vnni. */
+#define EXPORT_MATVEC(type, block, zmm) \
     FLOTILLA_EXPORT void flotilla_matvec_##type(FLOTILLA_MATVEC_ARGS) { \
         switch (flotilla_cpu_level()) { \
         case FLOTILLA_CPU_AVX512VNNI: \
-            rows_avx512vnni(dot_##type##_avx512vnni, block, w, row_bytes, r0, r1, cols, n, q, d, s16, out, out_stride); \
+            rows_avx512vnni(dot_##type##_##zmm, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
             break; \
         case FLOTILLA_CPU_AVXVNNI: \
-            rows_avxvnni(dot_##type##_avxvnni, block, w, row_bytes, r0, r1, cols, n, q, d, s16, out, out_stride); \
+            rows_avxvnni(dot_##type##_avxvnni, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
             break; \
         case FLOTILLA_CPU_AVX2: \
-            rows_avx2(dot_##type##_avx2, block, w, row_bytes, r0, r1, cols, n, q, d, s16, out, out_stride); \
+            rows_avx2(dot_##type##_avx2, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
             break; \
         default: \
             __builtin_trap(); /* Java never calls a kernel when flotilla_cpu_level() is 0 */ \
         } \
     }
 
-EXPORT_MATVEC(q4_0, 32)
-EXPORT_MATVEC(q8_0, 32)
-EXPORT_MATVEC(q4_k, 256)
-EXPORT_MATVEC(q6_k, 256)
+EXPORT_MATVEC(q4_0, 32, zmm)
+EXPORT_MATVEC(q8_0, 32, zmm)
+EXPORT_MATVEC(q4_k, 256, avx512vnni)
+EXPORT_MATVEC(q6_k, 256, avx512vnni)

@@ -2,6 +2,7 @@
  * The body of the one-token kernels, included by matvec.c once per CPU variant with
  *   SUFFIX            the name suffix of this variant's functions (avx2, avxvnni, avx512vnni),
  *   DOT_U8S8(u, s)    the 8 int32 sums of 4 products each of 32 unsigned bytes u (< 128) and signed s,
+ *   DOT_ACC(c, u, s)  c + DOT_U8S8(u, s),
  * under a #pragma GCC target for the variant. Static functions only; matvec.c dispatches.
  *
  * Per 32 weights the work is one load of the weights, one of the activations, the unpacking of
@@ -26,40 +27,42 @@ static inline float FN(half)(const uint8_t *p) {
     return _cvtsh_ss(h);
 }
 
-/* Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles; w = d*(nibble - 8)) against Q8_0 activations. */
-static float FN(dot_q4_0)(const uint8_t *row, int32_t nb, const int8_t *q, const float *d, const int16_t *s16) {
+/*
+ * Q4_0 (18-byte blocks: f16 d, 16 bytes of nibbles; w = d*(nibble - 8)) against Q8_0 activations:
+ * sum((u - 8) * a) = sum(u * a) - 8 * sum(a): each lane of the integer dot starts from -8 times
+ * the sum of its own 4 activations (neg4), so it holds exactly sum((u - 8) * a) of its 4 weights.
+ */
+static inline __m256 FN(block_q4_0)(const uint8_t *blk, const int8_t *a, float da, const int32_t *neg4, __m256 acc) {
     const __m256i low = _mm256_set1_epi8(0x0F);
+    __m128i raw = _mm_loadu_si128((const __m128i *) (blk + 2));
+    __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
+    __m256i p = DOT_ACC(_mm256_slli_epi32(_mm256_loadu_si256((const __m256i *) neg4), 3), u,
+                        _mm256_loadu_si256((const __m256i *) a));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(FN(half)(blk) * da), acc);
+}
+
+static __attribute__((unused)) float FN(dot_q4_0)(const uint8_t *row, int32_t nb, const int8_t *q, const float *d, const int16_t *s16,
+                          const int32_t *neg4) {
+    (void) s16;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int32_t b = 0;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *blk = row + 18 * b;
         _mm_prefetch((const char *) blk + 512, _MM_HINT_T0);
-        __m128i raw0 = _mm_loadu_si128((const __m128i *) (blk + 2));
-        __m128i raw1 = _mm_loadu_si128((const __m128i *) (blk + 20));
-        __m256i u0 = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw0, 4), raw0), low);
-        __m256i u1 = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw1, 4), raw1), low);
-        /* sum((u - 8) * a) = sum(u * a) - 8 * sum(a): minus sum(a) in each of the 8 lanes */
-        __m256i p0 = _mm256_sub_epi32(DOT_U8S8(u0, _mm256_loadu_si256((const __m256i *) (q + 32 * b))),
-                                      _mm256_set1_epi32(s16[2 * b] + s16[2 * b + 1]));
-        __m256i p1 = _mm256_sub_epi32(DOT_U8S8(u1, _mm256_loadu_si256((const __m256i *) (q + 32 * b + 32))),
-                                      _mm256_set1_epi32(s16[2 * b + 2] + s16[2 * b + 3]));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(FN(half)(blk) * d[b]), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(FN(half)(blk + 18) * d[b + 1]), acc1);
+        acc0 = FN(block_q4_0)(blk, q + 32 * b, d[b], neg4 + 8 * b, acc0);
+        acc1 = FN(block_q4_0)(blk + 18, q + 32 * b + 32, d[b + 1], neg4 + 8 * b + 8, acc1);
     }
-    for (; b < nb; b++) {
-        const uint8_t *blk = row + 18 * b;
-        __m128i raw = _mm_loadu_si128((const __m128i *) (blk + 2));
-        __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
-        __m256i p = _mm256_sub_epi32(DOT_U8S8(u, _mm256_loadu_si256((const __m256i *) (q + 32 * b))),
-                                     _mm256_set1_epi32(s16[2 * b] + s16[2 * b + 1]));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(FN(half)(blk) * d[b]), acc0);
+    if (b < nb) {
+        acc0 = FN(block_q4_0)(row + 18 * b, q + 32 * b, d[b], neg4 + 8 * b, acc0);
     }
     return FN(hsum)(_mm256_add_ps(acc0, acc1));
 }
 
 /* Q8_0 (34-byte blocks: f16 d, 32 signed bytes): |w| times a with w's sign, so the dot stays u8 x s8. */
-static float FN(dot_q8_0)(const uint8_t *row, int32_t nb, const int8_t *q, const float *d, const int16_t *s16) {
+static __attribute__((unused)) float FN(dot_q8_0)(const uint8_t *row, int32_t nb, const int8_t *q, const float *d, const int16_t *s16,
+                          const int32_t *neg4) {
     (void) s16;
+    (void) neg4;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int32_t b = 0;
     for (; b + 2 <= nb; b += 2) {
@@ -93,7 +96,9 @@ static inline __m256i FN(scaled)(__m256i u, const int8_t *a, __m256i scale) {
  * Q4_K (144-byte super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of
  * nibbles; w = d*sc*q - dmin*m) against Q8_K activations (one scale per 256, d[8*sb]).
  */
-static float FN(dot_q4_k)(const uint8_t *row, int32_t nsb, const int8_t *q, const float *d, const int16_t *s16) {
+static __attribute__((unused)) float FN(dot_q4_k)(const uint8_t *row, int32_t nsb, const int8_t *q, const float *d, const int16_t *s16,
+                          const int32_t *neg4) {
+    (void) neg4;
     const __m256i low = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     float mins = 0.0f;
@@ -132,7 +137,9 @@ static float FN(dot_q4_k)(const uint8_t *row, int32_t nsb, const int8_t *q, cons
  * of 16; w = d*scale*(q - 32)) against Q8_K activations. The -32 is taken off once per super-block
  * as 32 * sum(scale * sum of the sub-block's activations).
  */
-static float FN(dot_q6_k)(const uint8_t *row, int32_t nsb, const int8_t *q, const float *d, const int16_t *s16) {
+static __attribute__((unused)) float FN(dot_q6_k)(const uint8_t *row, int32_t nsb, const int8_t *q, const float *d, const int16_t *s16,
+                          const int32_t *neg4) {
+    (void) neg4;
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i two = _mm256_set1_epi8(0x03);
     __m256 acc = _mm256_setzero_ps();
@@ -170,7 +177,8 @@ static float FN(dot_q6_k)(const uint8_t *row, int32_t nsb, const int8_t *q, cons
     return FN(hsum)(acc);
 }
 
-typedef float (*FN(dot_fn))(const uint8_t *, int32_t, const int8_t *, const float *, const int16_t *);
+typedef float (*FN(dot_fn))(const uint8_t *, int32_t, const int8_t *, const float *, const int16_t *,
+                            const int32_t *);
 
 /* Rows [r0, r1) against tokens [0, n): each row is read once from memory, then from L1 for the other tokens. */
 static void FN(rows)(FN(dot_fn) dot, int32_t block, FLOTILLA_MATVEC_ARGS) {
@@ -179,7 +187,7 @@ static void FN(rows)(FN(dot_fn) dot, int32_t block, FLOTILLA_MATVEC_ARGS) {
         const uint8_t *row = w + (int64_t) r * row_bytes;
         for (int32_t t = 0; t < n; t++) {
             out[(int64_t) t * out_stride + r] = dot(row, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32),
-                                                   s16 + (int64_t) t * (cols / 16));
+                                                   s16 + (int64_t) t * (cols / 16), neg4 + (int64_t) t * (cols / 4));
         }
     }
 }

@@ -73,6 +73,22 @@ public final class NativeKernels {
         return Linker.nativeLinker().downcallHandle(address, descriptor, options);
     }
 
+    /**
+     * For tests: runs the kernels at most at CPU level {@code max} (the lower variants on a newer CPU;
+     * the detected level when {@code max} is above it) and returns the level now active. Only while
+     * no kernel runs; tests put the detected level back after.
+     */
+    static int limitCpuLevel(int max) {
+        try {
+            return (int) downcall("flotilla_limit_cpu_level", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT), false).invokeExact(max);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("flotilla_limit_cpu_level failed", e);
+        }
+    }
+
     private static State load() {
         if ("false".equals(System.getProperty("flotilla.native"))) {
             return off("-Dflotilla.native=false");

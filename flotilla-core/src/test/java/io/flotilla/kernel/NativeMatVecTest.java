@@ -34,6 +34,30 @@ class NativeMatVecTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void matchesTheScalarTwinOnRandomShapes(GgmlType type) {
         assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
+        randomShapes(type);
+    }
+
+    /** Every CPU variant this machine can run (AVX2, AVX-VNNI, AVX512-VNNI), not only the best one. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void everyLowerCpuVariantMatchesTheScalarTwin(GgmlType type) {
+        assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
+        forEachLowerLevel(() -> randomShapes(type));
+    }
+
+    private static void forEachLowerLevel(Runnable body) {
+        int detected = NativeKernels.cpuLevel();
+        try {
+            for (int level = 1; level < detected; level++) {
+                assertThat(NativeKernels.limitCpuLevel(level)).isEqualTo(level);
+                body.run();
+            }
+        } finally {
+            assertThat(NativeKernels.limitCpuLevel(detected)).isEqualTo(detected);
+        }
+    }
+
+    private static void randomShapes(GgmlType type) {
         Random r = new Random(type.ordinal() * 31L);
         int block = type.blockSize();
         try (Compute nat = new Compute(2, true, true).batchInvariant(true);
@@ -52,6 +76,11 @@ class NativeMatVecTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void matchesTheScalarTwinOnExtremeBlocks(GgmlType type) {
         assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
+        extremeBlocks(type);
+        forEachLowerLevel(() -> extremeBlocks(type));
+    }
+
+    private static void extremeBlocks(GgmlType type) {
         int cols = 2 * 256;
         int rows = 5;
         long bytes = type.byteSize(cols) * rows;

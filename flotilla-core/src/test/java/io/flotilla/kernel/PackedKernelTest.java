@@ -117,7 +117,8 @@ class PackedKernelTest {
         // 50 rows: chunks of 16 rows for the two threads, the last stripe of 4 two rows wide
         for (WeightMatrix w : new WeightMatrix[] {matrix(type, cols, r), KernelTest.randomMatrix(type, 50, cols, r)}) {
             WeightMatrix p = PackedMatrix.pack(w, Arena.ofAuto());
-            try (Compute c = new Compute(2, true, false)) { // the Java kernels: packed rows never go native
+            // the Java kernels on both sides: packed matrices exist only when the native kernels are off
+            try (Compute c = new Compute(2, Kernels.VECTOR, false)) {
                 for (int n : new int[] {1, 2, 5, 17}) {
                     float[] x = KernelTest.randomActivations(n, cols, r);
                     float[] expected = new float[n * w.rows()];
