@@ -112,7 +112,7 @@ public final class ClusterBench {
         try (GgufFile file = GgufFile.open(config.model()); Compute compute = new Compute(threads)) {
             Model model = Model.load(file, compute);
             LocalExecutor executor = new LocalExecutor(model, config.contextLength());
-            generate(executor, 1, 4, model.config().vocabSize()); // warm-up
+            warmUp(executor, model.config().vocabSize());
             for (int sequences : SEQUENCES) {
                 record(new ClusterBenchStats.Run("local", 1, threads, 1, "-", List.of(), sequences,
                         generate(executor, sequences, config.genTokens(), model.config().vocabSize())));
@@ -140,7 +140,7 @@ public final class ClusterBench {
             }
             PipelineExecutor executor = new PipelineExecutor(coordinator, engineConfig(MAX_SEQUENCES),
                     Duration.ofSeconds(300), Duration.ofSeconds(120));
-            generate(executor, 1, 4, coordinator.vocabSize()); // waits for the plan; warm-up
+            warmUp(executor, coordinator.vocabSize()); // also waits for the plan
             ClusterStatus status = coordinator.status();
             List<String> stages = status.stages().stream().map(id -> id + layers(status, id)).toList();
             for (int sequences : SEQUENCES) {
@@ -160,6 +160,17 @@ public final class ClusterBench {
     private void record(ClusterBenchStats.Run run) {
         runs.add(run);
         progress.accept(run);
+    }
+
+    /**
+     * Runs every batch size measured once, untimed, so that the JIT has compiled the many-token paths
+     * before they are timed: with one sequence only, the first 8-sequence run paid the compilation, and
+     * in the 2-thread local process the compiler threads took cores from the compute threads.
+     */
+    private void warmUp(Executor executor, int vocab) {
+        for (int sequences : SEQUENCES) {
+            generate(executor, sequences, 4, vocab);
+        }
     }
 
     /** Generated tokens per second of {@code sequences} random prompts decoded greedily together. */
