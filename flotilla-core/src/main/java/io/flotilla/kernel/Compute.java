@@ -52,6 +52,8 @@ public final class Compute implements AutoCloseable {
      */
     boolean batchInvariant = Boolean.getBoolean("flotilla.batchInvariant");
     private final Activations activations = new Activations();
+    /** The activations of a product through {@link NativeGemm}, quantized once per call on the caller. */
+    private final NativeGemm.Prepared prepared = new NativeGemm.Prepared();
     private final MatMulTask matMulTask;
     private final AtomicInteger pending = new AtomicInteger();
     private Thread[] workers;
@@ -107,9 +109,12 @@ public final class Compute implements AutoCloseable {
         }
         DotKernel k = Kernels.of(w);
         activations.reset(x, n, w.cols());
-        boolean gemm = vector && !batchInvariant && Gemm.use(k, n, w.cols());
-        boolean nat = !gemm && nativeKernels && NativeMatVec.serves(w); // all quantized types
-        if (k.quantized() && !gemm) {
+        boolean nativeGemm = nativeKernels && !batchInvariant && NativeGemm.use(w, n);
+        boolean gemm = !nativeGemm && vector && !batchInvariant && Gemm.use(k, n, w.cols());
+        boolean nat = !gemm && !nativeGemm && nativeKernels && NativeMatVec.serves(w);
+        if (nativeGemm) {
+            prepared.prepare(x, n, w.cols(), w.type().blockSize() == Activations.SUPER_BLOCK);
+        } else if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
             if (nat) {
                 nativeMatVec.prepare(activations);
@@ -117,7 +122,7 @@ public final class Compute implements AutoCloseable {
                 activations.interleave();
             }
         }
-        matMulTask.set(k, w, out, gemm, nat);
+        matMulTask.set(k, w, out, gemm, nat, nativeGemm);
         try {
             if (threads == 1) {
                 matMulTask.rows(0, w.rows(), 0);
@@ -125,7 +130,7 @@ public final class Compute implements AutoCloseable {
                 parallelFor(threads, matMulTask);
             }
         } finally {
-            matMulTask.set(null, null, null, false, false);
+            matMulTask.set(null, null, null, false, false, false);
         }
     }
 
@@ -265,22 +270,25 @@ public final class Compute implements AutoCloseable {
         private final Gemm.Scratch[] gemmScratch = new Gemm.Scratch[threads]; // per thread, made on first use
         private boolean gemm;
         private boolean nat;
+        private final NativeGemm.Scratch[] nativeScratch = new NativeGemm.Scratch[threads]; // per thread, made on first use
+        private boolean nativeGemm;
 
-        void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm, boolean nat) {
+        void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm, boolean nat, boolean nativeGemm) {
             this.kernel = kernel;
             this.w = w;
             this.out = out;
             this.gemm = gemm;
             this.nat = nat;
+            this.nativeGemm = nativeGemm;
             if (w != null) {
-                tiled = !gemm && !nat && vector && tiles && Tiles.use(kernel, activations.n());
+                tiled = !gemm && !nat && !nativeGemm && vector && tiles && Tiles.use(kernel, activations.n());
                 if (tiled) {
                     activations.tile();
                 }
                 scratch = kernel.scratch(w.cols());
                 next.set(0);
                 chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
-                if (gemm) { // whole panels of rows
+                if (gemm || nativeGemm) { // whole panels of rows (16: Gemm's panels, NativeGemm's tiles)
                     chunk = (chunk + Gemm.ROWS - 1) / Gemm.ROWS * Gemm.ROWS;
                 }
                 chunk += -chunk & (PackedMatrix.MAX_STRIPE - 1); // whole stripes of packed rows per chunk
@@ -300,7 +308,12 @@ public final class Compute implements AutoCloseable {
             if (lanes[thread].length < scratch) {
                 lanes[thread] = new float[scratch]; // grows once per thread to the widest row
             }
-            if (nat) {
+            if (nativeGemm) {
+                if (nativeScratch[thread] == null) {
+                    nativeScratch[thread] = new NativeGemm.Scratch();
+                }
+                NativeGemm.rows(w, prepared, out, r0, r1, nativeScratch[thread]);
+            } else if (nat) {
                 nativeMatVec.rows(w, out, r0, r1);
             } else if (gemm) {
                 if (gemmScratch[thread] == null) {

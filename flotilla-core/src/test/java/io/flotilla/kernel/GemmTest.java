@@ -113,8 +113,8 @@ class GemmTest {
         float[] x = KernelTest.randomActivations(n, cols, r);
         float[] gemm = new float[n * ROWS];
         float[] exact = new float[n * ROWS];
-        try (Compute c = new Compute(2)) {
-            c.matMul(w, x, n, gemm);
+        try (Compute g = new Compute(2, true, false); Compute c = new Compute(2)) { // g: the Java GEMM, not NativeGemm
+            g.matMul(w, x, n, gemm);
             c.batchInvariant = true;
             c.matMul(w, x, n, exact);
         }
