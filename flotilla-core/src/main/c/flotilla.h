@@ -50,4 +50,11 @@ FLOTILLA_EXPORT void flotilla_matvec_q8_0(FLOTILLA_MATVEC_ARGS);
 FLOTILLA_EXPORT void flotilla_matvec_q4_k(FLOTILLA_MATVEC_ARGS);
 FLOTILLA_EXPORT void flotilla_matvec_q6_k(FLOTILLA_MATVEC_ARGS);
 
+/*
+ * Moves [addr, addr + len) of a read-only mapping onto anonymous 2 MiB pages holding the same bytes
+ * (hugepages.c); addr and len multiples of 2 MiB. Returns 0, or the errno of the step that failed
+ * (the range is then left as it was).
+ */
+FLOTILLA_EXPORT int32_t flotilla_remap_huge(void *addr, int64_t len);
+
 #endif

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A GGUF file (versions 2 and 3), memory-mapped: metadata and tensor infos are parsed on open,
@@ -174,6 +175,18 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                arena.close();
+                return;
+            } catch (IllegalStateException e) {
+                // Acquired by a native call that reads the mapping (the weights moving to huge pages
+                // in the background, a few milliseconds a call): wait for it, at most about a second.
+                if (!arena.scope().isAlive() || attempt >= 200) {
+                    throw e;
+                }
+                LockSupport.parkNanos(5_000_000);
+            }
+        }
     }
 }

@@ -118,6 +118,7 @@ public final class Compute implements AutoCloseable {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
             if (nat) {
                 nativeMatVec.prepare(activations);
+                HugePages.request(w.data());
             } else if (w.packed()) {
                 activations.interleave();
             }
