@@ -6,7 +6,7 @@
  * into 16 float accumulators (one per row, a lane per token). Q6_K has a scale per 16 weights:
  * two K=16 products per block.
  */
-#include "gemm.h"
+#include "gemm_internal.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 
 #define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,amx-tile,amx-int8")))
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
-#define ROWS 16
+#define ROWS GEMM_ROWS
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
 
@@ -41,8 +41,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_available(void) {
     return available;
 }
 
-/* Blocks of 32 decoded per pass over a tile of rows: a 16 KB panel, in L1 with a group's activations. */
-#define CHUNK 32
+#define CHUNK GEMM_CHUNK
 
 /* Panel, weight scales (2 per block), mins, 2 KB of C buffers, 1 KB of accumulators per group of tokens. */
 FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols, int32_t n) {
@@ -58,14 +57,19 @@ AVX512_TARGET static float half(const uint8_t *p) {
 
 /* ---------- activations ---------- */
 
-/* Writes the 32 quants of token j's block into the B layout at qb (row k: bytes 4k..4k+3). */
-static void put_block(int8_t *qb, int j, const int8_t *q32) {
+/* Writes the 32 quants of token j's block at qb: token-major (small batches: bytes 32j..32j+31), else
+ * into the B layout (row k: bytes 4k..4k+3 of the token at 64k + 4j). */
+static void put_block(int8_t *qb, int j, const int8_t *q32, int small) {
+    if (small) {
+        memcpy(qb + 32 * j, q32, 32);
+        return;
+    }
     for (int k = 0; k < 8; k++) {
         memcpy(qb + k * 64 + 4 * j, q32 + 4 * k, 4);
     }
 }
 
-AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, float *d, float *s, int j) {
+AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, float *d, float *s, int j, int small) {
     int nb = cols / 32;
     for (int b = 0; b < nb; b++) {
         __m512 v0 = _mm512_loadu_ps(x + 32 * b), v1 = _mm512_loadu_ps(x + 32 * b + 16);
@@ -78,14 +82,14 @@ AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, flo
         int8_t q32[32];
         _mm_storeu_si128((__m128i *) q32, _mm512_cvtepi32_epi8(i0));
         _mm_storeu_si128((__m128i *) (q32 + 16), _mm512_cvtepi32_epi8(i1));
-        put_block(qb + (size_t) b * 512, j, q32);
+        put_block(qb + (size_t) b * 512, j, q32, small);
         float dd = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
         d[b * 16 + j] = dd;
         s[b * 16 + j] = dd * (float) _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
     }
 }
 
-AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, float *d, float *s, int j) {
+AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, float *d, float *s, int j, int small) {
     for (int sb = 0; sb < cols / 256; sb++) {
         const float *xs = x + 256 * sb;
         __m512 am = _mm512_setzero_ps();
@@ -110,7 +114,7 @@ AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, flo
             int8_t q32[32];
             _mm_storeu_si128((__m128i *) q32, _mm512_cvtepi32_epi8(i0));
             _mm_storeu_si128((__m128i *) (q32 + 16), _mm512_cvtepi32_epi8(i1));
-            put_block(qb + (size_t) b * 512, j, q32);
+            put_block(qb + (size_t) b * 512, j, q32, small);
             d[b * 16 + j] = scale;
             s[b * 16 + j] = scale * (float) _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
         }
@@ -126,9 +130,9 @@ FLOTILLA_EXPORT void flotilla_gemm_prepare(const float *x, int32_t n, int32_t co
     for (int t = 0; t < n; t++) {
         size_t slot = (size_t) (t / 16) * nb;
         if (super) {
-            prepare_q8_k(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16);
+            prepare_q8_k(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16, n <= GEMM_SMALL);
         } else {
-            prepare_q8_0(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16);
+            prepare_q8_0(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16, n <= GEMM_SMALL);
         }
     }
 }
@@ -202,17 +206,23 @@ AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8) into
- * the panel; missing rows are zero. */
-static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
+void flotilla_gemm_unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
                    int8_t *p, float *ws, float *wm) {
     if (rows < ROWS) {
         memset(p, 0, (size_t) ROWS * 32 * nb);
         memset(ws, 0, (size_t) 2 * nb * 16 * sizeof(float));
         memset(wm, 0, (size_t) nb * 16 * sizeof(float));
     }
+    /* bytes per 8 blocks; the next pass's bytes of each row are prefetched while this one decodes
+     * (16 interleaved streams, a page apart: the hardware prefetchers alone fell behind) */
+    int64_t per8 = type == FLOTILLA_GEMM_Q4_0 || type == FLOTILLA_GEMM_Q4_K ? 144 : type == FLOTILLA_GEMM_Q8_0 ? 272 : 210;
+    int64_t next = per8 * (b0 + nb) / 8, span = per8 * GEMM_CHUNK / 8;
     for (int i = 0; i < rows; i++) {
         const uint8_t *row = w + (r + i) * row_bytes;
+        const uint8_t *ahead = next < row_bytes ? row + next : row + ROWS * row_bytes;
+        for (int64_t o = 0; o < span; o += 64) {
+            _mm_prefetch((const char *) ahead + o, _MM_HINT_T0);
+        }
         switch (type) {
             case FLOTILLA_GEMM_Q4_0: unpack_q4_0(row + 18 * b0, nb, p + 32 * i, ws + i); break;
             case FLOTILLA_GEMM_Q8_0: unpack_q8_0(row + 34 * b0, nb, p + 32 * i, ws + i); break;
@@ -336,6 +346,10 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
     }
     int nb = cols / 32, groups = (n + 15) / 16;
     uint8_t *base = (uint8_t *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
+    if (n <= GEMM_SMALL) {
+        flotilla_gemm_small(type, w, row_bytes, r0, r1, cols, n, q, d, s, out, out_stride, base);
+        return 0;
+    }
     int8_t *p = (int8_t *) base;                         /* CHUNK blocks x 16 rows x 32 */
     float *ws = (float *) (base + (size_t) ROWS * CHUNK * 32); /* 2 x CHUNK x 16 */
     float *wm = ws + 2 * CHUNK * 16;                     /* CHUNK x 16 */
@@ -347,7 +361,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
         memset(res, 0, (size_t) groups * 1024);
         for (int b0 = 0; b0 < nb; b0 += CHUNK) {
             int cb = nb - b0 < CHUNK ? nb - b0 : CHUNK;
-            unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
+            flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
             for (int g = 0; g < groups; g++) {
                 size_t slot = (size_t) g * nb + b0;
                 group(type, cb, p, ws, wm, q + slot * 512, d + slot * 16, s + slot * 16, cbuf, res + 256 * g);

@@ -1,0 +1,202 @@
+/*
+ * The GEMM for small batches (n <= 16 tokens, batched decode): the tokens are the AMX A rows
+ * (n x 32 int8 per block, token-major as flotilla_gemm_prepare writes them for such n) and the
+ * weights the B tile: per tile of 16 rows and block, the decoded 16 x 32 panel is transposed by
+ * 4-byte groups into AMX's VNNI layout (row k: weights 4k..4k+3 of the 16 rows). TDPBSSD gives
+ * C = n tokens x 16 rows, so the float epilogue costs n (not 16) vector operations per block and
+ * nothing is computed for missing tokens; each token's 16 results are one vector store.
+ */
+#include "gemm_internal.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,amx-tile,amx-int8")))
+#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed)) tile_config;
+
+/* Index vectors of the 16 x 8 -> 8 x 16 transpose of 4-byte groups (three vpermt2d stages). */
+typedef struct {
+    __m512i s[3][2];
+} transpose_index;
+
+AVX512_TARGET static transpose_index transpose_indices(void) {
+    int32_t idx[3][2][16];
+    for (int x = 0; x < 2; x++) {
+        for (int l = 0; l < 16; l++) {
+            idx[0][x][l] = ((l & ~1) | x) + 16 * (l & 1);
+            idx[1][x][l] = ((l & ~2) | x << 1) + 16 * ((l >> 1) & 1);
+            idx[2][x][l] = ((l & 1) << 3 | x << 2 | ((l >> 2) & 1) << 1 | ((l >> 1) & 1)) + 16 * (l >> 3);
+        }
+    }
+    transpose_index t;
+    for (int s = 0; s < 3; s++) {
+        for (int x = 0; x < 2; x++) {
+            t.s[s][x] = _mm512_loadu_si512(idx[s][x]);
+        }
+    }
+    return t;
+}
+
+/*
+ * In place, 512 bytes: row i (32 bytes at 32i, 8 groups of 4) becomes column i (bytes 4i..4i+3
+ * of rows 64k). Stage s exchanges bit s of the register number with a bit of the lane number.
+ */
+AVX512_TARGET static inline void transpose(int8_t *p, const transpose_index *t) {
+    __m512i z[8], y[8];
+    for (int r = 0; r < 8; r++) {
+        z[r] = _mm512_load_si512(p + 64 * r);
+    }
+    for (int s = 0; s < 3; s++) {
+        int step = 1 << s;
+        for (int r = 0; r < 8; r++) {
+            if (!(r & step)) {
+                y[r] = _mm512_permutex2var_epi32(z[r], t->s[s][0], z[r + step]);
+                y[r + step] = _mm512_permutex2var_epi32(z[r], t->s[s][1], z[r + step]);
+            }
+        }
+        memcpy(z, y, sizeof z);
+    }
+    for (int r = 0; r < 8; r++) {
+        _mm512_store_si512(p + 64 * r, z[r]);
+    }
+}
+
+AMX_TARGET static void configure(int type, int n) {
+    tile_config c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    int k = type == FLOTILLA_GEMM_Q6_K ? 16 : 32;
+    for (int t = 0; t < 6; t += 3) {
+        c.rows[t] = n; c.colsb[t] = 64;          /* C: n tokens x 16 rows int32 */
+        c.rows[t + 1] = n; c.colsb[t + 1] = k;   /* A: n tokens x k int8 */
+        c.rows[t + 2] = k / 4; c.colsb[t + 2] = 64; /* B: k/4 x 16 rows x 4 int8 */
+    }
+    __asm__ volatile("" : : "m"(c) : "memory"); /* gcc 12 does not see ldtilecfg read c */
+    _tile_loadconfig(&c);
+}
+
+/* Block b's integer products (tiles C 0/3, A 1/4, B 2/5 alternate with b's parity). */
+AMX_TARGET static inline void product(int b, const int8_t *pb, const int8_t *q) {
+    if (b & 1) {
+        _tile_loadd(4, q + b * 512, 32);
+        _tile_loadd(5, pb + b * 512, 64);
+        _tile_zero(3);
+        _tile_dpbssd(3, 4, 5);
+    } else {
+        _tile_loadd(1, q + b * 512, 32);
+        _tile_loadd(2, pb + b * 512, 64);
+        _tile_zero(0);
+        _tile_dpbssd(0, 1, 2);
+    }
+}
+
+AMX_TARGET static inline void store(int b, uint8_t *cbuf) {
+    if (b & 1) {
+        _tile_stored(3, cbuf + 1024, 64);
+    } else {
+        _tile_stored(0, cbuf, 64);
+    }
+}
+
+/* Q6_K: the halves of block b (K = 16 each, a scale per half) in C tiles 0 and 3. */
+AMX_TARGET static inline void product_halves(int b, const int8_t *pb, const int8_t *q) {
+    _tile_loadd(1, q + b * 512, 32);
+    _tile_loadd(2, pb + b * 512, 64);
+    _tile_loadd(4, q + b * 512 + 16, 32);
+    _tile_loadd(5, pb + b * 512 + 256, 64);
+    _tile_zero(0);
+    _tile_zero(3);
+    _tile_dpbssd(0, 1, 2);
+    _tile_dpbssd(3, 4, 5);
+}
+
+/* acc[t] += (C row t, as floats) x (the 16 rows' weight scales) x (token t's scale) */
+#define EPILOGUE(N, cbuf, wsv, dt)                                                             \
+    _Pragma("GCC unroll 16") for (int t = 0; t < (N); t++) {                                   \
+        __m512 c = _mm512_cvtepi32_ps(_mm512_loadu_si512((cbuf) + 64 * t));                    \
+        acc[t] = _mm512_fmadd_ps(c, _mm512_mul_ps(wsv, _mm512_set1_ps((dt)[t])), acc[t]);       \
+    }
+
+/* The blocks [0, nb) of one decoded chunk for N tokens (a constant once inlined). */
+__attribute__((always_inline)) AMX_TARGET static inline void blocks(int N, int type, int nb, const int8_t *pb,
+        const float *ws, const float *wm, const int8_t *q, const float *d, const float *s, uint8_t *cbuf,
+        __m512 *acc) {
+    if (type == FLOTILLA_GEMM_Q6_K) {
+        for (int b = 0; b < nb; b++) {
+            product_halves(b, pb, q);
+            _tile_stored(0, cbuf, 64);
+            _tile_stored(3, cbuf + 1024, 64);
+            __m512 w0 = _mm512_loadu_ps(ws + 32 * b), w1 = _mm512_loadu_ps(ws + 32 * b + 16);
+            EPILOGUE(N, cbuf, w0, d + 16 * b)
+            EPILOGUE(N, cbuf + 1024, w1, d + 16 * b)
+        }
+        return;
+    }
+    product(0, pb, q);
+    for (int b = 0; b < nb; b++) {
+        if (b + 1 < nb) {
+            product(b + 1, pb, q); /* the AMX unit runs in order: multiply b+1 before storing b */
+        }
+        store(b, cbuf);
+        __m512 wsv = _mm512_loadu_ps(ws + 16 * b);
+        EPILOGUE(N, cbuf + 1024 * (b & 1), wsv, d + 16 * b)
+        if (type == FLOTILLA_GEMM_Q4_K) {
+            __m512 wmv = _mm512_loadu_ps(wm + 16 * b);
+            for (int t = 0; t < N; t++) {
+                acc[t] = _mm512_fmadd_ps(wmv, _mm512_set1_ps(s[16 * b + t]), acc[t]);
+            }
+        }
+    }
+}
+
+/* Rows [r, r + rows) (rows <= 16) for N tokens. */
+__attribute__((always_inline)) AMX_TARGET static inline void tile(int N, int type, const uint8_t *w,
+        int64_t row_bytes, int r, int rows, int nb, const int8_t *q, const float *d, const float *s,
+        float *out, int out_stride, int8_t *p, float *ws, float *wm, uint8_t *cbuf, const transpose_index *ti) {
+    __m512 acc[GEMM_SMALL];
+    for (int t = 0; t < N; t++) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (int b0 = 0; b0 < nb; b0 += GEMM_CHUNK) {
+        int cb = nb - b0 < GEMM_CHUNK ? nb - b0 : GEMM_CHUNK;
+        flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
+        for (int b = 0; b < cb; b++) {
+            transpose(p + 512 * b, ti);
+        }
+        blocks(N, type, cb, p, ws, wm, q + (size_t) b0 * 512, d + 16 * b0, s + 16 * b0, cbuf, acc);
+    }
+    __mmask16 m = (__mmask16) ((1u << rows) - 1);
+    for (int t = 0; t < N; t++) {
+        _mm512_mask_storeu_ps(out + (size_t) t * out_stride + r, m, acc[t]);
+    }
+}
+
+#define TILE_CASE(N) \
+    case N: tile(N, type, w, row_bytes, r, rows, nb, q, d, s, out, out_stride, p, ws, wm, cbuf, &ti); break;
+
+AMX_TARGET void flotilla_gemm_small(int type, const uint8_t *w, int64_t row_bytes, int r0, int r1, int cols,
+                                    int n, const int8_t *q, const float *d, const float *s, float *out,
+                                    int out_stride, uint8_t *base) {
+    int nb = cols / 32;
+    int8_t *p = (int8_t *) base;                                     /* GEMM_CHUNK blocks x 512 */
+    float *ws = (float *) (base + (size_t) GEMM_ROWS * GEMM_CHUNK * 32); /* 2 x GEMM_CHUNK x 16 */
+    float *wm = ws + 2 * GEMM_CHUNK * 16;                            /* GEMM_CHUNK x 16 */
+    uint8_t *cbuf = (uint8_t *) (wm + GEMM_CHUNK * 16);              /* 2 KB */
+    transpose_index ti = transpose_indices();
+    configure(type, n);
+    for (int r = r0; r < r1; r += GEMM_ROWS) {
+        int rows = r1 - r < GEMM_ROWS ? r1 - r : GEMM_ROWS;
+        switch (n) {
+            TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6) TILE_CASE(7)
+            TILE_CASE(8) TILE_CASE(9) TILE_CASE(10) TILE_CASE(11) TILE_CASE(12) TILE_CASE(13)
+            TILE_CASE(14) TILE_CASE(15) default: TILE_CASE(16)
+        }
+    }
+    _tile_release();
+}
