@@ -184,21 +184,28 @@ AVX512_TARGET static void unpack_q4_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-/* Q6_K: two scales per block (halves), at ws[(2b + h)*16]. */
+/* Q6_K: two scales per block (halves), at ws[(2b + h)*16]. 6-bit values (4 low bits from ql, 2 high
+ * from qh) - 32, 32 at a time; the 16-bit shifts are masked back to bytes. */
 AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, float *ws) {
+    const __m256i low = _mm256_set1_epi8(0xF), high = _mm256_set1_epi8(0x30), off = _mm256_set1_epi8(32);
     for (int sb = 0; sb < nb / 8; sb++) {
         const uint8_t *blk = row + 210 * sb;
         float d = half(blk + 208);
         for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
-            const int8_t *sc = (const int8_t *) (blk + 192 + 8 * h);
+            __m256i l0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
+            __m256i l1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
+            __m256i v0 = _mm256_or_si256(_mm256_and_si256(l0, low), _mm256_and_si256(_mm256_slli_epi16(qh, 4), high));
+            __m256i v1 = _mm256_or_si256(_mm256_and_si256(l1, low), _mm256_and_si256(_mm256_slli_epi16(qh, 2), high));
+            __m256i v2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low), _mm256_and_si256(qh, high));
+            __m256i v3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low),
+                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), high));
             int b = sb * 8 + 4 * h;
-            for (int l = 0; l < 32; l++) {
-                p[b * 512 + l] = (int8_t) (((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
-                p[(b + 1) * 512 + l] = (int8_t) (((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32);
-                p[(b + 2) * 512 + l] = (int8_t) (((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
-                p[(b + 3) * 512 + l] = (int8_t) (((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
-            }
+            _mm256_storeu_si256((__m256i *) (p + b * 512), _mm256_sub_epi8(v0, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 1) * 512), _mm256_sub_epi8(v1, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 2) * 512), _mm256_sub_epi8(v2, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 3) * 512), _mm256_sub_epi8(v3, off));
+            const int8_t *sc = (const int8_t *) (blk + 192 + 8 * h);
             for (int k = 0; k < 8; k++) {
                 ws[(2 * b + k) * 16] = d * sc[k];
             }
