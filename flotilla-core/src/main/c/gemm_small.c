@@ -20,22 +20,24 @@ typedef struct {
     uint8_t rows[16];
 } __attribute__((packed)) tile_config;
 
-/* Index vectors of the 16 x 8 -> 8 x 16 transpose of 4-byte groups (three vpermt2d stages). */
+/* Index vectors of the transposes by 4-byte groups (vpermt2d stages): 16 x 8 -> 8 x 16 (s[0..2]),
+ * 16 x 4 -> 4 x 16 (s[0], then s[3]). */
 typedef struct {
-    __m512i s[3][2];
+    __m512i s[4][2];
 } transpose_index;
 
 AVX512_TARGET static transpose_index transpose_indices(void) {
-    int32_t idx[3][2][16];
+    int32_t idx[4][2][16];
     for (int x = 0; x < 2; x++) {
         for (int l = 0; l < 16; l++) {
             idx[0][x][l] = ((l & ~1) | x) + 16 * (l & 1);
             idx[1][x][l] = ((l & ~2) | x << 1) + 16 * ((l >> 1) & 1);
             idx[2][x][l] = ((l & 1) << 3 | x << 2 | ((l >> 2) & 1) << 1 | ((l >> 1) & 1)) + 16 * (l >> 3);
+            idx[3][x][l] = (((l >> 1) & 1) << 3 | (l & 1) << 2 | x << 1 | ((l >> 2) & 1)) + 16 * (l >> 3);
         }
     }
     transpose_index t;
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 4; s++) {
         for (int x = 0; x < 2; x++) {
             t.s[s][x] = _mm512_loadu_si512(idx[s][x]);
         }
@@ -44,14 +46,12 @@ AVX512_TARGET static transpose_index transpose_indices(void) {
 }
 
 /*
- * In place, 512 bytes: row i (32 bytes at 32i, 8 groups of 4) becomes column i (bytes 4i..4i+3
- * of rows 64k). Stage s exchanges bit s of the register number with a bit of the lane number.
+ * z[r] holds rows 2r, 2r+1 of a 16 x 8 matrix of 4-byte groups; afterwards z[k] holds column k
+ * (group k of rows 0..15). Stage s exchanges bit s of the register number with a bit of the lane
+ * number (the last one also puts the lanes in row order).
  */
-AVX512_TARGET static inline void transpose(int8_t *p, const transpose_index *t) {
-    __m512i z[8], y[8];
-    for (int r = 0; r < 8; r++) {
-        z[r] = _mm512_load_si512(p + 64 * r);
-    }
+AVX512_TARGET static inline void transpose8(__m512i *z, const transpose_index *t) {
+    __m512i y[8];
     for (int s = 0; s < 3; s++) {
         int step = 1 << s;
         for (int r = 0; r < 8; r++) {
@@ -60,10 +60,94 @@ AVX512_TARGET static inline void transpose(int8_t *p, const transpose_index *t) 
                 y[r + step] = _mm512_permutex2var_epi32(z[r], t->s[s][1], z[r + step]);
             }
         }
-        memcpy(z, y, sizeof z);
+        memcpy(z, y, sizeof y);
     }
+}
+
+/* x[m] holds rows 4m..4m+3 (a 16-byte lane each) of a 16 x 4 matrix of 4-byte groups; afterwards
+ * x[k] holds column k. */
+AVX512_TARGET static inline void transpose4(__m512i *x, const transpose_index *t) {
+    __m512i y[4];
+    for (int m = 0; m < 4; m += 2) {
+        y[m] = _mm512_permutex2var_epi32(x[m], t->s[0][0], x[m + 1]);
+        y[m + 1] = _mm512_permutex2var_epi32(x[m], t->s[0][1], x[m + 1]);
+    }
+    for (int m = 0; m < 2; m++) {
+        x[m] = _mm512_permutex2var_epi32(y[m], t->s[3][0], y[m + 2]);
+        x[m + 2] = _mm512_permutex2var_epi32(y[m], t->s[3][1], y[m + 2]);
+    }
+}
+
+/* In place, one block of the panel: row i (32 bytes at 32i) becomes column i of the B layout. */
+AVX512_TARGET static inline void transpose(int8_t *p, const transpose_index *t) {
+    __m512i z[8];
+    for (int r = 0; r < 8; r++) {
+        z[r] = _mm512_load_si512(p + 64 * r);
+    }
+    transpose8(z, t);
     for (int r = 0; r < 8; r++) {
         _mm512_store_si512(p + 64 * r, z[r]);
+    }
+}
+
+/* The f16 scales at rp[i] + off of the 16 rows, as floats at ws. */
+AVX512_TARGET static inline void scales(const uint8_t *const *rp, size_t off, float *ws) {
+    uint16_t h[16];
+    for (int i = 0; i < 16; i++) {
+        memcpy(h + i, rp[i] + off, 2);
+    }
+    _mm512_storeu_ps(ws, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) h)));
+}
+
+static inline void prefetch(const uint8_t *const *rp, size_t off, size_t span) {
+    for (int i = 0; i < 16; i++) {
+        for (size_t o = 0; o < span; o += 64) {
+            _mm_prefetch((const char *) rp[i] + off + o, _MM_HINT_T0);
+        }
+    }
+}
+
+/* Q4_0, blocks [b0, b0 + nb) of the 16 rows rp straight into the B layout: the 16 x 16 bytes of
+ * nibbles transposed by 4-byte groups, then group k's low nibbles are B row k, its high ones row 4+k. */
+AVX512_TARGET static void unpack_q4_0(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws,
+                                      const transpose_index *t) {
+    const __m512i low = _mm512_set1_epi8(0xF), eight = _mm512_set1_epi8(8);
+    prefetch(rp, 18 * (size_t) (b0 + nb), 18 * GEMM_CHUNK);
+    for (int b = 0; b < nb; b++) {
+        size_t off = 18 * (size_t) (b0 + b) + 2;
+        __m512i x[4];
+        for (int m = 0; m < 4; m++) {
+            __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) (rp[4 * m] + off)));
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (rp[4 * m + 1] + off)), 1);
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (rp[4 * m + 2] + off)), 2);
+            x[m] = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (rp[4 * m + 3] + off)), 3);
+        }
+        transpose4(x, t);
+        for (int k = 0; k < 4; k++) {
+            _mm512_store_si512(pb + 512 * b + 64 * k, _mm512_sub_epi8(_mm512_and_si512(x[k], low), eight));
+            _mm512_store_si512(pb + 512 * b + 64 * (4 + k),
+                               _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(x[k], 4), low), eight));
+        }
+        scales(rp, off - 2, ws + 16 * b);
+    }
+}
+
+/* Q8_0, likewise: two rows per register, the 16 x 8 groups transposed. */
+AVX512_TARGET static void unpack_q8_0(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws,
+                                      const transpose_index *t) {
+    prefetch(rp, 34 * (size_t) (b0 + nb), 34 * GEMM_CHUNK);
+    for (int b = 0; b < nb; b++) {
+        size_t off = 34 * (size_t) (b0 + b) + 2;
+        __m512i z[8];
+        for (int r = 0; r < 8; r++) {
+            __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (rp[2 * r] + off)));
+            z[r] = _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *) (rp[2 * r + 1] + off)), 1);
+        }
+        transpose8(z, t);
+        for (int k = 0; k < 8; k++) {
+            _mm512_store_si512(pb + 512 * b + 64 * k, z[k]);
+        }
+        scales(rp, off - 2, ws + 16 * b);
     }
 }
 
@@ -163,11 +247,21 @@ __attribute__((always_inline)) AMX_TARGET static inline void tile(int N, int typ
     for (int t = 0; t < N; t++) {
         acc[t] = _mm512_setzero_ps();
     }
+    const uint8_t *rp[GEMM_ROWS]; /* missing rows repeat the last one: their results are not stored */
+    for (int i = 0; i < GEMM_ROWS; i++) {
+        rp[i] = w + (int64_t) (r + (i < rows ? i : rows - 1)) * row_bytes;
+    }
     for (int b0 = 0; b0 < nb; b0 += GEMM_CHUNK) {
         int cb = nb - b0 < GEMM_CHUNK ? nb - b0 : GEMM_CHUNK;
-        flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
-        for (int b = 0; b < cb; b++) {
-            transpose(p + 512 * b, ti);
+        if (type == FLOTILLA_GEMM_Q4_0) {
+            unpack_q4_0(rp, b0, cb, p, ws, ti);
+        } else if (type == FLOTILLA_GEMM_Q8_0) {
+            unpack_q8_0(rp, b0, cb, p, ws, ti);
+        } else {
+            flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
+            for (int b = 0; b < cb; b++) {
+                transpose(p + 512 * b, ti);
+            }
         }
         blocks(N, type, cb, p, ws, wm, q + (size_t) b0 * 512, d + 16 * b0, s + 16 * b0, cbuf, acc);
     }
