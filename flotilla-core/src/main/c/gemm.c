@@ -31,7 +31,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_available(void) {
     if (available < 0) {
         __builtin_cpu_init();
         int ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-                 && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+                 && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vbmi");
         unsigned a, b, c, d;
         __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
         ok = ok && (d & (1u << 24)) && (d & (1u << 25)); /* AMX-TILE, AMX-INT8 */

@@ -151,6 +151,76 @@ AVX512_TARGET static void unpack_q8_0(const uint8_t *const *rp, int b0, int nb, 
     }
 }
 
+#define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,f16c,fma")))
+
+/* Q4_K's 6-bit scales (low 4 bytes) and mins (high 4 bytes) of one super-block, 8 bytes each. */
+static inline void q4_k_scales(const uint8_t *s12, uint8_t *sc, uint8_t *m) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, s12, 4);
+    memcpy(&u1, s12 + 4, 4);
+    memcpy(&u2, s12 + 8, 4);
+    uint32_t s[2] = {u0 & 0x3f3f3f3f, (u2 & 0x0f0f0f0f) | ((u0 >> 6) & 0x03030303) << 4};
+    uint32_t n[2] = {u1 & 0x3f3f3f3f, ((u2 >> 4) & 0x0f0f0f0f) | ((u1 >> 6) & 0x03030303) << 4};
+    memcpy(sc, s, 8);
+    memcpy(m, n, 8);
+}
+
+/* t: 16 rows x 8 bytes -> ws[j*16 + i] = f[i] * t[i][j] for the 8 blocks j. */
+VBMI_TARGET static inline void block_scales(const uint8_t *t, __m512 f, float *ws) {
+    int8_t idx[128];
+    for (int p = 0; p < 128; p++) {
+        idx[p] = (int8_t) ((p % 16) * 8 + p / 16);
+    }
+    __m512i a = _mm512_loadu_si512(t), b = _mm512_loadu_si512(t + 64);
+    __m512i lo = _mm512_permutex2var_epi8(a, _mm512_loadu_si512(idx), b);
+    __m512i hi = _mm512_permutex2var_epi8(a, _mm512_loadu_si512(idx + 64), b);
+    for (int j = 0; j < 4; j++) {
+        __m512 v0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(lo, 0)));
+        __m512 v1 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(hi, 0)));
+        _mm512_storeu_ps(ws + 16 * j, _mm512_mul_ps(f, v0));
+        _mm512_storeu_ps(ws + 16 * (4 + j), _mm512_mul_ps(f, v1));
+        lo = _mm512_alignr_epi32(lo, lo, 4);
+        hi = _mm512_alignr_epi32(hi, hi, 4);
+    }
+}
+
+/* Q4_K, super-blocks of blocks [b0, b0 + nb) (multiples of 8) of the 16 rows into the B layout:
+ * per 32 bytes of nibbles, the 16 x 8 groups transposed; the low nibbles are block 2c, the high
+ * ones block 2c+1. Scales d*sc and -dmin*m per row and block, 16 rows at a time. */
+VBMI_TARGET static void unpack_q4_k(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws, float *wm,
+                                    const transpose_index *t) {
+    const __m512i low = _mm512_set1_epi8(0xF);
+    prefetch(rp, 144 * (size_t) (b0 + nb) / 8, 144 * GEMM_CHUNK / 8);
+    for (int sb = 0; sb < nb / 8; sb++) {
+        size_t off = 144 * (size_t) (b0 / 8 + sb);
+        uint16_t h[32];
+        uint8_t sc[128], m[128];
+        for (int i = 0; i < 16; i++) {
+            memcpy(h + i, rp[i] + off, 2);
+            memcpy(h + 16 + i, rp[i] + off + 2, 2);
+            q4_k_scales(rp[i] + off + 4, sc + 8 * i, m + 8 * i);
+        }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) h));
+        __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (h + 16)));
+        block_scales(sc, d, ws + 128 * sb);
+        block_scales(m, _mm512_sub_ps(_mm512_setzero_ps(), dmin), wm + 128 * sb);
+        for (int c = 0; c < 4; c++) {
+            __m512i z[8];
+            for (int r = 0; r < 8; r++) {
+                const __m256i *q0 = (const __m256i *) (rp[2 * r] + off + 16 + 32 * c);
+                const __m256i *q1 = (const __m256i *) (rp[2 * r + 1] + off + 16 + 32 * c);
+                z[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q0)), _mm256_loadu_si256(q1), 1);
+            }
+            transpose8(z, t);
+            int8_t *o = pb + 512 * (8 * sb + 2 * c);
+            for (int k = 0; k < 8; k++) {
+                _mm512_store_si512(o + 64 * k, _mm512_and_si512(z[k], low));
+                _mm512_store_si512(o + 512 + 64 * k, _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low));
+            }
+        }
+    }
+}
+
 AMX_TARGET static void configure(int type, int n) {
     tile_config c;
     memset(&c, 0, sizeof c);
@@ -257,6 +327,8 @@ __attribute__((always_inline)) AMX_TARGET static inline void tile(int N, int typ
             unpack_q4_0(rp, b0, cb, p, ws, ti);
         } else if (type == FLOTILLA_GEMM_Q8_0) {
             unpack_q8_0(rp, b0, cb, p, ws, ti);
+        } else if (type == FLOTILLA_GEMM_Q4_K) {
+            unpack_q4_k(rp, b0, cb, p, ws, wm, ti);
         } else {
             flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
             for (int b = 0; b < cb; b++) {
