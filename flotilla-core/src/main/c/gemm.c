@@ -213,7 +213,9 @@ AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-void flotilla_gemm_unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
+/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8 for the
+ * K-quants) into the panel; missing rows are zero. */
+static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
                    int8_t *p, float *ws, float *wm) {
     if (rows < ROWS) {
         memset(p, 0, (size_t) ROWS * 32 * nb);
@@ -368,7 +370,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
         memset(res, 0, (size_t) groups * 1024);
         for (int b0 = 0; b0 < nb; b0 += CHUNK) {
             int cb = nb - b0 < CHUNK ? nb - b0 : CHUNK;
-            flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
+            unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
             for (int g = 0; g < groups; g++) {
                 size_t slot = (size_t) g * nb + b0;
                 group(type, cb, p, ws, wm, q + slot * 512, d + slot * 16, s + slot * 16, cbuf, res + 256 * g);

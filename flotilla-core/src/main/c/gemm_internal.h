@@ -12,13 +12,6 @@
 /* At most this many tokens take the small-batch path (tokens as the AMX A rows). */
 #define GEMM_SMALL 16
 
-/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8 for the
- * K-quants) into the panel: row i's block b at p + b*512 + 32i (an AMX A tile of 16 rows x 32),
- * float scales at ws[b*16 + i] (Q6_K: ws[(2b + h)*16 + i] per half h), Q4_K's -dmin*m at
- * wm[b*16 + i]; missing rows are zero. */
-void flotilla_gemm_unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
-                          int8_t *p, float *ws, float *wm);
-
 /* flotilla_gemm_rows for n <= GEMM_SMALL tokens (activations in the token-major layout). */
 void flotilla_gemm_small(int type, const uint8_t *w, int64_t row_bytes, int r0, int r1, int cols, int n,
                          const int8_t *q, const float *d, const float *s, float *out, int out_stride,

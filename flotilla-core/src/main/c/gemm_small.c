@@ -78,18 +78,6 @@ AVX512_TARGET static inline void transpose4(__m512i *x, const transpose_index *t
     }
 }
 
-/* In place, one block of the panel: row i (32 bytes at 32i) becomes column i of the B layout. */
-AVX512_TARGET static inline void transpose(int8_t *p, const transpose_index *t) {
-    __m512i z[8];
-    for (int r = 0; r < 8; r++) {
-        z[r] = _mm512_load_si512(p + 64 * r);
-    }
-    transpose8(z, t);
-    for (int r = 0; r < 8; r++) {
-        _mm512_store_si512(p + 64 * r, z[r]);
-    }
-}
-
 /* The f16 scales at rp[i] + off of the 16 rows, as floats at ws. */
 AVX512_TARGET static inline void scales(const uint8_t *const *rp, size_t off, float *ws) {
     uint16_t h[16];
@@ -165,8 +153,8 @@ static inline void q4_k_scales(const uint8_t *s12, uint8_t *sc, uint8_t *m) {
     memcpy(m, n, 8);
 }
 
-/* t: 16 rows x 8 bytes -> ws[j*16 + i] = f[i] * t[i][j] for the 8 blocks j. */
-VBMI_TARGET static inline void block_scales(const uint8_t *t, __m512 f, float *ws) {
+/* t: 16 rows x 8 bytes (unsigned, or signed when sign) -> ws[j*16 + i] = f[i] * t[i][j], j < 8. */
+VBMI_TARGET static inline void block_scales(const uint8_t *t, __m512 f, float *ws, int sign) {
     int8_t idx[128];
     for (int p = 0; p < 128; p++) {
         idx[p] = (int8_t) ((p % 16) * 8 + p / 16);
@@ -175,8 +163,9 @@ VBMI_TARGET static inline void block_scales(const uint8_t *t, __m512 f, float *w
     __m512i lo = _mm512_permutex2var_epi8(a, _mm512_loadu_si512(idx), b);
     __m512i hi = _mm512_permutex2var_epi8(a, _mm512_loadu_si512(idx + 64), b);
     for (int j = 0; j < 4; j++) {
-        __m512 v0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(lo, 0)));
-        __m512 v1 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(hi, 0)));
+        __m128i l = _mm512_extracti32x4_epi32(lo, 0), h = _mm512_extracti32x4_epi32(hi, 0);
+        __m512 v0 = _mm512_cvtepi32_ps(sign ? _mm512_cvtepi8_epi32(l) : _mm512_cvtepu8_epi32(l));
+        __m512 v1 = _mm512_cvtepi32_ps(sign ? _mm512_cvtepi8_epi32(h) : _mm512_cvtepu8_epi32(h));
         _mm512_storeu_ps(ws + 16 * j, _mm512_mul_ps(f, v0));
         _mm512_storeu_ps(ws + 16 * (4 + j), _mm512_mul_ps(f, v1));
         lo = _mm512_alignr_epi32(lo, lo, 4);
@@ -202,8 +191,8 @@ VBMI_TARGET static void unpack_q4_k(const uint8_t *const *rp, int b0, int nb, in
         }
         __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) h));
         __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (h + 16)));
-        block_scales(sc, d, ws + 128 * sb);
-        block_scales(m, _mm512_sub_ps(_mm512_setzero_ps(), dmin), wm + 128 * sb);
+        block_scales(sc, d, ws + 128 * sb, 0);
+        block_scales(m, _mm512_sub_ps(_mm512_setzero_ps(), dmin), wm + 128 * sb, 0);
         for (int c = 0; c < 4; c++) {
             __m512i z[8];
             for (int r = 0; r < 8; r++) {
@@ -216,6 +205,54 @@ VBMI_TARGET static void unpack_q4_k(const uint8_t *const *rp, int b0, int nb, in
             for (int k = 0; k < 8; k++) {
                 _mm512_store_si512(o + 64 * k, _mm512_and_si512(z[k], low));
                 _mm512_store_si512(o + 512 + 64 * k, _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low));
+            }
+        }
+    }
+}
+
+/* Rows 2r, 2r+1 of 32 bytes at rp[i] + off, transposed by 4-byte groups: z[k] = group k of the 16 rows. */
+AVX512_TARGET static inline void load_transposed(const uint8_t *const *rp, size_t off, __m512i *z,
+                                                 const transpose_index *t) {
+    for (int r = 0; r < 8; r++) {
+        __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (rp[2 * r] + off)));
+        z[r] = _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *) (rp[2 * r + 1] + off)), 1);
+    }
+    transpose8(z, t);
+}
+
+/* Q6_K into the B layout: per half of a super-block, ql (2 x 32 bytes) and qh (32) transposed, then
+ * the four blocks' 6-bit values - 32 as in unpack_q6_k (gemm.c); scales d*sc per 16 weights. */
+VBMI_TARGET static void unpack_q6_k(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws,
+                                    const transpose_index *t) {
+    const __m512i low = _mm512_set1_epi8(0xF), high = _mm512_set1_epi8(0x30), off32 = _mm512_set1_epi8(32);
+    prefetch(rp, 210 * (size_t) (b0 + nb) / 8, 210 * GEMM_CHUNK / 8);
+    for (int sb = 0; sb < nb / 8; sb++) {
+        size_t off = 210 * (size_t) (b0 / 8 + sb);
+        uint16_t h[16];
+        uint8_t sc[2][128];
+        for (int i = 0; i < 16; i++) {
+            memcpy(h + i, rp[i] + off + 208, 2);
+            memcpy(sc[0] + 8 * i, rp[i] + off + 192, 8);
+            memcpy(sc[1] + 8 * i, rp[i] + off + 200, 8);
+        }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) h));
+        for (int half = 0; half < 2; half++) {
+            block_scales(sc[half], d, ws + 16 * (16 * sb + 8 * half), 1);
+            __m512i l0[8], l1[8], qh[8];
+            load_transposed(rp, off + 64 * half, l0, t);
+            load_transposed(rp, off + 64 * half + 32, l1, t);
+            load_transposed(rp, off + 128 + 32 * half, qh, t);
+            int8_t *o = pb + 512 * (8 * sb + 4 * half);
+            for (int k = 0; k < 8; k++) {
+                __m512i v0 = _mm512_or_si512(_mm512_and_si512(l0[k], low), _mm512_and_si512(_mm512_slli_epi16(qh[k], 4), high));
+                __m512i v1 = _mm512_or_si512(_mm512_and_si512(l1[k], low), _mm512_and_si512(_mm512_slli_epi16(qh[k], 2), high));
+                __m512i v2 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0[k], 4), low), _mm512_and_si512(qh[k], high));
+                __m512i v3 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1[k], 4), low),
+                                             _mm512_and_si512(_mm512_srli_epi16(qh[k], 2), high));
+                _mm512_store_si512(o + 64 * k, _mm512_sub_epi8(v0, off32));
+                _mm512_store_si512(o + 512 + 64 * k, _mm512_sub_epi8(v1, off32));
+                _mm512_store_si512(o + 1024 + 64 * k, _mm512_sub_epi8(v2, off32));
+                _mm512_store_si512(o + 1536 + 64 * k, _mm512_sub_epi8(v3, off32));
             }
         }
     }
@@ -330,10 +367,7 @@ __attribute__((always_inline)) AMX_TARGET static inline void tile(int N, int typ
         } else if (type == FLOTILLA_GEMM_Q4_K) {
             unpack_q4_k(rp, b0, cb, p, ws, wm, ti);
         } else {
-            flotilla_gemm_unpack(type, w, row_bytes, r, rows, b0, cb, p, ws, wm);
-            for (int b = 0; b < cb; b++) {
-                transpose(p + 512 * b, ti);
-            }
+            unpack_q6_k(rp, b0, cb, p, ws, ti);
         }
         blocks(N, type, cb, p, ws, wm, q + (size_t) b0 * 512, d + 16 * b0, s + 16 * b0, cbuf, acc);
     }
