@@ -4,7 +4,7 @@
  * scales; then per group of 16 tokens and per block, one TDPBSSD gives the 16x16 exact integer
  * block products, which the AVX-512 epilogue scales (weight scale x activation scale) and adds
  * into 16 float accumulators (one per row, a lane per token). Q6_K has a scale per 16 weights:
- * two K=16 products per block.
+ * two K=16 products per block. Up to 16 tokens, gemm_small.c serves instead (the roles swapped).
  */
 #include "gemm_internal.h"
 
