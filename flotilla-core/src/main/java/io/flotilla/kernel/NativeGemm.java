@@ -21,11 +21,13 @@ import java.lang.invoke.MethodHandle;
  */
 final class NativeGemm {
     /**
-     * Tokens from which Compute takes this path ({@code flotilla.nativeGemmTokens} to compare): with
-     * the small-batch kernel (tokens as the AMX A rows) 2 tokens already beat the one-token kernel
-     * for all four types; NativeGemmBench, docs/performance.md "Session 6: native GEMM", "small batches".
+     * Tokens from which Compute takes this path ({@code flotilla.nativeGemmTokens} to compare), every
+     * type alike. With the small-batch kernel (tokens as the AMX A rows) 2 and 3 tokens beat the
+     * one-token kernel too (1.05-1.9x), but they stay with it: 2 or 3 sequences' logits rows would
+     * then no longer equal each sequence's alone (BatchForwardTest, NativeMatVecTest compare bits).
+     * NativeGemmBench, docs/performance.md "Session 6: native GEMM", "small batches".
      */
-    static final int MIN_TOKENS = Integer.getInteger("flotilla.nativeGemmTokens", 2);
+    static final int MIN_TOKENS = Integer.getInteger("flotilla.nativeGemmTokens", 4);
     private static final int GROUP = 16;
     private static final MethodHandle PREPARE;
     private static final MethodHandle ROWS;
