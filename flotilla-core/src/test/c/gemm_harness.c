@@ -1,6 +1,6 @@
 /*
  * Standalone check and timing of gemm.c (not run by Maven):
- *   gcc -O2 -I../../main/c gemm_harness.c ../../main/c/gemm*.c -lm -o /tmp/gemm_harness
+ *   gcc -O3 -mf16c -I../../main/c gemm_harness.c ../../main/c/gemm*.c ../../main/c/cpu.c -lm -o /tmp/gemm_harness
  *   /tmp/gemm_harness [REPS [N...]]   (timing: best of REPS, 2048 x 8192, N tokens: default 4 8 16 128)
  * Compares flotilla_gemm_rows with a double-precision product of the decoded weights and the
  * decoded 8-bit activations, then times rows x cols x n products on one thread.
