@@ -13,17 +13,10 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,amx-tile,amx-int8")))
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
 #define ROWS GEMM_ROWS
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
-
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} __attribute__((packed)) tile_config;
 
 static int32_t available = -1;
 
@@ -250,45 +243,6 @@ static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int row
         acc[r] = _mm512_fmadd_ps(c, _mm512_mul_ps(dav, _mm512_set1_ps((wsb)[r])), acc[r]); \
     }
 
-/*
- * The integer products of block b (tiles: C 0/3, A 1/4, B 2/5 alternate with b's parity), and their
- * store into cbuf. The AMX unit runs its instructions in order: the loop computes block b+1 before
- * it stores block b, so that the store does not wait for the product just issued.
- */
-AMX_TARGET static inline void product(int b, const int8_t *p, const int8_t *q) {
-    if (b & 1) {
-        _tile_loadd(4, p + b * 512, 32);
-        _tile_loadd(5, q + b * 512, 64);
-        _tile_zero(3);
-        _tile_dpbssd(3, 4, 5);
-    } else {
-        _tile_loadd(1, p + b * 512, 32);
-        _tile_loadd(2, q + b * 512, 64);
-        _tile_zero(0);
-        _tile_dpbssd(0, 1, 2);
-    }
-}
-
-AMX_TARGET static inline void store(int b, uint8_t *cbuf) {
-    if (b & 1) {
-        _tile_stored(3, cbuf + 1024, 64);
-    } else {
-        _tile_stored(0, cbuf, 64);
-    }
-}
-
-/* Q6_K: the two halves of block b (a scale per 16 weights) in C tiles 0 and 3. */
-AMX_TARGET static inline void product_halves(int b, const int8_t *p, const int8_t *q) {
-    _tile_loadd(1, p + b * 512, 32);
-    _tile_loadd(2, q + b * 512, 64);
-    _tile_loadd(4, p + b * 512 + 16, 32);
-    _tile_loadd(5, q + b * 512 + 256, 64);
-    _tile_zero(0);
-    _tile_zero(3);
-    _tile_dpbssd(0, 1, 2);
-    _tile_dpbssd(3, 4, 5);
-}
-
 AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws, const float *wm,
                              const int8_t *q, const float *d, const float *s, uint8_t *cbuf, float *res) {
     __m512 acc[ROWS];
@@ -327,20 +281,6 @@ AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws,
     }
 }
 
-AMX_TARGET static void configure(int type) {
-    tile_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    int k = type == FLOTILLA_GEMM_Q6_K ? 16 : 32;
-    for (int t = 0; t < 6; t += 3) {
-        c.rows[t] = ROWS; c.colsb[t] = 64;        /* C: 16 rows x 16 int32 */
-        c.rows[t + 1] = ROWS; c.colsb[t + 1] = k; /* A: 16 rows x k int8 */
-        c.rows[t + 2] = k / 4; c.colsb[t + 2] = 64; /* B: k/4 rows x 16 tokens x 4 int8 */
-    }
-    __asm__ volatile("" : : "m"(c) : "memory"); /* gcc 12 does not see ldtilecfg read c */
-    _tile_loadconfig(&c);
-}
-
 AMX_TARGET static void release(void) {
     _tile_release();
 }
@@ -364,7 +304,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
     float *wm = ws + 2 * CHUNK * 16;                     /* CHUNK x 16 */
     uint8_t *cbuf = (uint8_t *) (wm + CHUNK * 16);       /* 2 KB */
     float *res = (float *) (cbuf + 2048);                /* groups x 16 rows x 16 tokens */
-    configure(type);
+    configure(type, ROWS);
     for (int r = r0; r < r1; r += ROWS) {
         int rows = r1 - r < ROWS ? r1 - r : ROWS;
         memset(res, 0, (size_t) groups * 1024);

@@ -11,62 +11,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,amx-tile,amx-int8")))
-
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} __attribute__((packed)) tile_config;
-
-AMX_TARGET static void configure(int type, int n) {
-    tile_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    int k = type == FLOTILLA_GEMM_Q6_K ? 16 : 32;
-    for (int t = 0; t < 6; t += 3) {
-        c.rows[t] = n; c.colsb[t] = 64;          /* C: n tokens x 16 rows int32 */
-        c.rows[t + 1] = n; c.colsb[t + 1] = k;   /* A: n tokens x k int8 */
-        c.rows[t + 2] = k / 4; c.colsb[t + 2] = 64; /* B: k/4 x 16 rows x 4 int8 */
-    }
-    __asm__ volatile("" : : "m"(c) : "memory"); /* gcc 12 does not see ldtilecfg read c */
-    _tile_loadconfig(&c);
-}
-
-/* Block b's integer products (tiles C 0/3, A 1/4, B 2/5 alternate with b's parity). */
-AMX_TARGET static inline void product(int b, const int8_t *pb, const int8_t *q) {
-    if (b & 1) {
-        _tile_loadd(4, q + b * 512, 32);
-        _tile_loadd(5, pb + b * 512, 64);
-        _tile_zero(3);
-        _tile_dpbssd(3, 4, 5);
-    } else {
-        _tile_loadd(1, q + b * 512, 32);
-        _tile_loadd(2, pb + b * 512, 64);
-        _tile_zero(0);
-        _tile_dpbssd(0, 1, 2);
-    }
-}
-
-AMX_TARGET static inline void store(int b, uint8_t *cbuf) {
-    if (b & 1) {
-        _tile_stored(3, cbuf + 1024, 64);
-    } else {
-        _tile_stored(0, cbuf, 64);
-    }
-}
-
-/* Q6_K: the halves of block b (K = 16 each, a scale per half) in C tiles 0 and 3. */
-AMX_TARGET static inline void product_halves(int b, const int8_t *pb, const int8_t *q) {
-    _tile_loadd(1, q + b * 512, 32);
-    _tile_loadd(2, pb + b * 512, 64);
-    _tile_loadd(4, q + b * 512 + 16, 32);
-    _tile_loadd(5, pb + b * 512 + 256, 64);
-    _tile_zero(0);
-    _tile_zero(3);
-    _tile_dpbssd(0, 1, 2);
-    _tile_dpbssd(3, 4, 5);
-}
 
 /* acc[t] += (C row t, as floats) x (the 16 rows' weight scales) x (token t's scale) */
 #define EPILOGUE(N, cbuf, wsv, dt)                                                             \
@@ -81,7 +25,7 @@ __attribute__((always_inline)) AMX_TARGET static inline void blocks(int N, int t
         __m512 *acc) {
     if (type == FLOTILLA_GEMM_Q6_K) {
         for (int b = 0; b < nb; b++) {
-            product_halves(b, pb, q);
+            product_halves(b, q, pb); /* A: the tokens, B: the weights */
             _tile_stored(0, cbuf, 64);
             _tile_stored(3, cbuf + 1024, 64);
             __m512 w0 = _mm512_loadu_ps(ws + 32 * b), w1 = _mm512_loadu_ps(ws + 32 * b + 16);
@@ -90,10 +34,10 @@ __attribute__((always_inline)) AMX_TARGET static inline void blocks(int N, int t
         }
         return;
     }
-    product(0, pb, q);
+    product(0, q, pb);
     for (int b = 0; b < nb; b++) {
         if (b + 1 < nb) {
-            product(b + 1, pb, q); /* the AMX unit runs in order: multiply b+1 before storing b */
+            product(b + 1, q, pb); /* the AMX unit runs in order: multiply b+1 before storing b */
         }
         store(b, cbuf);
         __m512 wsv = _mm512_loadu_ps(ws + 16 * b);
