@@ -89,6 +89,16 @@ static inline void prefetch(const uint8_t *const *rp, size_t off, size_t span) {
     }
 }
 
+/* Rows 2r, 2r+1 of 32 bytes at rp[i] + off, transposed by 4-byte groups: z[k] = group k of the 16 rows. */
+AVX512_TARGET static inline void load_transposed(const uint8_t *const *rp, size_t off, __m512i *z,
+                                                 const transpose_index *t) {
+    for (int r = 0; r < 8; r++) {
+        __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (rp[2 * r] + off)));
+        z[r] = _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *) (rp[2 * r + 1] + off)), 1);
+    }
+    transpose8(z, t);
+}
+
 /* Q4_0, blocks [b0, b0 + nb) of the 16 rows rp straight into the B layout: the 16 x 16 bytes of
  * nibbles transposed by 4-byte groups, then group k's low nibbles are B row k, its high ones row 4+k. */
 AVX512_TARGET static void unpack_q4_0(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws,
@@ -114,18 +124,14 @@ AVX512_TARGET static void unpack_q4_0(const uint8_t *const *rp, int b0, int nb, 
     }
 }
 
-/* Q8_0, likewise: two rows per register, the 16 x 8 groups transposed. */
+/* Q8_0, likewise: the 32 bytes of 16 rows, 16 x 8 groups transposed. */
 AVX512_TARGET static void unpack_q8_0(const uint8_t *const *rp, int b0, int nb, int8_t *pb, float *ws,
                                       const transpose_index *t) {
     prefetch(rp, 34 * (size_t) (b0 + nb), 34 * GEMM_CHUNK);
     for (int b = 0; b < nb; b++) {
         size_t off = 34 * (size_t) (b0 + b) + 2;
         __m512i z[8];
-        for (int r = 0; r < 8; r++) {
-            __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (rp[2 * r] + off)));
-            z[r] = _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *) (rp[2 * r + 1] + off)), 1);
-        }
-        transpose8(z, t);
+        load_transposed(rp, off, z, t);
         for (int k = 0; k < 8; k++) {
             _mm512_store_si512(pb + 512 * b + 64 * k, z[k]);
         }
@@ -187,12 +193,7 @@ VBMI_TARGET static void unpack_q4_k(const uint8_t *const *rp, int b0, int nb, in
         block_scales(m, _mm512_sub_ps(_mm512_setzero_ps(), dmin), wm + 128 * sb, 0);
         for (int c = 0; c < 4; c++) {
             __m512i z[8];
-            for (int r = 0; r < 8; r++) {
-                const __m256i *q0 = (const __m256i *) (rp[2 * r] + off + 16 + 32 * c);
-                const __m256i *q1 = (const __m256i *) (rp[2 * r + 1] + off + 16 + 32 * c);
-                z[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q0)), _mm256_loadu_si256(q1), 1);
-            }
-            transpose8(z, t);
+            load_transposed(rp, off + 16 + 32 * c, z, t);
             int8_t *o = pb + 512 * (8 * sb + 2 * c);
             for (int k = 0; k < 8; k++) {
                 _mm512_store_si512(o + 64 * k, _mm512_and_si512(z[k], low));
@@ -200,16 +201,6 @@ VBMI_TARGET static void unpack_q4_k(const uint8_t *const *rp, int b0, int nb, in
             }
         }
     }
-}
-
-/* Rows 2r, 2r+1 of 32 bytes at rp[i] + off, transposed by 4-byte groups: z[k] = group k of the 16 rows. */
-AVX512_TARGET static inline void load_transposed(const uint8_t *const *rp, size_t off, __m512i *z,
-                                                 const transpose_index *t) {
-    for (int r = 0; r < 8; r++) {
-        __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (rp[2 * r] + off)));
-        z[r] = _mm512_inserti64x4(v, _mm256_loadu_si256((const __m256i *) (rp[2 * r + 1] + off)), 1);
-    }
-    transpose8(z, t);
 }
 
 /* Q6_K into the B layout: per half of a super-block, ql (2 x 32 bytes) and qh (32) transposed, then
