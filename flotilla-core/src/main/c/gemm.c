@@ -4,26 +4,19 @@
  * scales; then per group of 16 tokens and per block, one TDPBSSD gives the 16x16 exact integer
  * block products, which the AVX-512 epilogue scales (weight scale x activation scale) and adds
  * into 16 float accumulators (one per row, a lane per token). Q6_K has a scale per 16 weights:
- * two K=16 products per block.
+ * two K=16 products per block. Up to 16 tokens, gemm_small.c serves instead (the roles swapped).
  */
-#include "gemm.h"
+#include "gemm_internal.h"
 
 #include <immintrin.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,amx-tile,amx-int8")))
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
-#define ROWS 16
+#define ROWS GEMM_ROWS
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
-
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} __attribute__((packed)) tile_config;
 
 static int32_t available = -1;
 
@@ -31,7 +24,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_available(void) {
     if (available < 0) {
         __builtin_cpu_init();
         int ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-                 && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+                 && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vbmi");
         unsigned a, b, c, d;
         __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
         ok = ok && (d & (1u << 24)) && (d & (1u << 25)); /* AMX-TILE, AMX-INT8 */
@@ -41,8 +34,7 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_available(void) {
     return available;
 }
 
-/* Blocks of 32 decoded per pass over a tile of rows: a 16 KB panel, in L1 with a group's activations. */
-#define CHUNK 32
+#define CHUNK GEMM_CHUNK
 
 /* Panel, weight scales (2 per block), mins, 2 KB of C buffers, 1 KB of accumulators per group of tokens. */
 FLOTILLA_EXPORT int64_t flotilla_gemm_scratch_bytes(int32_t cols, int32_t n) {
@@ -58,14 +50,19 @@ AVX512_TARGET static float half(const uint8_t *p) {
 
 /* ---------- activations ---------- */
 
-/* Writes the 32 quants of token j's block into the B layout at qb (row k: bytes 4k..4k+3). */
-static void put_block(int8_t *qb, int j, const int8_t *q32) {
+/* Writes the 32 quants of token j's block at qb: token-major (small batches: bytes 32j..32j+31), else
+ * into the B layout (row k: bytes 4k..4k+3 of the token at 64k + 4j). */
+static void put_block(int8_t *qb, int j, const int8_t *q32, int small) {
+    if (small) {
+        memcpy(qb + 32 * j, q32, 32);
+        return;
+    }
     for (int k = 0; k < 8; k++) {
         memcpy(qb + k * 64 + 4 * j, q32 + 4 * k, 4);
     }
 }
 
-AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, float *d, float *s, int j) {
+AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, float *d, float *s, int j, int small) {
     int nb = cols / 32;
     for (int b = 0; b < nb; b++) {
         __m512 v0 = _mm512_loadu_ps(x + 32 * b), v1 = _mm512_loadu_ps(x + 32 * b + 16);
@@ -78,14 +75,14 @@ AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, flo
         int8_t q32[32];
         _mm_storeu_si128((__m128i *) q32, _mm512_cvtepi32_epi8(i0));
         _mm_storeu_si128((__m128i *) (q32 + 16), _mm512_cvtepi32_epi8(i1));
-        put_block(qb + (size_t) b * 512, j, q32);
+        put_block(qb + (size_t) b * 512, j, q32, small);
         float dd = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
         d[b * 16 + j] = dd;
         s[b * 16 + j] = dd * (float) _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
     }
 }
 
-AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, float *d, float *s, int j) {
+AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, float *d, float *s, int j, int small) {
     for (int sb = 0; sb < cols / 256; sb++) {
         const float *xs = x + 256 * sb;
         __m512 am = _mm512_setzero_ps();
@@ -110,7 +107,7 @@ AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, flo
             int8_t q32[32];
             _mm_storeu_si128((__m128i *) q32, _mm512_cvtepi32_epi8(i0));
             _mm_storeu_si128((__m128i *) (q32 + 16), _mm512_cvtepi32_epi8(i1));
-            put_block(qb + (size_t) b * 512, j, q32);
+            put_block(qb + (size_t) b * 512, j, q32, small);
             d[b * 16 + j] = scale;
             s[b * 16 + j] = scale * (float) _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
         }
@@ -126,9 +123,9 @@ FLOTILLA_EXPORT void flotilla_gemm_prepare(const float *x, int32_t n, int32_t co
     for (int t = 0; t < n; t++) {
         size_t slot = (size_t) (t / 16) * nb;
         if (super) {
-            prepare_q8_k(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16);
+            prepare_q8_k(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16, n <= GEMM_SMALL);
         } else {
-            prepare_q8_0(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16);
+            prepare_q8_0(x + (size_t) t * cols, cols, q + slot * 512, d + slot * 16, s + slot * 16, t % 16, n <= GEMM_SMALL);
         }
     }
 }
@@ -180,21 +177,28 @@ AVX512_TARGET static void unpack_q4_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-/* Q6_K: two scales per block (halves), at ws[(2b + h)*16]. */
+/* Q6_K: two scales per block (halves), at ws[(2b + h)*16]. 6-bit values (4 low bits from ql, 2 high
+ * from qh) - 32, 32 at a time; the 16-bit shifts are masked back to bytes. */
 AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, float *ws) {
+    const __m256i low = _mm256_set1_epi8(0xF), high = _mm256_set1_epi8(0x30), off = _mm256_set1_epi8(32);
     for (int sb = 0; sb < nb / 8; sb++) {
         const uint8_t *blk = row + 210 * sb;
         float d = half(blk + 208);
         for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
-            const int8_t *sc = (const int8_t *) (blk + 192 + 8 * h);
+            __m256i l0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
+            __m256i l1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
+            __m256i v0 = _mm256_or_si256(_mm256_and_si256(l0, low), _mm256_and_si256(_mm256_slli_epi16(qh, 4), high));
+            __m256i v1 = _mm256_or_si256(_mm256_and_si256(l1, low), _mm256_and_si256(_mm256_slli_epi16(qh, 2), high));
+            __m256i v2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low), _mm256_and_si256(qh, high));
+            __m256i v3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low),
+                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), high));
             int b = sb * 8 + 4 * h;
-            for (int l = 0; l < 32; l++) {
-                p[b * 512 + l] = (int8_t) (((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
-                p[(b + 1) * 512 + l] = (int8_t) (((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32);
-                p[(b + 2) * 512 + l] = (int8_t) (((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
-                p[(b + 3) * 512 + l] = (int8_t) (((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
-            }
+            _mm256_storeu_si256((__m256i *) (p + b * 512), _mm256_sub_epi8(v0, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 1) * 512), _mm256_sub_epi8(v1, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 2) * 512), _mm256_sub_epi8(v2, off));
+            _mm256_storeu_si256((__m256i *) (p + (b + 3) * 512), _mm256_sub_epi8(v3, off));
+            const int8_t *sc = (const int8_t *) (blk + 192 + 8 * h);
             for (int k = 0; k < 8; k++) {
                 ws[(2 * b + k) * 16] = d * sc[k];
             }
@@ -202,8 +206,8 @@ AVX512_TARGET static void unpack_q6_k(const uint8_t *row, int nb, int8_t *p, flo
     }
 }
 
-/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8) into
- * the panel; missing rows are zero. */
+/* Decodes blocks [b0, b0 + nb) of rows [r, r + rows) (rows <= 16; b0 and nb multiples of 8 for the
+ * K-quants) into the panel; missing rows are zero. */
 static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int rows, int b0, int nb,
                    int8_t *p, float *ws, float *wm) {
     if (rows < ROWS) {
@@ -211,8 +215,16 @@ static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int row
         memset(ws, 0, (size_t) 2 * nb * 16 * sizeof(float));
         memset(wm, 0, (size_t) nb * 16 * sizeof(float));
     }
+    /* bytes per 8 blocks; the next pass's bytes of each row are prefetched while this one decodes
+     * (16 interleaved streams, a page apart: the hardware prefetchers alone fell behind) */
+    int64_t per8 = type == FLOTILLA_GEMM_Q4_0 || type == FLOTILLA_GEMM_Q4_K ? 144 : type == FLOTILLA_GEMM_Q8_0 ? 272 : 210;
+    int64_t next = per8 * (b0 + nb) / 8, span = per8 * GEMM_CHUNK / 8;
     for (int i = 0; i < rows; i++) {
         const uint8_t *row = w + (r + i) * row_bytes;
+        const uint8_t *ahead = next < row_bytes ? row + next : row + ROWS * row_bytes;
+        for (int64_t o = 0; o < span; o += 64) {
+            _mm_prefetch((const char *) ahead + o, _MM_HINT_T0);
+        }
         switch (type) {
             case FLOTILLA_GEMM_Q4_0: unpack_q4_0(row + 18 * b0, nb, p + 32 * i, ws + i); break;
             case FLOTILLA_GEMM_Q8_0: unpack_q8_0(row + 34 * b0, nb, p + 32 * i, ws + i); break;
@@ -230,45 +242,6 @@ static void unpack(int type, const uint8_t *w, int64_t row_bytes, int r, int row
         __m512 c = _mm512_cvtepi32_ps(_mm512_loadu_si512((cbuf) + 64 * r));              \
         acc[r] = _mm512_fmadd_ps(c, _mm512_mul_ps(dav, _mm512_set1_ps((wsb)[r])), acc[r]); \
     }
-
-/*
- * The integer products of block b (tiles: C 0/3, A 1/4, B 2/5 alternate with b's parity), and their
- * store into cbuf. The AMX unit runs its instructions in order: the loop computes block b+1 before
- * it stores block b, so that the store does not wait for the product just issued.
- */
-AMX_TARGET static inline void product(int b, const int8_t *p, const int8_t *q) {
-    if (b & 1) {
-        _tile_loadd(4, p + b * 512, 32);
-        _tile_loadd(5, q + b * 512, 64);
-        _tile_zero(3);
-        _tile_dpbssd(3, 4, 5);
-    } else {
-        _tile_loadd(1, p + b * 512, 32);
-        _tile_loadd(2, q + b * 512, 64);
-        _tile_zero(0);
-        _tile_dpbssd(0, 1, 2);
-    }
-}
-
-AMX_TARGET static inline void store(int b, uint8_t *cbuf) {
-    if (b & 1) {
-        _tile_stored(3, cbuf + 1024, 64);
-    } else {
-        _tile_stored(0, cbuf, 64);
-    }
-}
-
-/* Q6_K: the two halves of block b (a scale per 16 weights) in C tiles 0 and 3. */
-AMX_TARGET static inline void product_halves(int b, const int8_t *p, const int8_t *q) {
-    _tile_loadd(1, p + b * 512, 32);
-    _tile_loadd(2, q + b * 512, 64);
-    _tile_loadd(4, p + b * 512 + 16, 32);
-    _tile_loadd(5, q + b * 512 + 256, 64);
-    _tile_zero(0);
-    _tile_zero(3);
-    _tile_dpbssd(0, 1, 2);
-    _tile_dpbssd(3, 4, 5);
-}
 
 AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws, const float *wm,
                              const int8_t *q, const float *d, const float *s, uint8_t *cbuf, float *res) {
@@ -308,20 +281,6 @@ AMX_TARGET static void group(int type, int nb, const int8_t *p, const float *ws,
     }
 }
 
-AMX_TARGET static void configure(int type) {
-    tile_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    int k = type == FLOTILLA_GEMM_Q6_K ? 16 : 32;
-    for (int t = 0; t < 6; t += 3) {
-        c.rows[t] = ROWS; c.colsb[t] = 64;        /* C: 16 rows x 16 int32 */
-        c.rows[t + 1] = ROWS; c.colsb[t + 1] = k; /* A: 16 rows x k int8 */
-        c.rows[t + 2] = k / 4; c.colsb[t + 2] = 64; /* B: k/4 rows x 16 tokens x 4 int8 */
-    }
-    __asm__ volatile("" : : "m"(c) : "memory"); /* gcc 12 does not see ldtilecfg read c */
-    _tile_loadconfig(&c);
-}
-
 AMX_TARGET static void release(void) {
     _tile_release();
 }
@@ -336,12 +295,16 @@ FLOTILLA_EXPORT int32_t flotilla_gemm_rows(int32_t type, const uint8_t *w, int64
     }
     int nb = cols / 32, groups = (n + 15) / 16;
     uint8_t *base = (uint8_t *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
+    if (n <= GEMM_SMALL) {
+        flotilla_gemm_small(type, w, row_bytes, r0, r1, cols, n, q, d, s, out, out_stride, base);
+        return 0;
+    }
     int8_t *p = (int8_t *) base;                         /* CHUNK blocks x 16 rows x 32 */
     float *ws = (float *) (base + (size_t) ROWS * CHUNK * 32); /* 2 x CHUNK x 16 */
     float *wm = ws + 2 * CHUNK * 16;                     /* CHUNK x 16 */
     uint8_t *cbuf = (uint8_t *) (wm + CHUNK * 16);       /* 2 KB */
     float *res = (float *) (cbuf + 2048);                /* groups x 16 rows x 16 tokens */
-    configure(type);
+    configure(type, ROWS);
     for (int r = r0; r < r1; r += ROWS) {
         int rows = r1 - r < ROWS ? r1 - r : ROWS;
         memset(res, 0, (size_t) groups * 1024);

@@ -5,8 +5,9 @@
  *
  * Activations ("prepared", per group g of 16 tokens and block b of 32 values, nb = cols/32 blocks,
  * slot = g*nb + b):
- *   q  int8 at q[slot*512 ..]: AMX's B layout, row k (0..7) holds the quants 4k..4k+3 of each
- *      of the 16 tokens (token j at bytes 4j..4j+3); tokens past n are zero;
+ *   q  int8 at q[slot*512 ..]: for n > 16 AMX's B layout, row k (0..7) holds the quants 4k..4k+3
+ *      of each of the 16 tokens (token j at bytes 4j..4j+3); for n <= 16 (small batches: the
+ *      tokens are the A rows) token j's 32 quants at bytes 32j..32j+31; tokens past n are zero;
  *   d  float at d[slot*16 + j]: the scale of token j's block (Q8_0: per block; Q8_K: per 256,
  *      repeated in its 8 blocks);
  *   s  float at s[slot*16 + j]: d times the sum of the block's quants (for the mins of Q4_K).
@@ -26,7 +27,8 @@
 #define FLOTILLA_GEMM_Q4_K 12
 #define FLOTILLA_GEMM_Q6_K 14
 
-/* 1 when this CPU and kernel run the AMX GEMM (asks the kernel for AMX state once), else 0. */
+/* 1 when this CPU and kernel run the AMX GEMM (AMX-INT8, AVX-512 with VBMI; asks the kernel for AMX
+ * state once), else 0. */
 FLOTILLA_EXPORT int32_t flotilla_gemm_available(void);
 
 /* Bytes of scratch one caller needs for rows of cols values and n tokens. */

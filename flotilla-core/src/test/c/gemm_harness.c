@@ -1,6 +1,7 @@
 /*
  * Standalone check and timing of gemm.c (not run by Maven):
- *   gcc -O2 -I../../main/c gemm_harness.c ../../main/c/gemm.c -lm -o /tmp/gemm_harness && /tmp/gemm_harness
+ *   gcc -O3 -mf16c -I../../main/c gemm_harness.c ../../main/c/gemm*.c ../../main/c/cpu.c -lm -o /tmp/gemm_harness
+ *   /tmp/gemm_harness [REPS [N...]]   (timing: best of REPS, 2048 x 8192, N tokens: default 4 8 16 128)
  * Compares flotilla_gemm_rows with a double-precision product of the decoded weights and the
  * decoded 8-bit activations, then times rows x cols x n products on one thread.
  */
@@ -64,6 +65,16 @@ static void dequant(int type, const uint8_t *row, int cols, double *dst) {
     }
 }
 
+/* Quant i of group k (4 values) of token j's block at slot: token-major for small batches (gemm.h). */
+static int qat(const int8_t *q, size_t slot, int j, int k, int i, int n) {
+#ifdef OLD_LAYOUT
+    (void) n;
+    return q[slot * 512 + k * 64 + 4 * j + i];
+#else
+    return n <= 16 ? q[slot * 512 + 32 * j + 4 * k + i] : q[slot * 512 + k * 64 + 4 * j + i];
+#endif
+}
+
 /* thread CPU time: the machine is shared, wall time counts the other processes too */
 static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 
@@ -89,7 +100,7 @@ static int run(int type, int rows, int cols, int n, int r0, int r1, int reps) {
             size_t slot = (size_t) (t / 16) * nb;
             for (int c = 0; c < cols; c++) {
                 int b = c / 32, k = (c % 32) / 4, i = c % 4;
-                double a = q[(slot + b) * 512 + k * 64 + 4 * (t % 16) + i] * (double) d[(slot + b) * 16 + t % 16];
+                double a = qat(q, slot + b, t % 16, k, i, n) * (double) d[(slot + b) * 16 + t % 16];
                 ref += wr[c] * a; mag += fabs(wr[c] * a);
             }
             double e = fabs(out[(size_t) t * rows + r] - ref) / (mag + 1e-30);
@@ -123,10 +134,14 @@ int main(int argc, char **argv) {
         bad += run(types[i], 37, 512, 5, 3, 37, 0);
         bad += run(types[i], 40, 768, 33, 0, 17, 0);
         bad += run(types[i], 16, 256, 16, 0, 16, 0);
+        bad += run(types[i], 35, 1280, 1, 1, 35, 0);
+        bad += run(types[i], 33, 9216, 8, 0, 33, 0); /* 36 blocks: a partial chunk */
+        bad += run(types[i], 21, 256, 12, 0, 21, 0);
     }
     int reps = argc > 1 ? atoi(argv[1]) : 3;
-    int ns[] = {4, 16, 128};
-    for (int i = 0; i < 4; i++) for (int k = 0; k < 3; k++) bad += run(types[i], 2048, 8192, ns[k], 0, 64, reps);
+    int ns[] = {4, 8, 16, 128}, count = argc > 2 ? argc - 2 : 4;
+    if (argc > 2) for (int k = 0; k < count && k < 4; k++) ns[k] = atoi(argv[2 + k]);
+    for (int i = 0; i < 4; i++) for (int k = 0; k < count && k < 4; k++) bad += run(types[i], 2048, 8192, ns[k], 0, 64, reps);
     printf(bad ? "FAILED %d\n" : "ok\n", bad);
     return bad != 0;
 }

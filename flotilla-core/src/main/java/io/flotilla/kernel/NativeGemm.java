@@ -21,12 +21,13 @@ import java.lang.invoke.MethodHandle;
  */
 final class NativeGemm {
     /**
-     * Tokens from which Compute takes this path ({@code flotilla.nativeGemmTokens} to compare), and
-     * from which for Q6_K (whose one-token kernel was as fast at 4 tokens, 0.94×); NativeGemmBench,
-     * docs/performance.md "Session 6: native GEMM".
+     * Tokens from which Compute takes this path ({@code flotilla.nativeGemmTokens} to compare), every
+     * type alike. With the small-batch kernel (tokens as the AMX A rows) 2 and 3 tokens beat the
+     * one-token kernel too (1.05-1.9x), but they stay with it: 2 or 3 sequences' logits rows would
+     * then no longer equal each sequence's alone (BatchForwardTest, NativeMatVecTest compare bits).
+     * NativeGemmBench, docs/performance.md "Session 6: native GEMM", "small batches".
      */
     static final int MIN_TOKENS = Integer.getInteger("flotilla.nativeGemmTokens", 4);
-    static final int MIN_TOKENS_Q6_K = Integer.getInteger("flotilla.nativeGemmTokens", 8);
     private static final int GROUP = 16;
     private static final MethodHandle PREPARE;
     private static final MethodHandle ROWS;
@@ -67,7 +68,7 @@ final class NativeGemm {
 
     /** Whether a product of {@code n} tokens with {@code w} runs here. */
     static boolean use(WeightMatrix w, int n) {
-        return AVAILABLE && n >= (w.type() == GgmlType.Q6_K ? MIN_TOKENS_Q6_K : MIN_TOKENS) && supports(w);
+        return AVAILABLE && n >= MIN_TOKENS && supports(w);
     }
 
     /** Whether {@code w}'s type and layout have a native kernel (in GGUF order: not repacked). */

@@ -38,7 +38,7 @@ class NativeGemmTest {
         try (Compute one = new Compute(1, true); Compute two = new Compute(2, true); Compute scalar = new Compute(1, false)) {
             for (int cols : widths(type)) {
                 WeightMatrix w = KernelTest.randomMatrix(type, ROWS, cols, r);
-                for (int n : new int[] {4, 5, 15, 16, 17, 33}) {
+                for (int n : new int[] {4, 5, 8, 15, 16, 17, 33}) {
                     float[] x = KernelTest.randomActivations(n, cols, r);
                     float[] slow = product(scalar, w, x, n);
                     float[] fast1 = product(one, w, x, n);
@@ -75,6 +75,31 @@ class NativeGemmTest {
                 } else {
                     assertThat(v).as("row " + row + " token " + t + " is outside [3, 20)").isNaN();
                 }
+            }
+        }
+    }
+
+    /**
+     * Small batches (1 to 16 tokens: the tokens are the AMX A rows) called directly, below Compute's
+     * threshold too; K-quant rows of 33 super-blocks span whole decoding passes of 32 blocks and a part.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void everySmallBatchMatchesScalarTwin(GgmlType type) {
+        assumeNative();
+        Random r = new Random(29 + type.ordinal());
+        int cols = type.blockSize() == 256 ? 33 * 256 : 1184;
+        WeightMatrix w = KernelTest.randomMatrix(type, ROWS, cols, r);
+        NativeGemm.Scratch s = new NativeGemm.Scratch();
+        try (Compute scalar = new Compute(1, false)) {
+            for (int n = 1; n <= 16; n++) {
+                float[] x = KernelTest.randomActivations(n, cols, r);
+                NativeGemm.Prepared a = new NativeGemm.Prepared();
+                a.prepare(x, n, cols, type.blockSize() == 256);
+                float[] fast = new float[n * ROWS];
+                Arrays.fill(fast, Float.NaN);
+                NativeGemm.rows(w, a, fast, 0, ROWS, s);
+                assertClose(w, x, n, fast, product(scalar, w, x, n), type + " cols=" + cols + " n=" + n);
             }
         }
     }
