@@ -97,6 +97,12 @@ public final class TrainBench {
         all.put("fedprox-0.01-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.01f), CLIENTS, 0));
         all.put("fedprox-0.1-h50-4of8", new Scenario(DistributedConfig.fedAvg(50, 4, 0.1f), CLIENTS, 0));
         all.put("local-1of8", new Scenario(DistributedConfig.ddp(Compression.NONE), 1, CLIENTS));
+        // the same shards read as DiLoCo does: all 8 clients in every round
+        for (int h : new int[] {10, 50}) {
+            all.put("fedavg-h" + h + "-8of8", new Scenario(DistributedConfig.fedAvg(h, 0, 0f), CLIENTS, 0));
+            all.put("fedavg-nesterov-h" + h + "-8of8", new Scenario(DistributedConfig.fedAvg(h, 0, 0f)
+                    .withOuterStep(DistributedConfig.OUTER_LR, DistributedConfig.OUTER_MOMENTUM), CLIENTS, 0));
+        }
         Map<String, Scenario> chosen = new LinkedHashMap<>();
         for (String n : names.isEmpty() ? DEFAULT : names) {
             int at = n.indexOf('@');
@@ -143,19 +149,34 @@ public final class TrainBench {
      * (warm-up 100, or an eighth of a shorter run), validation at the end.
      */
     public static TrainConfig setting(Path data, Path out, int steps) {
+        return setting(data, out, steps, TrainConfig.reference(data, out).seed());
+    }
+
+    /**
+     * The common setting with another seed: initialisation, data order, FedAvg's client sampling and
+     * the validation windows all follow it, so compare scenarios of the same seed.
+     */
+    public static TrainConfig setting(Path data, Path out, int steps, long seed) {
         TrainConfig c = TrainConfig.reference(data, out).withTokenizer("char");
         int warmup = Math.min(c.warmup(), Math.max(1, steps / 8));
+        c = c.withRun(seed, c.threads(), c.outDir(), c.resume());
         return c.withSchedule(8, steps, c.lr(), warmup, c.minLr()).withEval(0, c.evalWindows(), 0);
     }
 
     /** Runs the scenarios one after another with {@code workers} workers; {@code onRow} sees each as it finishes. */
     public static List<Row> run(Path data, Path out, int steps, int workers, Map<String, Scenario> scenarios,
                                 TrainListener progress, Consumer<Row> onRow) throws IOException {
+        return run(data, out, steps, TrainConfig.reference(data, out).seed(), workers, scenarios, progress, onRow);
+    }
+
+    /** {@link #run(Path, Path, int, int, Map, TrainListener, Consumer)} with the common setting's seed replaced. */
+    public static List<Row> run(Path data, Path out, int steps, long seed, int workers, Map<String, Scenario> scenarios,
+                                TrainListener progress, Consumer<Row> onRow) throws IOException {
         Corpus corpus = Corpus.load(data, "char");
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, Scenario> e : scenarios.entrySet()) {
             Scenario scenario = e.getValue();
-            TrainConfig config = setting(data, out.resolve(e.getKey()), steps);
+            TrainConfig config = setting(data, out.resolve(e.getKey()), steps, seed);
             config = config.withSchedule(config.batch(), steps, config.lr() * scenario.innerLrScale(), config.warmup(),
                     config.minLr() * scenario.innerLrScale());
             long t0 = System.nanoTime();
@@ -202,7 +223,7 @@ public final class TrainBench {
     }
 
     /**
-     * {@code TrainBench DATA [--steps S] [--workers K] [--out DIR] [SCENARIO[@LR,MU]...]}: prints one JSON
+     * {@code TrainBench DATA [--steps S] [--workers K] [--seed N] [--out DIR] [SCENARIO[@LR,MU]...]}: prints one JSON
      * line per scenario (ratios against the first scenario); progress and every outer step (worker 0)
      * go to standard error.
      */
@@ -210,12 +231,14 @@ public final class TrainBench {
         Path data = Path.of(args.length > 0 ? args[0] : "../shared/corpora/tinyshakespeare.txt");
         int steps = 800;
         int workers = 4;
+        long seed = TrainConfig.reference(data, Path.of(".")).seed();
         Path out = Path.of("bench-train-out");
         List<String> names = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> names.add(args[i]);
             }
@@ -235,7 +258,7 @@ public final class TrainBench {
                 System.err.println(outerStepLine(s));
             }
         };
-        run(data, out, steps, workers, scenarios(names), progress, row -> {
+        run(data, out, steps, seed, workers, scenarios(names), progress, row -> {
             o.println(json(row, baseline[0]));
             o.flush();
             if (baseline[0] == null) {

@@ -30,6 +30,36 @@ class TrainBenchTest {
     }
 
     @Test
+    void theDiLoCoReadingOfTheNonIidBarRunsAllEightClientsInEveryRound() {
+        Map<String, TrainBench.Scenario> s = TrainBench.scenarios(List.of("fedavg-h50-8of8", "fedavg-nesterov-h50-8of8",
+                "fedavg-h10-8of8", "fedavg-nesterov-h10-8of8@1,0.5"));
+        TrainBench.Scenario avg = s.get("fedavg-h50-8of8");
+        assertThat(avg.workers()).isEqualTo(8);
+        assertThat(avg.ownShardOf()).isZero();
+        assertThat(avg.dist().mode()).isEqualTo(DistributedConfig.Mode.FEDAVG); // contiguous eighths
+        assertThat(avg.dist().clientsPerRound()).isZero(); // all clients, every round
+        assertThat(avg.dist().innerSteps()).isEqualTo(50);
+        assertThat(avg.dist().outerLr()).isEqualTo(1f);
+        assertThat(avg.dist().outerMomentum()).isZero();
+        assertThat(s.get("fedavg-nesterov-h50-8of8").dist()).isEqualTo(avg.dist().withOuterStep(0.7f, 0.7f));
+        assertThat(s.get("fedavg-h10-8of8").dist().innerSteps()).isEqualTo(10);
+        assertThat(s.get("fedavg-nesterov-h10-8of8@1,0.5").dist())
+                .isEqualTo(s.get("fedavg-h10-8of8").dist().withOuterStep(1f, 0.5f));
+    }
+
+    @Test
+    void theSettingTakesAnotherSeedAndKeepsTheRecipe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        var data = dir.resolve("text.txt");
+        var reference = TrainBench.setting(data, dir, 800);
+        var other = TrainBench.setting(data, dir, 800, 7L);
+        assertThat(reference.seed()).isEqualTo(io.flotilla.train.TrainConfig.reference(data, dir).seed());
+        assertThat(other.seed()).isEqualTo(7L);
+        assertThat(other).isEqualTo(reference.withRun(7L, reference.threads(), reference.outDir(), reference.resume()));
+        assertThat(other.batch()).isEqualTo(8);
+        assertThat(other.warmup()).isEqualTo(100);
+    }
+
+    @Test
     void aClientAloneTrainsOnTheFirstEighthAndValidatesOnTheWholeSplit() {
         Corpus corpus = DataParallelTest.corpus();
         Corpus own = TrainBench.ownShard(corpus, 8);
