@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
                 "no momentum), diloco-h10-m0.5 (outer lr 1, momentum 0.5), fedavg-h50-2of4, fedprox-0.01-h50-2of4,",
                 "fedprox-0.1-h50-2of4; non-IID (8 clients, each a contiguous eighth of the text, 4 per round, their",
                 "own worker count): fedavg-h50-4of8, fedavg-nesterov-h50-4of8, fedprox-0.01-h50-4of8,",
-                "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates).",
+                "fedprox-0.1-h50-4of8, local-1of8 (one client that never communicates); every client in every",
+                "round, as DiLoCo runs non-IID shards: fedavg-h50-8of8, fedavg-nesterov-h50-8of8 (and -h10-).",
                 "A DiLoCo or FedAvg scenario takes another outer step as SCENARIO@LR,MU[,sched|,const][,lrxF]",
                 "(e.g. diloco-h10-fp32@0.7,0.9; sched: the outer step follows the inner lr schedule; lrxF scales the",
                 "inner lr schedule by F); any scenario, DDP included, takes SCENARIO@lrxF alone (e.g. ddp-fp32@lrx1.5)."})
@@ -37,6 +38,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "K", description = "workers (default: ${DEFAULT-VALUE})")
     int workers = 4;
+
+    @Option(names = "--seed", paramLabel = "N", description = "initialisation, data order, client sampling and"
+            + " validation windows (default: ${DEFAULT-VALUE}); compare scenarios within one seed")
+    long seed = 1337;
 
     @Option(names = "--out", paramLabel = "DIR", description = "where each scenario's run writes (default: ${DEFAULT-VALUE})")
     Path out = Path.of("bench-train-out");
@@ -62,7 +67,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 }
             }
         };
-        TrainBench.run(data, out, steps, workers, chosen, progress, row -> {
+        TrainBench.run(data, out, steps, seed, workers, chosen, progress, row -> {
             System.out.println(TrainBench.json(row, baseline[0]));
             System.out.flush();
             if (baseline[0] == null) {

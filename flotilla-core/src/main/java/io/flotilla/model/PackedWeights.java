@@ -59,20 +59,8 @@ public final class PackedWeights {
         return out;
     }
 
-    /**
-     * {@code -Dflotilla.native.hugePages=true}: matrices the native kernels read in place are copied
-     * (as they are, not repacked) into anonymous memory on 2 MiB pages and their file pages dropped,
-     * because the kernels stream 4 KiB file pages with a TLB miss every 4 KiB (C harness, Q4_0, one
-     * thread: 10.4 GB/s on huge pages against 5.9 on small ones). Off by default: getting the huge
-     * pages took 0.2-3.5 s at load here (see {@link PackedMemory}).
-     */
-    static boolean nativeHugePages = Boolean.getBoolean("flotilla.native.hugePages");
-
     /** {@code w} packed when that gives a faster kernel here, else {@code w} itself. */
     public static WeightMatrix of(WeightMatrix w) {
-        if (nativeHugePages && Compute.readsInPlace(w)) {
-            return hugeCopy(w);
-        }
         if (!types.contains(w.type()) || !Compute.packs(w)) {
             return w;
         }
@@ -85,15 +73,5 @@ public final class PackedWeights {
             w.data().unload();
         }
         return PackedMatrix.of(w, dst, stripe);
-    }
-
-    private static WeightMatrix hugeCopy(WeightMatrix w) {
-        long bytes = w.data().byteSize();
-        MemorySegment dst = PackedMemory.allocate(bytes, true);
-        MemorySegment.copy(w.data(), 0, dst, 0, bytes);
-        if (w.data().isMapped()) {
-            w.data().unload();
-        }
-        return WeightMatrix.of(w.type(), dst, w.rows(), w.cols());
     }
 }
