@@ -61,7 +61,21 @@
         } \
     }
 
-EXPORT_MATVEC(q4_0, 32, zmm)
+FLOTILLA_EXPORT void flotilla_matvec_q4_0(FLOTILLA_MATVEC_ARGS) {
+    switch (flotilla_cpu_level()) {
+    case FLOTILLA_CPU_AVX512VNNI:
+        rows_q4_0_zmm(w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride);
+        break;
+    case FLOTILLA_CPU_AVXVNNI:
+        rows_avxvnni(dot_q4_0_avxvnni, 32, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride);
+        break;
+    case FLOTILLA_CPU_AVX2:
+        rows_avx2(dot_q4_0_avx2, 32, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride);
+        break;
+    default:
+        __builtin_trap(); /* Java never calls a kernel when flotilla_cpu_level() is 0 */
+    }
+}
 EXPORT_MATVEC(q8_0, 32, zmm)
 EXPORT_MATVEC(q4_k, 256, avx512vnni)
 EXPORT_MATVEC(q6_k, 256, avx512vnni)
