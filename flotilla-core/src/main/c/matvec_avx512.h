@@ -26,36 +26,6 @@ static inline __m512 scaled2_avx512(__m512i p, __m128 s4, __m512i idx, __m512 ac
     return _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s4)), acc);
 }
 
-/* Q8_0: the signed weights read as unsigned (w ^ 0x80 = w + 128), so the offset is -128. */
-static float dot_q8_0_zmm(const uint8_t *row, int32_t nb, const int8_t *q, const float *d, const int16_t *s16,
-                          const int32_t *neg4) {
-    const __m512i idx01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    const __m512i idx23 = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    const __m512i flip = _mm512_set1_epi8((char) 0x80);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int32_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-        const uint8_t *blk = row + 34 * b;
-        _mm_prefetch((const char *) blk + 1088, _MM_HINT_T0);
-        _mm_prefetch((const char *) blk + 1152, _MM_HINT_T0);
-        __m128 s4 = scales4_avx512(blk, 34, d + b);
-        __m512i n0 = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 8 * b)), 7);
-        __m512i n1 = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 8 * b + 16)), 7);
-        __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk + 2))),
-                                        _mm256_loadu_si256((const __m256i *) (blk + 36)), 1);
-        __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk + 70))),
-                                        _mm256_loadu_si256((const __m256i *) (blk + 104)), 1);
-        __m512i p0 = _mm512_dpbusd_epi32(n0, _mm512_xor_si512(w0, flip),
-                                         _mm512_loadu_si512((const void *) (q + 32 * b)));
-        __m512i p1 = _mm512_dpbusd_epi32(n1, _mm512_xor_si512(w1, flip),
-                                         _mm512_loadu_si512((const void *) (q + 32 * b + 64)));
-        acc0 = scaled2_avx512(p0, s4, idx01, acc0);
-        acc1 = scaled2_avx512(p1, s4, idx23, acc1);
-    }
-    float rest = b < nb ? dot_q8_0_avx512vnni(row + 34 * b, nb - b, q + 32 * b, d + b, s16, neg4 + 8 * b) : 0.0f;
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + rest;
-}
-
 /*
  * Q4_0, several rows per pass (rows_q4_0_zmm). A group is 4 blocks (72 bytes) of a row, read as two
  * 64-byte loads at the group's start and 36 bytes on, which hold a pair of blocks each in the same
@@ -172,6 +142,72 @@ static void rows_q4_0_zmm(FLOTILLA_MATVEC_ARGS) {
         for (int32_t t = 0; t < n; t++) {
             q4_0_dot_rows(&row, 1, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32),
                           neg4 + (int64_t) t * (cols / 4), out + (int64_t) t * out_stride + r, 1, 640);
+        }
+    }
+}
+
+/*
+ * Q8_0, several rows per pass (rows_q8_0_zmm): dot_q8_0_zmm's groups of 4 blocks, with the
+ * activations and their lane starts loaded once per group for Q8_0_ROWS rows, and the next pass's
+ * rows prefetched into L2 (three lines per row and group of 136 bytes).
+ */
+#define Q8_0_ROWS 4
+
+static inline __attribute__((always_inline)) void q8_0_dot_rows(const uint8_t *const *rows, int k, int32_t nb,
+                                                               const int8_t *q, const float *d, const int16_t *s16,
+                                                               const int32_t *neg4, float *out, int64_t ahead) {
+    const __m512i idx01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i idx23 = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m512i flip = _mm512_set1_epi8((char) 0x80);
+    __m512 acc0[Q8_0_ROWS], acc1[Q8_0_ROWS];
+    for (int i = 0; i < k; i++) {
+        acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
+    }
+    int32_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        __m512i a0 = _mm512_loadu_si512((const void *) (q + 32 * b));
+        __m512i a1 = _mm512_loadu_si512((const void *) (q + 32 * b + 64));
+        __m512i n0 = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 8 * b)), 7);
+        __m512i n1 = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 8 * b + 16)), 7);
+        for (int i = 0; i < k; i++) {
+            const uint8_t *blk = rows[i] + 34 * b;
+            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + ahead + 128, _MM_HINT_T1);
+            __m128 s4 = scales4_avx512(blk, 34, d + b);
+            __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk + 2))),
+                                            _mm256_loadu_si256((const __m256i *) (blk + 36)), 1);
+            __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk + 70))),
+                                            _mm256_loadu_si256((const __m256i *) (blk + 104)), 1);
+            acc0[i] = scaled2_avx512(_mm512_dpbusd_epi32(n0, _mm512_xor_si512(w0, flip), a0), s4, idx01, acc0[i]);
+            acc1[i] = scaled2_avx512(_mm512_dpbusd_epi32(n1, _mm512_xor_si512(w1, flip), a1), s4, idx23, acc1[i]);
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        float rest = b < nb ? dot_q8_0_avx512vnni(rows[i] + 34 * b, nb - b, q + 32 * b, d + b, s16, neg4 + 8 * b) : 0.0f;
+        out[i] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[i], acc1[i])) + rest;
+    }
+}
+
+/* Rows [r0, r1) against tokens [0, n), Q8_0_ROWS rows per pass, then the rest one by one. */
+static void rows_q8_0_zmm(FLOTILLA_MATVEC_ARGS) {
+    int32_t nb = cols / 32;
+    int32_t r = r0;
+    for (; r + Q8_0_ROWS <= r1; r += Q8_0_ROWS) {
+        const uint8_t *rows[Q8_0_ROWS];
+        for (int i = 0; i < Q8_0_ROWS; i++) {
+            rows[i] = w + (int64_t) (r + i) * row_bytes;
+        }
+        for (int32_t t = 0; t < n; t++) {
+            q8_0_dot_rows(rows, Q8_0_ROWS, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), s16,
+                          neg4 + (int64_t) t * (cols / 4), out + (int64_t) t * out_stride + r, Q8_0_ROWS * row_bytes);
+        }
+    }
+    for (; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * row_bytes;
+        for (int32_t t = 0; t < n; t++) {
+            q8_0_dot_rows(&row, 1, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), s16,
+                          neg4 + (int64_t) t * (cols / 4), out + (int64_t) t * out_stride + r, 1088);
         }
     }
 }
