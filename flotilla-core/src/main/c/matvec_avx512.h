@@ -2,13 +2,15 @@
  * 512-bit one-token kernels for Q4_0 and Q8_0 (CPU level AVX512-VNNI), included by matvec.c inside
  * its AVX-512 target region, after matvec_body.h (whose 256-bit block functions take the tails).
  *
- * Four blocks per step, two per 512-bit register: lanes 0-7 hold block b's eight partial integer
- * sums, lanes 8-15 block b+1's. The four blocks' scales (weight f16 times activation scale) are made
- * once as one 128-bit vector and spread to the lanes by a permute; the weights' offset (-8 for
- * Q4_0, -128 for Q8_0 read as unsigned) is each lane's starting value: the offset times the sum
- * of the lane's own 4 activations (neg4), so every lane holds exactly sum(w * a) of its 4 weights
- * and no float sum of large lanes cancels. That takes about a third of the instructions per block off the 256-bit kernels, which
- * spend most of them on per-block scale handling.
+ * Four blocks per step (a group), two per 512-bit register: 8 lanes of partial integer sums per
+ * block. The four blocks' scales (weight f16 times activation scale) are made once as one 128-bit
+ * vector and spread to the lanes by a permute; the weights' offset (-8 for Q4_0, -128 for Q8_0 read
+ * as unsigned) is each lane's starting value: the offset times the sum of the lane's own 4
+ * activations (neg4), so every lane holds exactly sum(w * a) of its 4 weights and no float sum of
+ * large lanes cancels. Four rows per pass share the activations' loads and lane starts, and
+ * prefetch the next pass's rows into L2 (two or three lines per row and group): the rows of a pass
+ * are separate streams that the hardware prefetcher alone did not keep ahead of (session 6, Q4_0
+ * multi-row, docs/performance.md).
  */
 
 /* The scales of blocks b..b+3: f16 weight scales at blk, blk+bytes, ... times d[0..3]. */
