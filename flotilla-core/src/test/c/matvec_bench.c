@@ -8,7 +8,8 @@
  *       -L$lib -lflotilla_kernels -lpthread -Wl,-rpath,$PWD/$lib && /tmp/matvec_bench [THREADS] [MAX_LEVEL] [TYPE]
  *
  * The weights sit on 2 MiB pages (madvise MADV_HUGEPAGE), as the engine's do once kernel/HugePages has
- * moved them. TYPE (read, q4_0, q8_0, q4_k, q6_k) runs that type only (the read baseline always runs).
+ * moved them. TYPE (q4_0, q8_0, q4_k, q6_k) runs that type only (the read baseline always runs);
+ * COLS=N (a multiple of 256) sets the columns, MB=N the size per type (MB=1: from the caches, 2000 passes).
  */
 #include <immintrin.h>
 #include <pthread.h>
