@@ -43,25 +43,28 @@
 #undef SUFFIX
 #pragma GCC pop_options
 
-/* zmm: the 512-bit kernel's suffix for level AVX512-VNNI (matvec_avx512.h), else avx512vnni. */
-#define EXPORT_MATVEC(type, block, zmm) \
+/* The exported kernel of a type: level AVX512-VNNI runs level3 (a call with ARGS), the lower levels the
+   256-bit body one row at a time. */
+#define ARGS w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride
+#define EXPORT_MATVEC(type, block, level3) \
     FLOTILLA_EXPORT void flotilla_matvec_##type(FLOTILLA_MATVEC_ARGS) { \
         switch (flotilla_cpu_level()) { \
         case FLOTILLA_CPU_AVX512VNNI: \
-            rows_avx512vnni(dot_##type##_##zmm, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
+            level3; \
             break; \
         case FLOTILLA_CPU_AVXVNNI: \
-            rows_avxvnni(dot_##type##_avxvnni, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
+            rows_avxvnni(dot_##type##_avxvnni, block, ARGS); \
             break; \
         case FLOTILLA_CPU_AVX2: \
-            rows_avx2(dot_##type##_avx2, block, w, row_bytes, r0, r1, cols, n, q, d, s16, neg4, out, out_stride); \
+            rows_avx2(dot_##type##_avx2, block, ARGS); \
             break; \
         default: \
             __builtin_trap(); /* Java never calls a kernel when flotilla_cpu_level() is 0 */ \
         } \
     }
 
-EXPORT_MATVEC(q4_0, 32, zmm)
-EXPORT_MATVEC(q8_0, 32, zmm)
-EXPORT_MATVEC(q4_k, 256, avx512vnni)
-EXPORT_MATVEC(q6_k, 256, avx512vnni)
+/* Q4_0 and Q8_0: the 512-bit kernels of matvec_avx512.h, several rows per pass. */
+EXPORT_MATVEC(q4_0, 32, rows_q4_0_zmm(ARGS))
+EXPORT_MATVEC(q8_0, 32, rows_q8_0_zmm(ARGS))
+EXPORT_MATVEC(q4_k, 256, rows_avx512vnni(dot_q4_k_avx512vnni, 256, ARGS))
+EXPORT_MATVEC(q6_k, 256, rows_avx512vnni(dot_q6_k_avx512vnni, 256, ARGS))

@@ -5,13 +5,19 @@
  *
  *   lib=flotilla-core/target/classes/native/linux-x86_64
  *   gcc -O2 -I flotilla-core/src/main/c flotilla-core/src/test/c/matvec_bench.c -o /tmp/matvec_bench \
- *       -L$lib -lflotilla_kernels -lpthread -Wl,-rpath,$PWD/$lib && /tmp/matvec_bench [THREADS] [MAX_LEVEL]
+ *       -L$lib -lflotilla_kernels -lpthread -Wl,-rpath,$PWD/$lib && /tmp/matvec_bench [THREADS] [MAX_LEVEL] [TYPE]
+ *
+ * The weights sit on 2 MiB pages (madvise MADV_HUGEPAGE), as the engine's do once kernel/HugePages has
+ * moved them. TYPE (q4_0, q8_0, q4_k, q6_k) runs that type only (the read baseline always runs);
+ * COLS=N (a multiple of 256) sets the columns, MB=N the size per type (MB=1: from the caches, 2000 passes).
  */
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include "flotilla.h"
 
@@ -65,8 +71,8 @@ int main(int argc, char **argv) {
         threads = 1;
     }
     int level = argc > 2 ? flotilla_limit_cpu_level(atoi(argv[2])) : flotilla_cpu_level();
-    int cols = 2048;
-    size_t total = (size_t) 700 << 20;
+    int cols = getenv("COLS") ? atoi(getenv("COLS")) : 2048; /* a multiple of 256 */
+    size_t total = (size_t) (getenv("MB") ? atoi(getenv("MB")) : 700) << 20; /* MB=1: from the caches */
     printf("cpu level %d, %d thread(s), GB/s of weights per CPU-second\n", level, threads);
     int8_t *q = malloc(cols);
     float *d = malloc(cols / 32 * sizeof(float));
@@ -82,11 +88,17 @@ int main(int argc, char **argv) {
     for (int i = 0; i < cols / 32; i++) {
         d[i] = 0.01f;
     }
+    const char *only = argc > 3 ? argv[3] : NULL;
     for (int k = 0; k < 5; k++) {
+        if (k > 0 && only != NULL && strcmp(only, names[k]) != 0) {
+            continue;
+        }
         int64_t row_bytes = (int64_t) cols / block[k] * block_bytes[k];
         int32_t rows = (int32_t) (total / row_bytes);
         size_t bytes = (size_t) row_bytes * rows;
-        uint8_t *w = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        size_t huge = (size_t) 2 << 20, alloc = (bytes + huge - 1) / huge * huge;
+        uint8_t *w = aligned_alloc(huge, alloc);
+        madvise(w, alloc, MADV_HUGEPAGE);
         for (size_t i = 0; i < bytes; i++) {
             w[i] = (uint8_t) (i * 2654435761u >> 13);
         }
@@ -101,7 +113,7 @@ int main(int argc, char **argv) {
         struct job jobs[8];
         pthread_t ids[8];
         for (int rep = 0; rep < 2; rep++) { /* the first pass warms up */
-            int reps = 5;
+            int reps = getenv("MB") ? 2000 : 5;
             double t0 = cpu_seconds();
             for (int i = 0; i < threads; i++) {
                 jobs[i] = (struct job) {fs[k], w, row_bytes, (int32_t) ((int64_t) rows * i / threads),
