@@ -8,8 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flotilla.server.ServerConfig;
 import io.flotilla.server.TestServer;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -250,12 +255,15 @@ class RawHttpApiTest {
     void logsCarryTheRequestId() throws Exception {
         ch.qos.logback.classic.Logger logger =
                 (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>() {
+        // Message and MDC are copied on the logging thread into a concurrent queue: the server logs
+        // "request done" after it has sent the response, so the test may read while it logs, and an
+        // event's lazily read MDC is only safe to read on the thread that logged it.
+        Queue<Map.Entry<String, Map<String, String>>> seen = new ConcurrentLinkedQueue<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
                     @Override
                     protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
-                        e.prepareForDeferredProcessing(); // the MDC is read lazily: capture it on the logging thread
-                        super.append(e);
+                        seen.add(Map.entry(e.getFormattedMessage(), Map.copyOf(e.getMDCPropertyMap())));
                     }
                 };
         appender.start();
@@ -266,10 +274,10 @@ class RawHttpApiTest {
             HttpResponse<String> r = server.post("/v1/completions", completion(",\"max_tokens\":2,\"user\":\"u-42\""));
             String id = json(r).get("id").asText();
             assertThat(r.headers().firstValue("x-request-id")).contains(id);
-            assertThat(appender.list).anySatisfy(e -> {
-                assertThat(e.getMDCPropertyMap()).containsEntry("request_id", id);
-                assertThat(e.getFormattedMessage()).contains("tenant=default", "user=u-42", "completion_tokens=2");
-            });
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(seen).anySatisfy(e -> {
+                assertThat(e.getValue()).containsEntry("request_id", id);
+                assertThat(e.getKey()).contains("tenant=default", "user=u-42", "completion_tokens=2");
+            }));
         } finally {
             logger.detachAppender(appender);
             logger.setLevel(level);
