@@ -5,7 +5,7 @@ import io.flotilla.engine.EngineCore;
 import io.flotilla.engine.Request;
 import io.flotilla.engine.SamplingParams;
 import io.flotilla.exec.Executor;
-import io.flotilla.exec.LocalExecutor;
+import io.flotilla.exec.BatchExecutor;
 import io.flotilla.gguf.GgufFile;
 import io.flotilla.kernel.Compute;
 import io.flotilla.kvcache.KvCacheConfig;
@@ -111,7 +111,8 @@ public final class ClusterBench {
     private void local(int threads) throws IOException {
         try (GgufFile file = GgufFile.open(config.model()); Compute compute = new Compute(threads)) {
             Model model = Model.load(file, compute);
-            LocalExecutor executor = new LocalExecutor(model, config.contextLength());
+            // Batched as the server runs it (LocalExecutor runs the sequences of a step one after another).
+            BatchExecutor executor = new BatchExecutor(model, engineConfig(MAX_SEQUENCES));
             warmUp(executor, model.config().vocabSize());
             for (int sequences : SEQUENCES) {
                 record(new ClusterBenchStats.Run("local", 1, threads, 1, "-", List.of(), sequences,
