@@ -7,6 +7,7 @@ import io.flotilla.testkit.FreePorts;
 import io.flotilla.transport.ClusterToken;
 import io.flotilla.transport.RecordingProxy;
 import io.flotilla.transport.TlsKeyStore;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +57,28 @@ class MembershipTlsTest {
         started.add(membership);
         membership.start();
         return membership;
+    }
+
+    /**
+     * Starts {@code nodeId} on a free loopback port, trying another if that one was taken in between
+     * (a port found free can be taken as the ephemeral source port of a connection before JGroups
+     * binds it: CI saw "No available port to bind to"); returns the port.
+     */
+    private int startOnFreePort(String nodeId, IntFunction<List<InetSocketAddress>> hosts, boolean withTls)
+            throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            int port = FreePorts.loopback(1)[0];
+            try {
+                start(nodeId, port, hosts.apply(port), withTls, view -> { });
+                return port;
+            } catch (MembershipException e) {
+                Membership failed = started.removeLast();
+                failed.close();
+                if (attempt == 5 || !(e.getCause() instanceof BindException)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static List<InetSocketAddress> hosts(int... ports) {
@@ -112,11 +136,10 @@ class MembershipTlsTest {
      * which names the cluster, goes through it); whether b's bytes show the cluster name.
      */
     private boolean clusterNameVisible(boolean withTls) throws Exception {
-        int[] ports = FreePorts.loopback(2);
-        start("a", ports[0], hosts(ports[0]), withTls, view -> { });
-        RecordingProxy proxy = new RecordingProxy(new InetSocketAddress("127.0.0.1", ports[0]));
+        int portA = startOnFreePort("a", port -> hosts(port), withTls);
+        RecordingProxy proxy = new RecordingProxy(new InetSocketAddress("127.0.0.1", portA));
         proxies.add(proxy);
-        start("b", ports[1], List.of(proxy.address()), withTls, view -> { }); // returns after the join timeout
+        startOnFreePort("b", port -> List.of(proxy.address()), withTls); // returns after the join timeout
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.clientBytes().length > 0);
         Thread.sleep(500);
         return new String(proxy.clientBytes(), StandardCharsets.ISO_8859_1).contains(CLUSTER);
