@@ -35,7 +35,10 @@ public final class Compute implements AutoCloseable {
 
     private final int threads;
     private final boolean vector;
-    /** Whether the native kernels ({@link NativeMatVec}) serve the types they have, instead of {@code dot}. */
+    /**
+     * Whether the native kernels serve the types they have: one-token products ({@link NativeMatVec}) and,
+     * where the CPU has AMX, products of many tokens ({@link NativeGemm}).
+     */
     private final boolean nativeKernels;
     private final NativeMatVec nativeMatVec = new NativeMatVec();
     /**
@@ -79,7 +82,8 @@ public final class Compute implements AutoCloseable {
     }
 
     /**
-     * {@code nativeKernels}: whether one-token products of the types the native library has run there
+     * {@code nativeKernels}: whether products of the types the native library has run there (one-token
+     * products, and many-token ones on AMX)
      * (default: {@link NativeKernels#available()}, {@code -Dflotilla.native=false} turns it off).
      */
     Compute(int threads, boolean vector, boolean nativeKernels) {
