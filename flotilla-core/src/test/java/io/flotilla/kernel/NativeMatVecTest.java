@@ -72,19 +72,24 @@ class NativeMatVecTest {
         }
     }
 
-    /** Q4_0 and Q8_0 at level 3 take 4 rows per pass and 4 blocks per group (Q4_0's last group masked). */
+    /**
+     * Every type at level 3 takes 4 rows per pass (then the rest one by one); Q4_0 and Q8_0 take 4 blocks
+     * per group (Q4_0's last group masked), Q4_K and Q6_K one super-block per step.
+     */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void matchesTheScalarTwinForEveryRowAndBlockCountAroundItsPasses(GgmlType type) {
         assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
         Random r = new Random(40);
+        int block = type.blockSize();
+        int maxBlocks = block == 32 ? 13 : 4;
         try (Compute nat = new Compute(1, true, true).batchInvariant(true);
              Compute scalar = new Compute(1, false)) {
             for (int rows = 1; rows <= 9; rows++) {
-                for (int blocks = 1; blocks <= 13; blocks++) {
-                    WeightMatrix w = KernelTest.randomMatrix(type, rows, 32 * blocks, r);
+                for (int blocks = 1; blocks <= maxBlocks; blocks++) {
+                    WeightMatrix w = KernelTest.randomMatrix(type, rows, block * blocks, r);
                     int n = 1 + (rows + blocks) % 3;
-                    compare(nat, scalar, w, KernelTest.randomActivations(n, 32 * blocks, r), n);
+                    compare(nat, scalar, w, KernelTest.randomActivations(n, block * blocks, r), n);
                 }
             }
         }

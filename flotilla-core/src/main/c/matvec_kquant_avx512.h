@@ -1,0 +1,204 @@
+/*
+ * 512-bit one-token kernels for Q4_K and Q6_K (CPU level AVX512-VNNI), included by matvec.c inside its
+ * AVX-512 target region, after matvec_body.h. Only AVX512 F/BW/VL/VNNI instructions (no VBMI, no GFNI:
+ * Cascade Lake has level 3 without them).
+ *
+ * Per super-block of 256 weights and row: the weights as four 512-bit registers of unsigned bytes,
+ * one vpdpbusd each against the activations (16 int32 lanes, each the exact sum of 4 products of one
+ * sub-block), one vpdpwssd each that multiplies every lane by its sub-block's scale (the lane fits in
+ * 16 bits, the scale is a zero-extended 16-bit word, so lo*scale + hi*0 is the exact product) and adds
+ * it to the row's int32 sum, then one conversion and one fma with the super-block's float scale: the
+ * super-block's integer sum is exact before any float. The scale vectors come from one byte-to-dword
+ * (Q4_K) or byte-to-word (Q6_K) widening per super-block and row and one permute per register.
+ * Several rows per pass share the activations' loads and their per-block work (Q4_K's activation
+ * shuffle and sub-block sums, Q6_K's -32 lane starts) and prefetch the next pass's rows into L2, as
+ * the Q4_0 kernel of matvec_avx512.h does.
+ */
+
+/*
+ * Q4_K (144 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles; weight
+ * = d*sc*q - dmin*m per sub-block of 32). A 64-byte load h of the nibbles holds sub-blocks 4h (low
+ * nibbles of bytes 0-31), 4h+1 (high), 4h+2 (low, bytes 32-63), 4h+3 (high): the activations are put
+ * in that order once per super-block for all rows. The mins' part -dmin * sum(m * sub-block sum of
+ * the activations) is one vpmaddwd per super-block and row into a second float accumulator.
+ */
+#define Q4_K_ROWS 4
+
+struct q4_k_acts {
+    __m512i lo[2], hi[2]; /* activations of the low / high nibbles of load h */
+    __m512i bsum;         /* lanes 8-15: minus the sum of sub-block j's activations (lanes 0-7 zero) */
+    __m128 da;            /* the Q8_K scale, four times */
+};
+
+static inline __attribute__((always_inline)) struct q4_k_acts q4_k_acts_at(const int8_t *a, const int16_t *s16,
+                                                                            float da) {
+    struct q4_k_acts g;
+    for (int h = 0; h < 2; h++) {
+        __m512i z0 = _mm512_loadu_si512((const void *) (a + 128 * h));
+        __m512i z1 = _mm512_loadu_si512((const void *) (a + 128 * h + 64));
+        g.lo[h] = _mm512_shuffle_i64x2(z0, z1, _MM_SHUFFLE(1, 0, 1, 0));
+        g.hi[h] = _mm512_shuffle_i64x2(z0, z1, _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    __m256i sums = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *) s16), _mm256_set1_epi16(1));
+    g.bsum = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_sub_epi32(_mm256_setzero_si256(), sums), 1);
+    g.da = _mm_set1_ps(da);
+    return g;
+}
+
+/* The 12 packed bytes at s as 16 bytes: sc[0..7] then m[0..7] (6 bits each). */
+static inline __m128i q4_k_scales_mins(const uint8_t *s) {
+    uint64_t x;
+    uint32_t u;
+    __builtin_memcpy(&x, s, 8);
+    __builtin_memcpy(&u, s + 8, 4);
+    uint64_t low = x & 0x3F3F3F3F3F3F3F3FULL; /* sc[0..3], m[0..3] */
+    uint64_t high = ((x >> 2) & 0x3030303030303030ULL) | (u & 0x0F0F0F0FULL)
+            | (uint64_t) ((u >> 4) & 0x0F0F0F0FU) << 32; /* sc[4..7], m[4..7] */
+    return _mm_set_epi64x((int64_t) ((low >> 32) | (high & 0xFFFFFFFF00000000ULL)),
+                          (int64_t) ((low & 0xFFFFFFFFULL) | high << 32));
+}
+
+/* One row's super-block: adds d*da * sum(sc*q*a) to acc and -dmin*da * sum(m*bsum) to mins. */
+static inline __attribute__((always_inline)) void q4_k_block_row(const struct q4_k_acts *g, const uint8_t *blk,
+                                                                 const __m512i *idx, __m512 *acc, __m512 *mins) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    __m512i scm = _mm512_cvtepu8_epi32(q4_k_scales_mins(blk + 4)); /* dwords sc[0..7], m[0..7] */
+    __m512i isum = _mm512_setzero_si512();
+    for (int h = 0; h < 2; h++) {
+        __m512i v = _mm512_loadu_si512((const void *) (blk + 16 + 64 * h));
+        __m512i plo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(v, low), g->lo[h]);
+        __m512i phi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(v, 4), low),
+                                          g->hi[h]);
+        isum = _mm512_dpwssd_epi32(isum, plo, _mm512_permutexvar_epi32(idx[2 * h], scm));
+        isum = _mm512_dpwssd_epi32(isum, phi, _mm512_permutexvar_epi32(idx[2 * h + 1], scm));
+    }
+    int32_t halves;
+    __builtin_memcpy(&halves, blk, 4);
+    __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(halves)), g->da); /* d*da, dmin*da */
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_broadcastss_ps(dm), *acc);
+    *mins = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_madd_epi16(scm, g->bsum)),
+                            _mm512_broadcastss_ps(_mm_movehdup_ps(dm)), *mins);
+}
+
+/* Rows rows[0..k) (k <= Q4_K_ROWS) against one token; prefetches ahead bytes on in each row into L2. */
+static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *const *rows, int k, int32_t nsb,
+                                                               const int8_t *q, const float *d, const int16_t *s16,
+                                                               float *out, int64_t ahead) {
+    /* the scale of each lane: sub-blocks (4h, 4h+2) for the low nibbles of load h, (4h+1, 4h+3) for the high */
+    const __m512i idx[4] = {
+        _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2),
+        _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3),
+        _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6),
+        _mm512_setr_epi32(5, 5, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7)};
+    __m512 acc[Q4_K_ROWS], mins[Q4_K_ROWS];
+    for (int i = 0; i < k; i++) {
+        acc[i] = _mm512_setzero_ps(), mins[i] = _mm512_setzero_ps();
+    }
+    for (int32_t sb = 0; sb < nsb; sb++) {
+        struct q4_k_acts g = q4_k_acts_at(q + 256 * sb, s16 + 16 * sb, d[8 * sb]);
+        for (int i = 0; i < k; i++) {
+            const uint8_t *blk = rows[i] + 144 * sb;
+            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + ahead + 128, _MM_HINT_T1);
+            q4_k_block_row(&g, blk, idx, &acc[i], &mins[i]);
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        out[i] = _mm512_reduce_add_ps(acc[i]) + _mm512_reduce_add_ps(mins[i]);
+    }
+}
+
+/*
+ * Q6_K (210 bytes: ql[128], qh[64], int8 scales[16], f16 d; weight = d*scale*(q - 32) per sub-block
+ * of 16). Half h of a super-block (128 weights) is one 64-byte load of ql (low nibbles: weights 0-63,
+ * high nibbles: 64-127, in the activations' order) and 32 bytes of qh broadcast to both 256-bit halves,
+ * whose 2-bit fields a per-half word shift puts at bits 4-5. The -32 is each lane's start: 32 times
+ * minus the sum of the lane's own 4 activations (neg4), shared by the rows, so the lanes hold exactly
+ * sum((q - 32) * a) (|lane| <= 4 * 32 * 127, fits 16 bits).
+ */
+#define Q6_K_ROWS 4
+
+/* Rows rows[0..k) (k <= Q6_K_ROWS) against one token; prefetches ahead bytes on in each row into L2. */
+static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *const *rows, int k, int32_t nsb,
+                                                               const int8_t *q, const float *d, const int32_t *neg4,
+                                                               float *out, int64_t ahead) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    const __m512i bits45 = _mm512_set1_epi8(0x30);
+    const __m512i shl = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i shr = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    __m512i idx[4]; /* register j of the super-block: lanes 4i..4i+3 take scale 4j+i (even words; odd ones masked) */
+    for (int j = 0; j < 4; j++) {
+        idx[j] = _mm512_add_epi32(_mm512_set1_epi32(4 * j),
+                                  _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
+    }
+    __m512 acc[Q6_K_ROWS];
+    for (int i = 0; i < k; i++) {
+        acc[i] = _mm512_setzero_ps();
+    }
+    for (int32_t sb = 0; sb < nsb; sb++) {
+        const int8_t *a = q + 256 * sb;
+        __m512i start[4];
+        for (int j = 0; j < 4; j++) {
+            start[j] = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 64 * sb + 16 * j)), 5);
+        }
+        float da = d[8 * sb];
+        for (int i = 0; i < k; i++) {
+            const uint8_t *blk = rows[i] + 210 * sb;
+            for (int l = 0; l < 4; l++) {
+                _mm_prefetch((const char *) blk + ahead + 64 * l, _MM_HINT_T1);
+            }
+            __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192))));
+            __m512i isum = _mm512_setzero_si512();
+            for (int h = 0; h < 2; h++) {
+                __m512i l = _mm512_loadu_si512((const void *) (blk + 64 * h));
+                __m512i hb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
+                /* 0xF8: a | (b & c) */
+                __m512i q0 = _mm512_ternarylogic_epi32(_mm512_and_si512(l, low), _mm512_sllv_epi16(hb, shl), bits45, 0xF8);
+                __m512i q1 = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(l, 4), low),
+                                                       _mm512_srlv_epi16(hb, shr), bits45, 0xF8);
+                __m512i p0 = _mm512_dpbusd_epi32(start[2 * h], q0, _mm512_loadu_si512((const void *) (a + 128 * h)));
+                __m512i p1 = _mm512_dpbusd_epi32(start[2 * h + 1], q1,
+                                                 _mm512_loadu_si512((const void *) (a + 128 * h + 64)));
+                isum = _mm512_dpwssd_epi32(isum, p0, _mm512_maskz_permutexvar_epi16(0x55555555u, idx[2 * h], sc));
+                isum = _mm512_dpwssd_epi32(isum, p1, _mm512_maskz_permutexvar_epi16(0x55555555u, idx[2 * h + 1], sc));
+            }
+            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_avx512vnni(blk + 208) * da), acc[i]);
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        out[i] = _mm512_reduce_add_ps(acc[i]);
+    }
+}
+
+/*
+ * Rows [r0, r1) against tokens [0, n) for a kernel dot_rows(rows, k, nsb, q, d, extra, out, ahead):
+ * ROWS rows per pass (prefetching the next pass's rows), then the rest one by one (prefetching SINGLE
+ * bytes ahead). EXTRA is the per-token activation array the kernel takes besides q and d.
+ */
+#define KQUANT_ROWS_ZMM(name, dot_rows, ROWS, EXTRA, per_token, SINGLE) \
+    static void name(FLOTILLA_MATVEC_ARGS) { \
+        int32_t nsb = cols / 256; \
+        (void) s16, (void) neg4; \
+        int32_t r = r0; \
+        for (; r + ROWS <= r1; r += ROWS) { \
+            const uint8_t *rows[ROWS]; \
+            for (int i = 0; i < ROWS; i++) { \
+                rows[i] = w + (int64_t) (r + i) * row_bytes; \
+            } \
+            for (int32_t t = 0; t < n; t++) { \
+                dot_rows(rows, ROWS, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
+                         EXTRA + (int64_t) t * (cols / per_token), out + (int64_t) t * out_stride + r, ROWS * row_bytes); \
+            } \
+        } \
+        for (; r < r1; r++) { \
+            const uint8_t *row = w + (int64_t) r * row_bytes; \
+            for (int32_t t = 0; t < n; t++) { \
+                dot_rows(&row, 1, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
+                         EXTRA + (int64_t) t * (cols / per_token), out + (int64_t) t * out_stride + r, SINGLE); \
+            } \
+        } \
+    }
+
+KQUANT_ROWS_ZMM(rows_q4_k_zmm, q4_k_dot_rows, Q4_K_ROWS, s16, 16, 576)
+KQUANT_ROWS_ZMM(rows_q6_k_zmm, q6_k_dot_rows, Q6_K_ROWS, neg4, 4, 840)
