@@ -3,6 +3,7 @@
  * variants, and the exported functions, which pick the variant of this CPU (flotilla_cpu_level).
  */
 #include <immintrin.h>
+#include <stdlib.h>
 #include "flotilla.h"
 
 /* AVX2 + FMA + F16C: the integer dot is vpmaddubsw (pairs, into int16; no overflow for |a| <= 127
