@@ -7,12 +7,13 @@
  * one vpdpbusd each against the activations (16 int32 lanes, each the exact sum of 4 products of one
  * sub-block), one vpdpwssd each that multiplies every lane by its sub-block's scale (the lane fits in
  * 16 bits, the scale is a zero-extended 16-bit word, so lo*scale + hi*0 is the exact product) and adds
- * it to the row's int32 sum, then one conversion and one fma with the super-block's float scale: the
- * super-block's integer sum is exact before any float. The scale vectors come from one byte-to-dword
- * (Q4_K) or byte-to-word (Q6_K) widening per super-block and row and one permute per register.
- * Several rows per pass share the activations' loads and their per-block work (Q4_K's activation
- * shuffle and sub-block sums, Q6_K's -32 lane starts) and prefetch the next pass's rows into L2, as
- * the Q4_0 kernel of matvec_avx512.h does.
+ * it to the row's int32 sum. The scale vectors come from one byte-to-dword (Q4_K) or byte-to-word
+ * (Q6_K) widening per super-block and row and one permute per register. Four rows per pass share the
+ * activations' loads and their per-block work (Q4_K's activation shuffle and sub-block sums, Q6_K's
+ * -32 lane starts), prefetch the next pass's rows into L2 (as the Q4_0 kernel of matvec_avx512.h), and
+ * fold their int32 lanes into one vector of per-row sums (integer adds, exact), so that the float
+ * work (f16 scales, conversion, fma) is done once per super-block for the four rows. A short pass
+ * repeats its last row: a row's result is the same bits whichever range or position computes it.
  */
 
 /*
@@ -20,14 +21,15 @@
  * = d*sc*q - dmin*m per sub-block of 32). A 64-byte load h of the nibbles holds sub-blocks 4h (low
  * nibbles of bytes 0-31), 4h+1 (high), 4h+2 (low, bytes 32-63), 4h+3 (high): the activations are put
  * in that order once per super-block for all rows. The mins' part -dmin * sum(m * sub-block sum of
- * the activations) is one vpmaddwd per super-block and row into a second float accumulator.
+ * the activations) is one vpmaddwd per super-block and row, folded beside the dot (lanes 4-7 of the
+ * four rows' vector, scaled by dmin * da).
  */
 #define Q4_K_ROWS 4
 
 struct q4_k_acts {
     __m512i lo[2], hi[2]; /* activations of the low / high nibbles of load h */
     __m512i bsum;         /* lanes 8-15: minus the sum of sub-block j's activations (lanes 0-7 zero) */
-    __m128 da;            /* the Q8_K scale, four times */
+    __m256 da;            /* the Q8_K scale, eight times */
 };
 
 static inline __attribute__((always_inline)) struct q4_k_acts q4_k_acts_at(const int8_t *a, const int16_t *s16,
@@ -41,7 +43,7 @@ static inline __attribute__((always_inline)) struct q4_k_acts q4_k_acts_at(const
     }
     __m256i sums = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *) s16), _mm256_set1_epi16(1));
     g.bsum = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_sub_epi32(_mm256_setzero_si256(), sums), 1);
-    g.da = _mm_set1_ps(da);
+    g.da = _mm256_set1_ps(da);
     return g;
 }
 
@@ -58,9 +60,12 @@ static inline __m128i q4_k_scales_mins(const uint8_t *s) {
                           (int64_t) ((low & 0xFFFFFFFFULL) | high << 32));
 }
 
-/* One row's super-block: adds d*da * sum(sc*q*a) to acc and -dmin*da * sum(m*bsum) to mins. */
-static inline __attribute__((always_inline)) void q4_k_block_row(const struct q4_k_acts *g, const uint8_t *blk,
-                                                                 const __m512i *idx, __m512 *acc, __m512 *mins) {
+/*
+ * One row's super-block as 16 exact int32 lanes: lanes 0-7 sum(sc*q*a) (the two halves of the dot
+ * lanes added), lanes 8-15 -sum(m*bsum) (a vpmaddwd whose lanes 0-7 are zero, merged under a mask).
+ */
+static inline __attribute__((always_inline)) __m512i q4_k_block_row(const struct q4_k_acts *g, const uint8_t *blk,
+                                                                    const __m512i *idx) {
     const __m512i low = _mm512_set1_epi8(0x0F);
     __m512i scm = _mm512_cvtepu8_epi32(q4_k_scales_mins(blk + 4)); /* dwords sc[0..7], m[0..7] */
     __m512i isum = _mm512_setzero_si512();
@@ -72,15 +77,38 @@ static inline __attribute__((always_inline)) void q4_k_block_row(const struct q4
         isum = _mm512_dpwssd_epi32(isum, plo, _mm512_permutexvar_epi32(idx[2 * h], scm));
         isum = _mm512_dpwssd_epi32(isum, phi, _mm512_permutexvar_epi32(idx[2 * h + 1], scm));
     }
-    int32_t halves;
-    __builtin_memcpy(&halves, blk, 4);
-    __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(halves)), g->da); /* d*da, dmin*da */
-    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_broadcastss_ps(dm), *acc);
-    *mins = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_madd_epi16(scm, g->bsum)),
-                            _mm512_broadcastss_ps(_mm_movehdup_ps(dm)), *mins);
+    return _mm512_mask_add_epi32(_mm512_madd_epi16(scm, g->bsum), 0x00FF, isum,
+                                 _mm512_shuffle_i64x2(isum, isum, _MM_SHUFFLE(1, 0, 3, 2)));
 }
 
-/* Rows rows[0..k) (k <= Q4_K_ROWS) against one token; prefetches ahead bytes on in each row into L2. */
+/*
+ * Four rows' lanes z[0..3] summed per row and part: lanes 0-3 the rows' sum(sc*q*a), lanes 4-7 their
+ * -sum(m*bsum) (integer adds, so exact and the same for every row position).
+ */
+static inline __attribute__((always_inline)) __m256i q4_k_fold4(const __m512i *z) {
+    __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[0], z[1]), _mm512_unpackhi_epi32(z[0], z[1]));
+    __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[2], z[3]), _mm512_unpackhi_epi32(z[2], z[3]));
+    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+    /* 128-bit lane L of u: rows 0-3 of lanes 4L..4L+3 of z; L = 0, 1 the dot, L = 2, 3 the mins */
+    u = _mm512_add_epi32(_mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(2, 0, 3, 1)));
+    return _mm512_castsi512_si256(u);
+}
+
+/* The four rows' super-block scales times da: d[0..3] * da, dmin[0..3] * da. */
+static inline __attribute__((always_inline)) __m256 q4_k_scales4(const uint8_t *const *blk, __m256 da) {
+    uint32_t h[4];
+    for (int i = 0; i < 4; i++) {
+        __builtin_memcpy(&h[i], blk[i], 4);
+    }
+    __m128i halves = _mm_set_epi64x((int64_t) ((uint64_t) h[3] << 32 | h[2]), (int64_t) ((uint64_t) h[1] << 32 | h[0]));
+    __m256 f = _mm256_cvtph_ps(halves); /* d0, dmin0, d1, dmin1, ... */
+    return _mm256_mul_ps(_mm256_permutevar8x32_ps(f, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), da);
+}
+
+/*
+ * Rows rows[0..4) against one token (a short pass repeats its last row: each row's result is the same
+ * bits in every position); writes the first k; prefetches ahead bytes on in each row into L2.
+ */
 static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *const *rows, int k, int32_t nsb,
                                                                const int8_t *q, const float *d, const int16_t *s16,
                                                                float *out, int64_t ahead) {
@@ -90,22 +118,24 @@ static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *c
         _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3),
         _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6),
         _mm512_setr_epi32(5, 5, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7)};
-    __m512 acc[Q4_K_ROWS], mins[Q4_K_ROWS];
-    for (int i = 0; i < k; i++) {
-        acc[i] = _mm512_setzero_ps(), mins[i] = _mm512_setzero_ps();
-    }
+    __m256 acc = _mm256_setzero_ps();
     for (int32_t sb = 0; sb < nsb; sb++) {
         struct q4_k_acts g = q4_k_acts_at(q + 256 * sb, s16 + 16 * sb, d[8 * sb]);
-        for (int i = 0; i < k; i++) {
-            const uint8_t *blk = rows[i] + 144 * sb;
-            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T1);
-            _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T1);
-            _mm_prefetch((const char *) blk + ahead + 128, _MM_HINT_T1);
-            q4_k_block_row(&g, blk, idx, &acc[i], &mins[i]);
+        const uint8_t *blk[Q4_K_ROWS];
+        __m512i z[Q4_K_ROWS];
+        for (int i = 0; i < Q4_K_ROWS; i++) {
+            blk[i] = rows[i] + 144 * sb;
+            _mm_prefetch((const char *) blk[i] + ahead, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk[i] + ahead + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk[i] + ahead + 128, _MM_HINT_T1);
+            z[i] = q4_k_block_row(&g, blk[i], idx);
         }
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q4_k_fold4(z)), q4_k_scales4(blk, g.da), acc);
     }
+    float sums[8];
+    _mm256_storeu_ps(sums, acc);
     for (int i = 0; i < k; i++) {
-        out[i] = _mm512_reduce_add_ps(acc[i]) + _mm512_reduce_add_ps(mins[i]);
+        out[i] = sums[i] + sums[4 + i];
     }
 }
 
@@ -119,7 +149,18 @@ static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *c
  */
 #define Q6_K_ROWS 4
 
-/* Rows rows[0..k) (k <= Q6_K_ROWS) against one token; prefetches ahead bytes on in each row into L2. */
+/* Four rows' lanes z[0..3] summed per row (integer adds: exact, the same for every row position). */
+static inline __attribute__((always_inline)) __m128i q6_k_fold4(const __m512i *z) {
+    __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[0], z[1]), _mm512_unpackhi_epi32(z[0], z[1]));
+    __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[2], z[3]), _mm512_unpackhi_epi32(z[2], z[3]));
+    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+    u = _mm512_add_epi32(u, _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(1, 0, 3, 2)));
+    u = _mm512_add_epi32(u, _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm512_castsi512_si128(u);
+}
+
+/* Rows rows[0..4) against one token (a short pass repeats its last row); writes the first k; prefetches
+   ahead bytes on in each row into L2. */
 static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *const *rows, int k, int32_t nsb,
                                                                const int8_t *q, const float *d, const int32_t *neg4,
                                                                float *out, int64_t ahead) {
@@ -132,19 +173,18 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
         idx[j] = _mm512_add_epi32(_mm512_set1_epi32(4 * j),
                                   _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
     }
-    __m512 acc[Q6_K_ROWS];
-    for (int i = 0; i < k; i++) {
-        acc[i] = _mm512_setzero_ps();
-    }
+    __m128 acc = _mm_setzero_ps();
     for (int32_t sb = 0; sb < nsb; sb++) {
         const int8_t *a = q + 256 * sb;
         __m512i start[4];
         for (int j = 0; j < 4; j++) {
             start[j] = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 64 * sb + 16 * j)), 5);
         }
-        float da = d[8 * sb];
-        for (int i = 0; i < k; i++) {
+        __m512i z[Q6_K_ROWS];
+        uint16_t h[Q6_K_ROWS];
+        for (int i = 0; i < Q6_K_ROWS; i++) {
             const uint8_t *blk = rows[i] + 210 * sb;
+            __builtin_memcpy(&h[i], blk + 208, 2);
             for (int l = 0; l < 4; l++) {
                 _mm_prefetch((const char *) blk + ahead + 64 * l, _MM_HINT_T1);
             }
@@ -163,18 +203,23 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
                 isum = _mm512_dpwssd_epi32(isum, p0, _mm512_maskz_permutexvar_epi16(0x55555555u, idx[2 * h], sc));
                 isum = _mm512_dpwssd_epi32(isum, p1, _mm512_maskz_permutexvar_epi16(0x55555555u, idx[2 * h + 1], sc));
             }
-            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_avx512vnni(blk + 208) * da), acc[i]);
+            z[i] = isum;
         }
+        __m128i halves = _mm_cvtsi64_si128((int64_t) ((uint64_t) h[3] << 48 | (uint64_t) h[2] << 32 | (uint64_t) h[1] << 16 | h[0]));
+        acc = _mm_fmadd_ps(_mm_cvtepi32_ps(q6_k_fold4(z)), _mm_mul_ps(_mm_cvtph_ps(halves), _mm_set1_ps(d[8 * sb])), acc);
     }
+    float sums[4];
+    _mm_storeu_ps(sums, acc);
     for (int i = 0; i < k; i++) {
-        out[i] = _mm512_reduce_add_ps(acc[i]);
+        out[i] = sums[i];
     }
 }
 
 /*
- * Rows [r0, r1) against tokens [0, n) for a kernel dot_rows(rows, k, nsb, q, d, extra, out, ahead):
- * ROWS rows per pass (prefetching the next pass's rows), then the rest one by one (prefetching SINGLE
- * bytes ahead). EXTRA is the per-token activation array the kernel takes besides q and d.
+ * Rows [r0, r1) against tokens [0, n) for a kernel dot_rows(rows, k, nsb, q, d, extra, out, ahead) that
+ * computes ROWS rows and writes k: ROWS rows per pass (prefetching the next pass's rows), then the rest
+ * one by one, each as a pass of ROWS copies of the row (prefetching SINGLE bytes ahead). EXTRA is the
+ * per-token activation array the kernel takes besides q and d.
  */
 #define KQUANT_ROWS_ZMM(name, dot_rows, ROWS, EXTRA, per_token, SINGLE) \
     static void name(FLOTILLA_MATVEC_ARGS) { \
@@ -192,9 +237,12 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
             } \
         } \
         for (; r < r1; r++) { \
-            const uint8_t *row = w + (int64_t) r * row_bytes; \
+            const uint8_t *rows[ROWS]; \
+            for (int i = 0; i < ROWS; i++) { \
+                rows[i] = w + (int64_t) r * row_bytes; \
+            } \
             for (int32_t t = 0; t < n; t++) { \
-                dot_rows(&row, 1, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
+                dot_rows(rows, 1, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
                          EXTRA + (int64_t) t * (cols / per_token), out + (int64_t) t * out_stride + r, SINGLE); \
             } \
         } \
