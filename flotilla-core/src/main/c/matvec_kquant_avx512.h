@@ -7,8 +7,9 @@
  * one vpdpbusd each against the activations (16 int32 lanes, each the exact sum of 4 products of one
  * sub-block), one vpdpwssd each that multiplies every lane by its sub-block's scale (the lane fits in
  * 16 bits, the scale is a zero-extended 16-bit word, so lo*scale + hi*0 is the exact product) and adds
- * it to the row's int32 sum. The scale vectors come from one byte-to-dword (Q4_K) or byte-to-word
- * (Q6_K) widening per super-block and row and one permute per register. Four rows per pass share the
+ * it to the row's int32 sum. The scale vectors come from one vpshufb per register out of the four
+ * rows' scales unpacked together (Q4_K) or from one byte-to-word widening per super-block and row and
+ * one permute per register (Q6_K). Four rows per pass share the
  * activations' loads and their per-block work (Q4_K's activation shuffle and sub-block sums, Q6_K's
  * -32 lane starts), prefetch the next pass's rows into L2 (as the Q4_0 kernel of matvec_avx512.h), and
  * fold their int32 lanes into one vector of per-row sums (integer adds, exact), so that the float
@@ -47,17 +48,33 @@ static inline __attribute__((always_inline)) struct q4_k_acts q4_k_acts_at(const
     return g;
 }
 
-/* The 12 packed bytes at s as 16 bytes: sc[0..7] then m[0..7] (6 bits each). */
-static inline __m128i q4_k_scales_mins(const uint8_t *s) {
-    uint64_t x;
-    uint32_t u;
-    __builtin_memcpy(&x, s, 8);
-    __builtin_memcpy(&u, s + 8, 4);
-    uint64_t low = x & 0x3F3F3F3F3F3F3F3FULL; /* sc[0..3], m[0..3] */
-    uint64_t high = ((x >> 2) & 0x3030303030303030ULL) | (u & 0x0F0F0F0FULL)
-            | (uint64_t) ((u >> 4) & 0x0F0F0F0FU) << 32; /* sc[4..7], m[4..7] */
-    return _mm_set_epi64x((int64_t) ((low >> 32) | (high & 0xFFFFFFFF00000000ULL)),
-                          (int64_t) ((low & 0xFFFFFFFFULL) | high << 32));
+/* vpshufb controls on a row's 16 bytes (sc[0..7], m[0..7]) in every 128-bit lane: the zero-extended
+   scale of each dword lane of register k = 0..3 (sub-blocks (0, 2), (1, 3), (4, 6), (5, 7)), then m[j] in lanes 8 + j */
+static const uint8_t q4_k_spread[5][64] = {
+    {0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x00, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80, 0x02, 0x80, 0x80, 0x80},
+    {0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x01, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80, 0x03, 0x80, 0x80, 0x80},
+    {0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80, 0x06, 0x80, 0x80, 0x80},
+    {0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x05, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80, 0x07, 0x80, 0x80, 0x80},
+    {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x08, 0x80, 0x80, 0x80, 0x09, 0x80, 0x80, 0x80, 0x0A, 0x80, 0x80, 0x80, 0x0B, 0x80, 0x80, 0x80, 0x0C, 0x80, 0x80, 0x80, 0x0D, 0x80, 0x80, 0x80, 0x0E, 0x80, 0x80, 0x80, 0x0F, 0x80, 0x80, 0x80},
+};
+
+/*
+ * The 12 packed bytes of scales and mins of four rows' super-blocks blk[0..3] (at +4), unpacked
+ * together: 128-bit lane i holds row i's sc[0..7], m[0..7] as bytes. Per lane, of the dwords u0..u2:
+ * sc[0..3] = u0 & 0x3F.., sc[4..7] = (u2 & 0x0F..) | (u0 >> 2 & 0x30..), m[0..3] = u1 & 0x3F..,
+ * m[4..7] = (u2 >> 4 & 0x0F..) | (u1 >> 2 & 0x30..).
+ */
+static inline __attribute__((always_inline)) __m512i q4_k_scales_mins4(const uint8_t *const *blk) {
+    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) (blk[0] + 4)));
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk[1] + 4)), 1);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk[2] + 4)), 2);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk[3] + 4)), 3);
+    __m512i low = _mm512_srlv_epi32(_mm512_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)), /* u0, u2, u1, u2 >> 4 */
+                                    _mm512_set4_epi32(4, 0, 0, 0));
+    __m512i high = _mm512_and_si512(_mm512_srli_epi32(_mm512_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2),
+                                    _mm512_set4_epi32(0x30303030, 0, 0x30303030, 0)); /* 0, u0 >> 2, 0, u1 >> 2 */
+    /* 0xEC: (a & c) | b */
+    return _mm512_ternarylogic_epi32(low, high, _mm512_set4_epi32(0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F), 0xEC);
 }
 
 /*
@@ -65,19 +82,18 @@ static inline __m128i q4_k_scales_mins(const uint8_t *s) {
  * lanes added), lanes 8-15 -sum(m*bsum) (a vpmaddwd whose lanes 0-7 are zero, merged under a mask).
  */
 static inline __attribute__((always_inline)) __m512i q4_k_block_row(const struct q4_k_acts *g, const uint8_t *blk,
-                                                                    const __m512i *idx) {
+                                                                    __m512i scm, const __m512i *spread) {
     const __m512i low = _mm512_set1_epi8(0x0F);
-    __m512i scm = _mm512_cvtepu8_epi32(q4_k_scales_mins(blk + 4)); /* dwords sc[0..7], m[0..7] */
     __m512i isum = _mm512_setzero_si512();
     for (int h = 0; h < 2; h++) {
         __m512i v = _mm512_loadu_si512((const void *) (blk + 16 + 64 * h));
         __m512i plo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(v, low), g->lo[h]);
         __m512i phi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(v, 4), low),
                                           g->hi[h]);
-        isum = _mm512_dpwssd_epi32(isum, plo, _mm512_permutexvar_epi32(idx[2 * h], scm));
-        isum = _mm512_dpwssd_epi32(isum, phi, _mm512_permutexvar_epi32(idx[2 * h + 1], scm));
+        isum = _mm512_dpwssd_epi32(isum, plo, _mm512_shuffle_epi8(scm, spread[2 * h]));
+        isum = _mm512_dpwssd_epi32(isum, phi, _mm512_shuffle_epi8(scm, spread[2 * h + 1]));
     }
-    return _mm512_mask_add_epi32(_mm512_madd_epi16(scm, g->bsum), 0x00FF, isum,
+    return _mm512_mask_add_epi32(_mm512_madd_epi16(_mm512_shuffle_epi8(scm, spread[4]), g->bsum), 0x00FF, isum,
                                  _mm512_shuffle_i64x2(isum, isum, _MM_SHUFFLE(1, 0, 3, 2)));
 }
 
@@ -112,12 +128,10 @@ static inline __attribute__((always_inline)) __m256 q4_k_scales4(const uint8_t *
 static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *const *rows, int k, int32_t nsb,
                                                                const int8_t *q, const float *d, const int16_t *s16,
                                                                float *out, int64_t ahead) {
-    /* the scale of each lane: sub-blocks (4h, 4h+2) for the low nibbles of load h, (4h+1, 4h+3) for the high */
-    const __m512i idx[4] = {
-        _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2),
-        _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3),
-        _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6),
-        _mm512_setr_epi32(5, 5, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7)};
+    __m512i spread[5];
+    for (int j = 0; j < 5; j++) {
+        spread[j] = _mm512_loadu_si512((const void *) q4_k_spread[j]);
+    }
     __m256 acc = _mm256_setzero_ps();
     for (int32_t sb = 0; sb < nsb; sb++) {
         struct q4_k_acts g = q4_k_acts_at(q + 256 * sb, s16 + 16 * sb, d[8 * sb]);
@@ -125,10 +139,13 @@ static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *c
         __m512i z[Q4_K_ROWS];
         for (int i = 0; i < Q4_K_ROWS; i++) {
             blk[i] = rows[i] + 144 * sb;
+        }
+        __m512i scm4 = q4_k_scales_mins4(blk);
+        for (int i = 0; i < Q4_K_ROWS; i++) {
             _mm_prefetch((const char *) blk[i] + ahead, _MM_HINT_T1);
             _mm_prefetch((const char *) blk[i] + ahead + 64, _MM_HINT_T1);
             _mm_prefetch((const char *) blk[i] + ahead + 128, _MM_HINT_T1);
-            z[i] = q4_k_block_row(&g, blk[i], idx);
+            z[i] = q4_k_block_row(&g, blk[i], _mm512_shuffle_i32x4(scm4, scm4, 0x55 * i), spread);
         }
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q4_k_fold4(z)), q4_k_scales4(blk, g.da), acc);
     }
