@@ -198,10 +198,10 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
             start[j] = _mm512_slli_epi32(_mm512_loadu_si512((const void *) (neg4 + 64 * sb + 16 * j)), 5);
         }
         __m512i z[Q6_K_ROWS];
-        uint16_t h[Q6_K_ROWS];
+        uint16_t dh[Q6_K_ROWS]; /* the rows' f16 scales */
         for (int i = 0; i < Q6_K_ROWS; i++) {
             const uint8_t *blk = rows[i] + 210 * sb;
-            __builtin_memcpy(&h[i], blk + 208, 2);
+            __builtin_memcpy(&dh[i], blk + 208, 2);
             for (int l = 0; l < 4; l++) {
                 _mm_prefetch((const char *) blk + ahead + 64 * l, _MM_HINT_T1);
             }
@@ -222,7 +222,8 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
             }
             z[i] = isum;
         }
-        __m128i halves = _mm_cvtsi64_si128((int64_t) ((uint64_t) h[3] << 48 | (uint64_t) h[2] << 32 | (uint64_t) h[1] << 16 | h[0]));
+        __m128i halves = _mm_cvtsi64_si128(
+                (int64_t) ((uint64_t) dh[3] << 48 | (uint64_t) dh[2] << 32 | (uint64_t) dh[1] << 16 | dh[0]));
         acc = _mm_fmadd_ps(_mm_cvtepi32_ps(q6_k_fold4(z)), _mm_mul_ps(_mm_cvtph_ps(halves), _mm_set1_ps(d[8 * sb])), acc);
     }
     float sums[4];
@@ -234,8 +235,8 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
 
 /*
  * Rows [r0, r1) against tokens [0, n) for a kernel dot_rows(rows, k, nsb, q, d, extra, out, ahead) that
- * computes ROWS rows and writes k: ROWS rows per pass (prefetching the next pass's rows), then the rest
- * one by one, each as a pass of ROWS copies of the row (prefetching SINGLE bytes ahead). EXTRA is the
+ * computes ROWS rows and writes the first k: ROWS rows per pass (prefetching the next pass's rows), then
+ * the rest as one short pass whose last row is repeated (prefetching SINGLE bytes ahead). EXTRA is the
  * per-token activation array the kernel takes besides q and d.
  */
 #define KQUANT_ROWS_ZMM(name, dot_rows, ROWS, EXTRA, per_token, SINGLE) \
@@ -253,13 +254,13 @@ static inline __attribute__((always_inline)) void q6_k_dot_rows(const uint8_t *c
                          EXTRA + (int64_t) t * (cols / per_token), out + (int64_t) t * out_stride + r, ROWS * row_bytes); \
             } \
         } \
-        for (; r < r1; r++) { \
+        if (r < r1) { /* a short pass: the last row repeated */ \
             const uint8_t *rows[ROWS]; \
             for (int i = 0; i < ROWS; i++) { \
-                rows[i] = w + (int64_t) r * row_bytes; \
+                rows[i] = w + (int64_t) (r + i < r1 ? r + i : r1 - 1) * row_bytes; \
             } \
             for (int32_t t = 0; t < n; t++) { \
-                dot_rows(rows, 1, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
+                dot_rows(rows, r1 - r, nsb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), \
                          EXTRA + (int64_t) t * (cols / per_token), out + (int64_t) t * out_stride + r, SINGLE); \
             } \
         } \

@@ -73,8 +73,9 @@ class NativeMatVecTest {
     }
 
     /**
-     * Every type at level 3 takes 4 rows per pass (then the rest one by one); Q4_0 and Q8_0 take 4 blocks
-     * per group (Q4_0's last group masked), Q4_K and Q6_K one super-block per step.
+     * Every type at level 3 takes 4 rows per pass (Q4_0, Q4_K and Q6_K: the rest as a short pass repeating
+     * its last row); Q4_0 and Q8_0 take 4 blocks per group (Q4_0's last group masked), Q4_K and Q6_K one
+     * super-block per step.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
