@@ -51,6 +51,15 @@ FLOTILLA_EXPORT void flotilla_matvec_q4_k(FLOTILLA_MATVEC_ARGS);
 FLOTILLA_EXPORT void flotilla_matvec_q6_k(FLOTILLA_MATVEC_ARGS);
 
 /*
+ * Quantizes count floats of activations (a multiple of 32, or of 256 with super_blocks) for the
+ * one-token products, exactly as io.flotilla.kernel.Activations does in Java: Q8_0 blocks of 32, or
+ * Q8_K super-blocks of 256 (for K-quant weights, the scale repeated in d for each 32), writing q, d,
+ * s16 and neg4 in the layout flotilla_matvec_* reads (quantize.c).
+ */
+FLOTILLA_EXPORT void flotilla_quantize_q8(const float *x, int64_t count, int32_t super_blocks, int8_t *q, float *d,
+                                          int16_t *s16, int32_t *neg4);
+
+/*
  * Moves [addr, addr + len) of a read-only mapping onto anonymous 2 MiB pages holding the same bytes
  * (hugepages.c); addr and len multiples of 2 MiB. Returns 0, or the errno of the step that failed
  * (the range is then left as it was).

@@ -118,12 +118,12 @@ public final class Compute implements AutoCloseable {
         boolean nat = !gemm && !nativeGemm && nativeKernels && NativeMatVec.serves(w);
         if (nativeGemm) {
             prepared.prepare(x, n, w.cols(), w.type().blockSize() == Activations.SUPER_BLOCK);
+        } else if (nat) { // quantized in the native library, as Activations does (Q8_K for K-quants)
+            nativeMatVec.quantize(x, n, w.cols(), w.type().blockSize() == Activations.SUPER_BLOCK);
+            HugePages.request(w.data());
         } else if (k.quantized() && !gemm) {
             activations.quantize(w.type().blockSize() == Activations.SUPER_BLOCK); // Q8_K for K-quants
-            if (nat) {
-                nativeMatVec.prepare(activations);
-                HugePages.request(w.data());
-            } else if (w.packed()) {
+            if (w.packed()) {
                 activations.interleave();
             }
         }

@@ -9,9 +9,10 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * The native one-token products ({@code flotilla_matvec_*} of {@link NativeKernels}) for Q4_0, Q8_0,
- * Q4_K and Q6_K weights, read in place from the GGUF data: the activations are quantized by
- * {@link Activations} exactly as for the Java kernels (Q8_0 blocks, or Q8_K for K-quants), then
- * narrowed here to bytes with the sums of every 16 and (negated) every 4 quants, once per product, on the calling thread.
+ * Q4_K and Q6_K weights, read in place from the GGUF data: the activations are quantized exactly as
+ * {@link Activations} quantizes them for the Java kernels (Q8_0 blocks, or Q8_K for K-quants), as bytes
+ * with the sums of every 16 and (negated) every 4 quants, once per product, on the calling thread: by the
+ * native library ({@link #quantize}, what {@link Compute} uses) or from an {@link Activations} ({@link #prepare}).
  * Each {@link Compute} thread then calls the kernel for its own rows. One instance per Compute.
  */
 final class NativeMatVec {
@@ -23,11 +24,17 @@ final class NativeMatVec {
     private static final MethodHandle Q8_0 = handle("flotilla_matvec_q8_0");
     private static final MethodHandle Q4_K = handle("flotilla_matvec_q4_k");
     private static final MethodHandle Q6_K = handle("flotilla_matvec_q6_k");
+    private static final MethodHandle QUANTIZE = NativeKernels.available()
+            ? NativeKernels.downcall("flotilla_quantize_q8", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS), true)
+            : null;
 
     private byte[] q = new byte[0];
     private short[] s16 = new short[0];
     private int[] neg4 = new int[0];
-    private float[] d;
+    private float[] d; // the scales of the tokens: Activations' own after prepare, scales below after quantize
+    private float[] scales = new float[0];
     private int n;
     private int cols;
 
@@ -48,6 +55,39 @@ final class NativeMatVec {
 
     private static MethodHandle handle(String name) {
         return NativeKernels.available() ? NativeKernels.downcall(name, MATVEC, true) : null;
+    }
+
+    /**
+     * Quantizes {@code n} tokens of {@code cols} floats of {@code x} in the native library, to the same
+     * bytes, scales and sums as {@link Activations#quantize} followed by {@link #prepare} (Q8_K when
+     * {@code superBlocks}, for K-quant weights, else Q8_0): one call instead of two passes in Java.
+     */
+    void quantize(float[] x, int n, int cols, boolean superBlocks) {
+        int block = superBlocks ? Activations.SUPER_BLOCK : Activations.BLOCK;
+        if (cols % block != 0 || (long) n * cols > x.length) {
+            throw new IllegalArgumentException("quantize " + n + " tokens of " + cols + " (blocks of " + block
+                    + ") from " + x.length + " floats");
+        }
+        this.n = n;
+        this.cols = cols;
+        int total = n * cols;
+        if (q.length < total) {
+            q = new byte[total];
+            s16 = new short[total / 16];
+            neg4 = new int[total / 4];
+        }
+        if (scales.length < total / Activations.BLOCK) {
+            scales = new float[total / Activations.BLOCK];
+        }
+        d = scales;
+        try {
+            QUANTIZE.invokeExact(MemorySegment.ofArray(x), (long) total, superBlocks ? 1 : 0, MemorySegment.ofArray(q),
+                    MemorySegment.ofArray(d), MemorySegment.ofArray(s16), MemorySegment.ofArray(neg4));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native quantize failed", e);
+        }
     }
 
     /** Takes the quantized tokens of {@code a} (after {@link Activations#quantize}) as bytes and 16-sums. */

@@ -189,6 +189,43 @@ class NativeMatVecTest {
         assertThat(pieces).containsExactly(whole);
     }
 
+    /**
+     * The native quantization gives the kernels the same bytes, scales and sums as Java's
+     * {@link Activations#quantize} with {@code prepare}: the products agree bit for bit, for random
+     * tokens, an all-zero block, and a block whose scaled values are exact ties (x · 127 / amax = k + 0.5,
+     * rounded to even on both sides).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void nativeQuantizationGivesTheKernelsTheSameBitsAsJava(GgmlType type) {
+        assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
+        Random r = new Random(13);
+        int cols = 512;
+        int n = 3;
+        WeightMatrix w = KernelTest.randomMatrix(type, 37, cols, r);
+        float[] x = KernelTest.randomActivations(n, cols, r);
+        java.util.Arrays.fill(x, 32, 64, 0f); // token 0, block 1: all zero
+        for (int i = 0; i < 32; i++) { // token 1, block 0: amax 127, so x * 127 / amax = x: ties at k + 0.5
+            x[cols + i] = i == 0 ? 127f : (i % 2 == 0 ? 1 : -1) * (i + 0.5f);
+        }
+        x[2 * cols + 300] = -900f; // token 2: one large negative value sets a Q8_K super-block's scale
+        boolean superBlocks = type.blockSize() == Activations.SUPER_BLOCK;
+        Activations a = new Activations();
+        a.reset(x, n, cols);
+        a.quantize(superBlocks);
+        NativeMatVec java = new NativeMatVec();
+        java.prepare(a);
+        NativeMatVec nat = new NativeMatVec();
+        nat.quantize(x, n, cols, superBlocks);
+        float[] expected = new float[n * 37];
+        float[] actual = new float[n * 37];
+        java.rows(w, expected, 0, 37);
+        nat.rows(w, actual, 0, 37);
+        assertThat(actual).containsExactly(expected);
+        assertThatThrownBy(() -> nat.quantize(x, n, cols + 32 * (superBlocks ? 1 : 0) + (superBlocks ? 0 : 1), superBlocks))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quantize 3 tokens");
+    }
+
     @Test
     void theFallbackServesWhenNativeIsOff() {
         Random r = new Random(9);
