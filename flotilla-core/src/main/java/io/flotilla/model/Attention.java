@@ -34,6 +34,8 @@ public final class Attention {
     private final ModelConfig c;
     private final Compute compute;
     private final boolean vector;
+    /** Whether the vector path takes up to 4 heads of a group per key and value row (groups of 2 or more heads). */
+    private final boolean heads4;
 
     public Attention(ModelConfig c, Compute compute) {
         this(c, compute, VECTOR);
@@ -41,9 +43,15 @@ public final class Attention {
 
     /** {@code vector = false}: the scalar twin (for tests). */
     Attention(ModelConfig c, Compute compute, boolean vector) {
+        this(c, compute, vector, true);
+    }
+
+    /** {@code heads = false}: the vector path one head at a time, which the 4-head path equals bit for bit (tests). */
+    Attention(ModelConfig c, Compute compute, boolean vector, boolean heads) {
         this.c = c;
         this.compute = compute;
         this.vector = vector && c.headDimK() % F.length() == 0 && c.headDimV() % F.length() == 0;
+        this.heads4 = this.vector && heads && c.groupSize() > 1;
     }
 
     /** Per-state working memory: for each compute thread, a score row per group head and widened K/V rows. */
@@ -51,6 +59,7 @@ public final class Attention {
         final float[][] scores; // [parts][groupSize × context]
         final float[][] keyRow; // [parts][headDimK]
         final float[][] valueRow; // [parts][headDimV]
+        final int[][] slots; // [parts][context]: the K/V slot of each position of the sequence being attended
         final int context;
         private Attention attention;
         private Activations a;
@@ -63,6 +72,7 @@ public final class Attention {
             scores = new float[threads][c.groupSize() * context];
             keyRow = new float[threads][c.headDimK()];
             valueRow = new float[threads][c.headDimV()];
+            slots = new int[threads][context];
         }
 
         @Override
@@ -128,14 +138,22 @@ public final class Attention {
         float[] kRow = w.keyRow[part];
         float[] vRow = w.valueRow[part];
         int q0 = t * c.queryDim() + g * group * dk;
-        for (int j = 0; j < len; j++) { // scores[h][j] = (q_h · k_j) × scale
-            int slot = table[j / bs] * bs + j % bs;
-            widen(kv.keys(), slot * kv.kvDimK() + g * dk, kRow, dk);
-            for (int h = 0; h < group; h++) {
-                scores[h * w.context + j] = dot(a.q, q0 + h * dk, kRow, dk) * c.attentionScale();
+        int out0 = (t * c.heads() + g * group) * dv;
+        if (heads4) {
+            int[] slots = w.slots[part];
+            for (int j = 0; j < len; j++) {
+                slots[j] = table[j / bs] * bs + j % bs;
+            }
+            vectorScores(a.q, q0, kv, g, slots, len, kRow, scores, w.context);
+        } else {
+            for (int j = 0; j < len; j++) { // scores[h][j] = (q_h · k_j) × scale
+                int slot = table[j / bs] * bs + j % bs;
+                widen(kv.keys(), slot * kv.kvDimK() + g * dk, kRow, dk);
+                for (int h = 0; h < group; h++) {
+                    scores[h * w.context + j] = dot(a.q, q0 + h * dk, kRow, dk) * c.attentionScale();
+                }
             }
         }
-        int out0 = (t * c.heads() + g * group) * dv;
         for (int h = 0; h < group; h++) { // softmax in float, then weights rounded to F16 like the values
             int o = h * w.context;
             VectorOps.softmax(scores, o, len);
@@ -144,6 +162,10 @@ public final class Attention {
             }
         }
         Arrays.fill(a.att, out0, out0 + group * dv, 0f);
+        if (heads4) {
+            vectorValues(kv, g, w.slots[part], len, scores, w.context, a.att, out0);
+            return;
+        }
         for (int j = 0; j < len; j++) { // att_h = Σ_j p_hj v_j
             int slot = table[j / bs] * bs + j % bs;
             widen(kv.values(), slot * kv.kvDimV() + g * dv, vRow, dv);
@@ -151,6 +173,101 @@ public final class Attention {
                 axpy(scores[h * w.context + j], vRow, a.att, out0 + h * dv, dv);
             }
         }
+    }
+
+    /**
+     * The vector path of the scores, the same arithmetic as {@link #dot} (each head's 8-lane products
+     * summed chunk by chunk, then folded in the same fixed order): each widened key row serves up to 4
+     * heads at once, so the 4 accumulation chains overlap instead of waiting on each other.
+     */
+    private void vectorScores(float[] q, int q0, KvLayer kv, int g, int[] slots, int len, float[] kRow, float[] scores,
+                              int context) {
+        int group = c.groupSize();
+        int dk = c.headDimK();
+        float scale = c.attentionScale();
+        for (int j = 0; j < len; j++) {
+            widen(kv.keys(), slots[j] * kv.kvDimK() + g * dk, kRow, dk);
+            for (int h0 = 0; h0 < group; h0 += 4) {
+                int last = Math.min(group, h0 + 4) - 1; // heads past the group repeat the last one, unused
+                int o0 = q0 + h0 * dk;
+                int o1 = q0 + Math.min(h0 + 1, last) * dk;
+                int o2 = q0 + Math.min(h0 + 2, last) * dk;
+                int o3 = q0 + Math.min(h0 + 3, last) * dk;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int i = 0; i < dk; i += F.length()) {
+                    FloatVector k = FloatVector.fromArray(F, kRow, i);
+                    a0 = FloatVector.fromArray(F, q, o0 + i).fma(k, a0);
+                    a1 = FloatVector.fromArray(F, q, o1 + i).fma(k, a1);
+                    a2 = FloatVector.fromArray(F, q, o2 + i).fma(k, a2);
+                    a3 = FloatVector.fromArray(F, q, o3 + i).fma(k, a3);
+                }
+                scores[h0 * context + j] = fold(a0) * scale;
+                if (h0 + 1 <= last) {
+                    scores[(h0 + 1) * context + j] = fold(a1) * scale;
+                }
+                if (h0 + 2 <= last) {
+                    scores[(h0 + 2) * context + j] = fold(a2) * scale;
+                }
+                if (h0 + 3 <= last) {
+                    scores[(h0 + 3) * context + j] = fold(a3) * scale;
+                }
+            }
+        }
+    }
+
+    /**
+     * The vector path of {@code att_h += Σ_j p_hj v_j}, the same arithmetic as {@link #axpy} (a product
+     * then a sum, positions in order): 8 columns at a time for up to 4 heads, the 4 sums kept in
+     * registers over all positions instead of loaded and stored per position and head.
+     */
+    private void vectorValues(KvLayer kv, int g, int[] slots, int len, float[] scores, int context, float[] att,
+                              int out0) {
+        int group = c.groupSize();
+        int dv = c.headDimV();
+        short[] values = kv.values();
+        int base = g * dv;
+        int stride = kv.kvDimV();
+        for (int h0 = 0; h0 < group; h0 += 4) {
+            int last = Math.min(group, h0 + 4) - 1;
+            int p0 = h0 * context;
+            int p1 = Math.min(h0 + 1, last) * context;
+            int p2 = Math.min(h0 + 2, last) * context;
+            int p3 = Math.min(h0 + 3, last) * context;
+            for (int i = 0; i < dv; i += F.length()) {
+                FloatVector s0 = FloatVector.fromArray(F, att, out0 + h0 * dv + i);
+                FloatVector s1 = FloatVector.fromArray(F, att, out0 + Math.min(h0 + 1, last) * dv + i);
+                FloatVector s2 = FloatVector.fromArray(F, att, out0 + Math.min(h0 + 2, last) * dv + i);
+                FloatVector s3 = FloatVector.fromArray(F, att, out0 + Math.min(h0 + 3, last) * dv + i);
+                for (int j = 0; j < len; j++) {
+                    FloatVector v = halfs(values, slots[j] * stride + base + i);
+                    s0 = v.mul(scores[p0 + j]).add(s0);
+                    s1 = v.mul(scores[p1 + j]).add(s1);
+                    s2 = v.mul(scores[p2 + j]).add(s2);
+                    s3 = v.mul(scores[p3 + j]).add(s3);
+                }
+                s0.intoArray(att, out0 + h0 * dv + i);
+                if (h0 + 1 <= last) {
+                    s1.intoArray(att, out0 + (h0 + 1) * dv + i);
+                }
+                if (h0 + 2 <= last) {
+                    s2.intoArray(att, out0 + (h0 + 2) * dv + i);
+                }
+                if (h0 + 3 <= last) {
+                    s3.intoArray(att, out0 + (h0 + 3) * dv + i);
+                }
+            }
+        }
+    }
+
+    /** The lanes of {@code acc} summed in a fixed order (reduceLanes(ADD) leaves it unspecified). */
+    private static float fold(FloatVector acc) {
+        acc = acc.add(acc.rearrange(FOLD4));
+        acc = acc.add(acc.rearrange(FOLD2));
+        acc = acc.add(acc.rearrange(FOLD1));
+        return acc.lane(0);
     }
 
     /** {@code dst[0, len) = src[off, off + len)} widened from half precision. */
@@ -190,10 +307,7 @@ public final class Attention {
         for (int i = 0; i < len; i += F.length()) {
             acc = FloatVector.fromArray(F, x, xo + i).fma(FloatVector.fromArray(F, y, i), acc);
         }
-        acc = acc.add(acc.rearrange(FOLD4)); // fixed order: reduceLanes(ADD) leaves it unspecified
-        acc = acc.add(acc.rearrange(FOLD2));
-        acc = acc.add(acc.rearrange(FOLD1));
-        return acc.lane(0);
+        return fold(acc);
     }
 
     /** {@code out[oo + i] += p × v[i]} for i in [0, len), a product then a sum as ggml's F16 dot does it. */
