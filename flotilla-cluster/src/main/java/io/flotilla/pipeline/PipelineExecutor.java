@@ -7,14 +7,12 @@ import io.flotilla.exec.RequestSamplers;
 import io.flotilla.exec.SequenceOutput;
 import io.flotilla.sched.ScheduledSequence;
 import io.flotilla.sched.SchedulerOutput;
-import io.flotilla.wire.KvPaging;
 import io.flotilla.wire.Message;
 import io.opentelemetry.api.trace.Span;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +58,7 @@ public final class PipelineExecutor implements Executor {
     private final Duration planTimeout;
     private final Duration stepTimeout;
     private final PipelineBlocks blocks;
-    private final int maxTokens;
+    private final PipelineFrames frames;
     private final Map<String, PipelineSequence> sequences = new HashMap<>();
     private final Map<String, Long> tokensByReplica = new java.util.TreeMap<>();
     private final ArrayDeque<PipelineStep> inFlight = new ArrayDeque<>(); // oldest first
@@ -91,7 +89,8 @@ public final class PipelineExecutor implements Executor {
         this.planTimeout = planTimeout;
         this.stepTimeout = stepTimeout;
         this.blocks = new PipelineBlocks(engine.kvCache().numBlocks(), engine.kvCache().blockSize());
-        this.maxTokens = engine.scheduler().tokenBudget();
+        this.frames = new PipelineFrames(engine.kvCache().numBlocks(), engine.kvCache().blockSize(),
+                engine.scheduler().tokenBudget());
     }
 
     /** Traces each step of traced requests down to every stage (off by default). */
@@ -110,18 +109,13 @@ public final class PipelineExecutor implements Executor {
         return replays;
     }
 
-    /** The stages of the current plan's longest replica (1 while there is no plan): one step in flight per stage. */
+    /**
+     * One step in flight per stage of the longest replica: of the plan the steps in flight use, else
+     * of the current plan (1 while there is none).
+     */
     @Override
     public int maxStepsInFlight() {
-        ActivePipeline current = pipeline;
-        if (current == null) {
-            try {
-                current = coordinator.awaitPipeline(-1, Duration.ZERO);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return 1;
-            }
-        }
+        ActivePipeline current = inFlight.isEmpty() ? coordinator.activePipeline() : pipeline;
         return current == null ? 1 : stagesInFlight(current);
     }
 
@@ -292,10 +286,11 @@ public final class PipelineExecutor implements Executor {
         ActivePipeline.Replica replica = pipeline.replicas().get(r);
         int microBatches = microBatches(mine.size(), replica.stages().size(), step.stepsInFlight);
         for (int m = 0; m < microBatches; m++) {
-            List<ScheduledSequence> part = mine.subList(m * mine.size() / microBatches,
-                    (m + 1) * mine.size() / microBatches).stream().map(PipelineStep.Part::chunk).toList();
+            List<PipelineStep.Part> parts = mine.subList(m * mine.size() / microBatches,
+                    (m + 1) * mine.size() / microBatches);
+            List<ScheduledSequence> part = parts.stream().map(PipelineStep.Part::chunk).toList();
             long id = nextRequestId++;
-            send(replica, tokenBatch(id, m, part, traceParent(step.step, part, step.spans)));
+            send(replica, frames.microBatch(id, m, parts, traceParent(step.step, part, step.spans)));
             step.expected.put(id, part);
             tokensByReplica.merge(replica.stages().getFirst().nodeId(),
                     part.stream().mapToLong(ScheduledSequence::numTokens).sum(), Long::sum);
@@ -365,26 +360,14 @@ public final class PipelineExecutor implements Executor {
     private void replay(PipelineSequence s, int[] table, Map<Long, List<ScheduledSequence>> expected)
             throws PipelineBroken {
         ActivePipeline.Replica replica = pipeline.replicas().get(s.replica);
-        KvPaging paging = paging(new int[][] {table}, new boolean[] {false});
-        for (int p0 = 0; p0 < s.length; p0 += maxTokens) {
-            int n = Math.min(maxTokens, s.length - p0);
-            int[] ids = new int[n];
-            int[] positions = new int[n];
-            Arrays.fill(ids, s.id);
-            for (int i = 0; i < n; i++) {
-                positions[i] = p0 + i;
-            }
+        for (int p0 = 0; p0 < s.length; p0 += frames.maxTokens()) {
+            int n = Math.min(frames.maxTokens(), s.length - p0);
             long id = nextRequestId++;
-            send(replica, new Message.TokenBatch(id, -1, ids, positions, Arrays.copyOfRange(s.tokens, p0, p0 + n),
-                    paging, ""));
+            send(replica, frames.replay(id, s, table, p0, n));
             expected.put(id, List.of());
             blocks.written(table, p0, s.tokens, p0, n, pipeline.version(), s.replica, true);
             replays++;
         }
-    }
-
-    private KvPaging paging(int[][] tables, boolean[] logits) {
-        return new KvPaging(blocks.numBlocks(), blocks.blockSize(), maxTokens, tables, logits);
     }
 
     /** The trace context the micro-batch carries: that of its first traced sequence's step span, or "". */
@@ -400,28 +383,6 @@ public final class PipelineExecutor implements Executor {
             }
         }
         return parent;
-    }
-
-    private Message.TokenBatch tokenBatch(long id, int microBatch, List<ScheduledSequence> part, String traceParent) {
-        int rows = part.stream().mapToInt(ScheduledSequence::numTokens).sum();
-        int[] ids = new int[rows];
-        int[] positions = new int[rows];
-        int[] tokens = new int[rows];
-        int[][] tables = new int[part.size()][];
-        boolean[] logits = new boolean[part.size()];
-        int r = 0;
-        for (int c = 0; c < part.size(); c++) {
-            ScheduledSequence seq = part.get(c);
-            int sequenceId = sequences.get(seq.requestId()).id;
-            tables[c] = seq.blockIds();
-            logits[c] = seq.sample();
-            for (int i = 0; i < seq.numTokens(); i++, r++) {
-                ids[r] = sequenceId;
-                positions[r] = seq.startPosition() + i;
-                tokens[r] = seq.tokenIds()[i];
-            }
-        }
-        return new Message.TokenBatch(id, microBatch, ids, positions, tokens, paging(tables, logits), traceParent);
     }
 
     private void send(ActivePipeline.Replica replica, Message message) throws PipelineBroken {
