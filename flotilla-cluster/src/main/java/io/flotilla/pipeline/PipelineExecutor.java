@@ -208,6 +208,10 @@ public final class PipelineExecutor implements Executor {
                 send(inflight);
             } catch (PipelineBroken e) {
                 broken = e.getMessage(); // the next await re-plans and sends it again
+            } catch (RuntimeException e) { // not in flight after all: the engine fails its requests
+                inFlight.removeLast();
+                inflight.endSpans();
+                throw e;
             }
         }
     }
