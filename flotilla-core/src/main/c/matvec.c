@@ -3,6 +3,7 @@
  * variants, and the exported functions, which pick the variant of this CPU (flotilla_cpu_level).
  */
 #include <immintrin.h>
+#include <stdlib.h>
 #include "flotilla.h"
 
 /* AVX2 + FMA + F16C: the integer dot is vpmaddubsw (pairs, into int16; no overflow for |a| <= 127
@@ -38,6 +39,7 @@
 #define DOT_ACC(c, u, s) _mm256_dpbusd_epi32((c), (u), (s))
 #include "matvec_body.h"
 #include "matvec_avx512.h"
+#include "matvec_kquant_avx512.h"
 #undef DOT_U8S8
 #undef DOT_ACC
 #undef SUFFIX
@@ -63,8 +65,9 @@
         } \
     }
 
-/* Q4_0 and Q8_0: the 512-bit kernels of matvec_avx512.h, several rows per pass. */
+/* The 512-bit kernels of matvec_avx512.h (Q4_0, Q8_0) and matvec_kquant_avx512.h (Q4_K, Q6_K), several
+   rows per pass. */
 EXPORT_MATVEC(q4_0, 32, rows_q4_0_zmm(ARGS))
 EXPORT_MATVEC(q8_0, 32, rows_q8_0_zmm(ARGS))
-EXPORT_MATVEC(q4_k, 256, rows_avx512vnni(dot_q4_k_avx512vnni, 256, ARGS))
-EXPORT_MATVEC(q6_k, 256, rows_avx512vnni(dot_q6_k_avx512vnni, 256, ARGS))
+EXPORT_MATVEC(q4_k, 256, rows_q4_k_zmm(ARGS))
+EXPORT_MATVEC(q6_k, 256, rows_q6_k_zmm(ARGS))

@@ -2,15 +2,11 @@
  * 512-bit one-token kernels for Q4_0 and Q8_0 (CPU level AVX512-VNNI), included by matvec.c inside
  * its AVX-512 target region, after matvec_body.h (whose 256-bit block functions take the tails).
  *
- * Four blocks per step (a group), two per 512-bit register: 8 lanes of partial integer sums per
- * block. The four blocks' scales (weight f16 times activation scale) are made once as one 128-bit
- * vector and spread to the lanes by a permute; the weights' offset (-8 for Q4_0, -128 for Q8_0 read
- * as unsigned) is each lane's starting value: the offset times the sum of the lane's own 4
- * activations (neg4), so every lane holds exactly sum(w * a) of its 4 weights and no float sum of
- * large lanes cancels. Four rows per pass share the activations' loads and lane starts, and
- * prefetch the next pass's rows into L2 (two or three lines per row and group): the rows of a pass
- * are separate streams that the hardware prefetcher alone did not keep ahead of (session 6, Q4_0
- * multi-row, docs/performance.md).
+ * Both read four rows per pass and four blocks per step (a group), and start every int32 lane of a
+ * vpdpbusd at the weights' offset times the sum of the lane's own activations (neg4: -8 for Q4_0's
+ * nibbles, -128 for Q8_0's bytes read as unsigned), so each lane holds exactly sum(w * a) and no
+ * float sum of large lanes cancels. The next pass's rows are prefetched into L2: the rows of a pass
+ * are separate streams that the hardware prefetcher alone did not keep ahead of (session 6).
  */
 
 /* The scales of blocks b..b+3: f16 weight scales at blk, blk+bytes, ... times d[0..3]. */
@@ -29,121 +25,166 @@ static inline __m512 scaled2_avx512(__m512i p, __m128 s4, __m512i idx, __m512 ac
 }
 
 /*
- * Q4_0, several rows per pass (rows_q4_0_zmm). A group is 4 blocks (72 bytes) of a row, read as two
- * 64-byte loads at the group's start and 36 bytes on, which hold a pair of blocks each in the same
- * layout (f16 scale, 16 nibble bytes, f16 scale, 16 nibble bytes). One vpermw per pair puts the
- * nibble bytes as lo(b), lo(b+1), hi(b), hi(b+1) (the high half then shifted by 4 under a mask), one
- * vpermt2w picks the group's four f16 scales out of both loads. The activations (and their neg4
- * starts) are put in that order once per group by a 128-bit lane shuffle and shared by the rows.
+ * Q4_0, four rows per pass (rows_q4_0_zmm). A group is 4 blocks (72 bytes) of a row, read as two
+ * 64-byte loads inside it; one vpermt2w gathers the four blocks' 16 nibble bytes as the four 128-bit
+ * lanes. The low nibbles (weights 0..15) and the high ones (16..31) go through two chained
+ * vpdpbusd against the activations in the same order, so each int32 lane ends with 8 products of
+ * one block. The four rows' vectors are then folded (unpacks and adds, exact) into one whose lane
+ * 4i + r holds row r's block i, and the float work is done once for all four rows: one vcvtdq2ps,
+ * the rows' f16 scales gathered into that order (two vpermt2w and a blend) and converted by one
+ * vcvtph2ps, one multiply by the activation scales, one fma. About 10 vector operations per group
+ * and row, against 13 with the float work per row (session 7, docs/performance.md).
+ *
+ * The activation side of every group (its two halves, the lane starts, the scales spread to the
+ * lanes) is made once per token into a per-thread buffer and shared by all the passes. A last pass
+ * of fewer than 4 rows repeats its last row, so a row's sum never depends on how the rows were
+ * split between calls or threads.
  */
 #define Q4_0_ROWS 4
 
+/* The activation side of a group of 4 blocks, in the nibbles' gathered order. */
 struct q4_0_group {
-    __m512i a0, a1, n0, n1; /* the two pairs' activations and lane starts, in the nibbles' order */
-    __m128 d;               /* the four blocks' activation scales */
+    __m512i lo, hi, start; /* activations 0..15 / 16..31 of block i in lane i; the int32 lanes' starts */
+    __m512 d;              /* block i's activation scale in the 4 lanes 4i..4i+3 */
 };
 
 static inline __attribute__((always_inline)) struct q4_0_group q4_0_group_at(const int8_t *q, const float *d,
                                                                               const int32_t *neg4) {
     struct q4_0_group g;
-    g.a0 = _mm512_shuffle_i64x2(_mm512_loadu_si512((const void *) q), _mm512_loadu_si512((const void *) q),
-                                _MM_SHUFFLE(3, 1, 2, 0));
-    g.a1 = _mm512_loadu_si512((const void *) (q + 64));
-    g.a1 = _mm512_shuffle_i64x2(g.a1, g.a1, _MM_SHUFFLE(3, 1, 2, 0));
+    __m512i a0 = _mm512_loadu_si512((const void *) q), a1 = _mm512_loadu_si512((const void *) (q + 64));
+    g.lo = _mm512_shuffle_i64x2(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
+    g.hi = _mm512_shuffle_i64x2(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
     __m512i n0 = _mm512_loadu_si512((const void *) neg4), n1 = _mm512_loadu_si512((const void *) (neg4 + 16));
-    g.n0 = _mm512_slli_epi32(_mm512_shuffle_i64x2(n0, n0, _MM_SHUFFLE(3, 1, 2, 0)), 3);
-    g.n1 = _mm512_slli_epi32(_mm512_shuffle_i64x2(n1, n1, _MM_SHUFFLE(3, 1, 2, 0)), 3);
-    g.d = _mm_loadu_ps(d);
+    g.start = _mm512_slli_epi32(_mm512_add_epi32(_mm512_shuffle_i64x2(n0, n1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                                 _mm512_shuffle_i64x2(n0, n1, _MM_SHUFFLE(3, 1, 3, 1))), 3);
+    const __m512i lanes = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    g.d = _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(_mm_loadu_ps(d)));
     return g;
 }
 
-/* The nibbles of the pair of blocks in a 64-byte load v, as unsigned bytes in the group's order. */
-static inline __attribute__((always_inline)) __m512i q4_0_pair_nibbles(__m512i v, __m512i words) {
-    __m512i z = _mm512_permutexvar_epi16(words, v);
-    z = _mm512_mask_srli_epi16(z, (__mmask32) 0xFFFF0000u, z, 4);
-    return _mm512_and_si512(z, _mm512_set1_epi8(0x0F));
+/* lane 4i + r of the result: the sum of the 4 lanes 4i..4i+3 of p[r] (block i of row r) */
+static inline __attribute__((always_inline)) __m512i q4_0_fold4(const __m512i *p) {
+    __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
+    __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
 }
 
-/* One row's group: v0 = 64 bytes at the group, v1 = 64 (or 36) bytes 36 on; adds to acc0, acc1. */
-static inline __attribute__((always_inline)) void q4_0_group_row(const struct q4_0_group *g, __m512i v0, __m512i v1,
-                                                                 __m512i words, __m512i scale_words, __m512 *acc0,
-                                                                 __m512 *acc1) {
-    const __m512i idx01 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
-    const __m512i idx23 = _mm512_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 3);
-    __m128i h = _mm512_castsi512_si128(_mm512_permutex2var_epi16(v0, scale_words, v1));
-    __m512 s4 = _mm512_castps128_ps512(_mm_mul_ps(_mm_cvtph_ps(h), g->d));
-    __m512i p0 = _mm512_dpbusd_epi32(g->n0, q4_0_pair_nibbles(v0, words), g->a0);
-    __m512i p1 = _mm512_dpbusd_epi32(g->n1, q4_0_pair_nibbles(v1, words), g->a1);
-    *acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx01, s4), *acc0);
-    *acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx23, s4), *acc1);
+/* Two 64-byte loads inside a group: v0 at its start, v8 8 bytes on. Block i's 16 nibble bytes are at
+   18i + 2: words 1..8, 10..17, 19..26 of v0 and, for block 3 (bytes 56..71), words 24..31 of v8 (32 + w). */
+static const uint16_t q4_0_nibble_words[32] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17,
+                                               19, 20, 21, 22, 23, 24, 25, 26, 56, 57, 58, 59, 60, 61, 62, 63};
+/* the scales (word 9i of each row's v0) in the order 4i + r: rows 0 and 1, then rows 2 and 3 */
+static const uint16_t q4_0_scales01[32] = {0, 32, 0, 0, 9, 41, 0, 0, 18, 50, 0, 0, 27, 59, 0, 0};
+static const uint16_t q4_0_scales23[32] = {0, 0, 0, 32, 0, 0, 9, 41, 0, 0, 18, 50, 0, 0, 27, 59};
+
+/* One row's integer dots of the group at blk (lane 4i + j: 8 products of block i, offset included). */
+static inline __attribute__((always_inline)) __m512i q4_0_row_sums(const struct q4_0_group *g, __m512i v0,
+                                                                   const uint8_t *blk, __m512i nibble_words) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    __m512i z = _mm512_permutex2var_epi16(v0, nibble_words, _mm512_loadu_si512((const void *) (blk + 8)));
+    __m512i p = _mm512_dpbusd_epi32(g->start, _mm512_and_si512(z, low), g->lo);
+    return _mm512_dpbusd_epi32(p, _mm512_and_si512(_mm512_srli_epi16(z, 4), low), g->hi);
 }
 
-static const uint16_t q4_0_words[32] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17,
-                                        1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17};
-/* the four scales: words 0 and 9 of the first load, words 0 and 9 of the second (32 + i) */
-static const uint16_t q4_0_scale_words[32] = {0, 9, 32, 41};
-
-/* Rows rows[0..k) (k <= Q4_0_ROWS) against one token: out[i * stride] = row i . token. */
-static inline __attribute__((always_inline)) void q4_0_dot_rows(const uint8_t *const *rows, int k, int32_t nb,
-                                                               const int8_t *q, const float *d, const int32_t *neg4,
-                                                               float *out, int64_t stride, int64_t ahead) {
-    const __m512i words = _mm512_loadu_si512((const void *) q4_0_words);
-    const __m512i scale_words = _mm512_loadu_si512((const void *) q4_0_scale_words);
-    __m512 acc0[Q4_0_ROWS], acc1[Q4_0_ROWS];
-    for (int i = 0; i < k; i++) {
-        acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
-    }
+/*
+ * Rows rows[0..4) against one token: out[i * stride] = row i . token for i < k (the other rows only
+ * pad the pass). prep[4g..4g+4) holds group g's activation side (q4_0_prepare); NULL: it is made
+ * here for each group (the same values).
+ */
+static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *const *rows, int k, int32_t nb,
+                                                                const __m512i *prep, const int8_t *q, const float *d,
+                                                                const int32_t *neg4, float *out, int64_t stride,
+                                                                int64_t ahead) {
+    const __m512i nibble_words = _mm512_loadu_si512((const void *) q4_0_nibble_words);
+    const __m512i scales01 = _mm512_loadu_si512((const void *) q4_0_scales01);
+    const __m512i scales23 = _mm512_loadu_si512((const void *) q4_0_scales23);
+    __m512 acc = _mm512_setzero_ps();
     int32_t b = 0;
-    for (; b + 6 <= nb; b += 4) { /* the second load reads 100 bytes from the group: stay inside the row */
-        struct q4_0_group g = q4_0_group_at(q + 32 * b, d + b, neg4 + 8 * b);
-        for (int i = 0; i < k; i++) {
+    for (; b + 4 <= nb; b += 4) {
+        struct q4_0_group g;
+        if (prep != NULL) {
+            g = (struct q4_0_group) {prep[0], prep[1], prep[2], _mm512_castsi512_ps(prep[3])};
+            prep += 4;
+        } else {
+            g = q4_0_group_at(q + 32 * b, d + b, neg4 + 8 * b);
+        }
+        __m512i v0[4], p[4];
+        for (int i = 0; i < 4; i++) {
             const uint8_t *blk = rows[i] + 18 * b;
             _mm_prefetch((const char *) blk + ahead, _MM_HINT_T1);
             _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T1);
-            q4_0_group_row(&g, _mm512_loadu_si512((const void *) blk), _mm512_loadu_si512((const void *) (blk + 36)),
-                           words, scale_words, &acc0[i], &acc1[i]);
+            v0[i] = _mm512_loadu_si512((const void *) blk);
+            p[i] = q4_0_row_sums(&g, v0[i], blk, nibble_words);
         }
+        __m512i h = _mm512_mask_blend_epi16((__mmask32) 0xCCCCCCCCu, /* words 4i + 2 and 4i + 3 */
+                                            _mm512_permutex2var_epi16(v0[0], scales01, v0[1]),
+                                            _mm512_permutex2var_epi16(v0[2], scales23, v0[3]));
+        __m512 s = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)), g.d);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(q4_0_fold4(p)), s, acc);
     }
-    if (b + 4 <= nb) { /* the last group: its second load masked to the 36 bytes it has */
-        struct q4_0_group g = q4_0_group_at(q + 32 * b, d + b, neg4 + 8 * b);
-        for (int i = 0; i < k; i++) {
-            const uint8_t *blk = rows[i] + 18 * b;
-            q4_0_group_row(&g, _mm512_loadu_si512((const void *) blk),
-                           _mm512_maskz_loadu_epi16((__mmask32) 0x3FFFF, (const void *) (blk + 36)),
-                           words, scale_words, &acc0[i], &acc1[i]);
-        }
-        b += 4;
-    }
+    __m256 a8 = _mm256_add_ps(_mm512_castps512_ps256(acc),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+    __m128 a4 = _mm_add_ps(_mm256_castps256_ps128(a8), _mm256_extractf128_ps(a8, 1));
+    float sums[4];
+    _mm_storeu_ps(sums, a4);
     for (int i = 0; i < k; i++) {
         __m256 tail = _mm256_setzero_ps();
         for (int32_t t = b; t < nb; t++) {
             tail = block_q4_0_avx512vnni(rows[i] + 18 * t, q + 32 * t, d[t], neg4 + 8 * t, tail);
         }
-        out[i * stride] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[i], acc1[i])) + hsum_avx512vnni(tail);
+        out[i * stride] = sums[i] + hsum_avx512vnni(tail);
     }
 }
 
-/* Rows [r0, r1) against tokens [0, n), Q4_0_ROWS rows per pass, then the rest one by one. */
+/* The activation side of every whole group of a token, 4 vectors per group, into prep. */
+static void q4_0_prepare(int32_t nb, const int8_t *q, const float *d, const int32_t *neg4, __m512i *prep) {
+    for (int32_t b = 0; b + 4 <= nb; b += 4, prep += 4) {
+        struct q4_0_group g = q4_0_group_at(q + 32 * b, d + b, neg4 + 8 * b);
+        prep[0] = g.lo, prep[1] = g.hi, prep[2] = g.start, prep[3] = _mm512_castps_si512(g.d);
+    }
+}
+
+/* This thread's buffer of at least bytes (64-byte aligned), kept for its next calls; NULL if out of memory. */
+static __m512i *q4_0_scratch(size_t bytes) {
+    static __thread __m512i *buffer;
+    static __thread size_t capacity;
+    if (bytes > capacity) {
+        free(buffer);
+        capacity = 0;
+        buffer = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (buffer != NULL) {
+            capacity = bytes;
+        }
+    }
+    return buffer;
+}
+
+/* Rows [r0, r1) against tokens [0, n), Q4_0_ROWS rows per pass, each pass's rows read once for all tokens. */
 static void rows_q4_0_zmm(FLOTILLA_MATVEC_ARGS) {
     int32_t nb = cols / 32;
     (void) s16;
-    int32_t r = r0;
-    for (; r + Q4_0_ROWS <= r1; r += Q4_0_ROWS) {
-        const uint8_t *rows[Q4_0_ROWS];
-        for (int i = 0; i < Q4_0_ROWS; i++) {
-            rows[i] = w + (int64_t) (r + i) * row_bytes;
-        }
-        for (int32_t t = 0; t < n; t++) {
-            q4_0_dot_rows(rows, Q4_0_ROWS, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32),
-                          neg4 + (int64_t) t * (cols / 4), out + (int64_t) t * out_stride + r, 1,
-                          Q4_0_ROWS * row_bytes);
-        }
+    int64_t per_token = (int64_t) nb / 4 * 4; /* vectors of prepared activations per token */
+    __m512i *prep = q4_0_scratch((size_t) (per_token * n) * sizeof(__m512i));
+    for (int32_t t = 0; prep != NULL && t < n; t++) {
+        q4_0_prepare(nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32), neg4 + (int64_t) t * (cols / 4),
+                     prep + per_token * t);
     }
-    for (; r < r1; r++) {
-        const uint8_t *row = w + (int64_t) r * row_bytes;
+    for (int32_t r = r0; r < r1; r += Q4_0_ROWS) {
+        int k = r1 - r < Q4_0_ROWS ? r1 - r : Q4_0_ROWS;
+        const uint8_t *rows[Q4_0_ROWS];
+        for (int i = 0; i < Q4_0_ROWS; i++) { /* a last pass of k < 4 rows repeats its last row */
+            rows[i] = w + (int64_t) (r + (i < k ? i : k - 1)) * row_bytes;
+        }
         for (int32_t t = 0; t < n; t++) {
-            q4_0_dot_rows(&row, 1, nb, q + (int64_t) t * cols, d + (int64_t) t * (cols / 32),
-                          neg4 + (int64_t) t * (cols / 4), out + (int64_t) t * out_stride + r, 1, 640);
+            const int8_t *qt = q + (int64_t) t * cols;
+            const float *dt = d + (int64_t) t * (cols / 32);
+            const int32_t *nt = neg4 + (int64_t) t * (cols / 4);
+            float *o = out + (int64_t) t * out_stride + r;
+            if (prep != NULL) {
+                q4_0_dot_4rows(rows, k, nb, prep + per_token * t, qt, dt, nt, o, 1, Q4_0_ROWS * row_bytes);
+            } else { /* no buffer: the same sums, the activation side made per group */
+                q4_0_dot_4rows(rows, k, nb, NULL, qt, dt, nt, o, 1, Q4_0_ROWS * row_bytes);
+            }
         }
     }
 }

@@ -181,7 +181,7 @@ typedef float (*FN(dot_fn))(const uint8_t *, int32_t, const int8_t *, const floa
                             const int32_t *);
 
 /* Rows [r0, r1) against tokens [0, n): each row is read once from memory, then from L1 for the other tokens. */
-static void FN(rows)(FN(dot_fn) dot, int32_t block, FLOTILLA_MATVEC_ARGS) {
+static __attribute__((unused)) void FN(rows)(FN(dot_fn) dot, int32_t block, FLOTILLA_MATVEC_ARGS) {
     int32_t nb = cols / block;
     for (int32_t r = r0; r < r1; r++) {
         const uint8_t *row = w + (int64_t) r * row_bytes;

@@ -259,15 +259,19 @@ public final class Compute implements AutoCloseable {
      * The row body of {@link #matMul}, reused so that a call allocates nothing. Each thread takes
      * chunks of rows from a shared counter until none is left, rather than a fixed share: on a
      * machine shared with other processes a thread that loses its core for a while no longer holds
-     * up the whole product (with fixed halves, 2 threads decoded slower than 1 under load). Which
-     * thread computes a row does not change its value, so results stay deterministic.
+     * up the whole product (with fixed halves, 2 threads decoded slower than 1 under load). Chunks
+     * shrink as the rows run out (a share of what is left, at most {@code chunk}), so the threads
+     * finish close together instead of one waiting for the other's last large chunk. Which thread
+     * or chunk computes a row does not change its value, so results stay deterministic
+     * ({@code NativeMatVecTest.aRowIsTheSameBitsWhateverRangeComputesIt}).
      */
     private final class MatMulTask implements RangeBody {
-        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger next = new AtomicInteger(); // the first row no thread has taken
         private DotKernel kernel;
         private WeightMatrix w;
         private float[] out;
-        private int chunk;
+        private int chunk; // the largest chunk of rows a thread takes
+        private int unit; // chunks are whole multiples of this many rows
         private final float[][] lanes = new float[threads][Lanes.SCRATCH]; // per thread, for dot4 and packed dot
         private int scratch;
         private final Tiles.Scratch[] tileScratch = new Tiles.Scratch[threads]; // per thread, made on first use
@@ -292,11 +296,9 @@ public final class Compute implements AutoCloseable {
                 }
                 scratch = kernel.scratch(w.cols());
                 next.set(0);
-                chunk = Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1);
-                if (gemm || nativeGemm) { // whole panels of rows (16: Gemm's panels, NativeGemm's tiles)
-                    chunk = (chunk + Gemm.ROWS - 1) / Gemm.ROWS * Gemm.ROWS;
-                }
-                chunk += -chunk & (PackedMatrix.MAX_STRIPE - 1); // whole stripes of packed rows per chunk
+                // whole panels of rows (16: Gemm's panels, NativeGemm's tiles), else whole stripes of packed rows
+                unit = gemm || nativeGemm ? Gemm.ROWS : PackedMatrix.MAX_STRIPE;
+                chunk = whole(Math.max(MIN_CHUNK_ROWS, w.rows() / (threads * CHUNKS_PER_THREAD) + 1));
             }
         }
 
@@ -304,9 +306,17 @@ public final class Compute implements AutoCloseable {
         @Override
         public void run(int start, int end) {
             int rows = w.rows();
-            for (int c = next.getAndIncrement(); c * chunk < rows; c = next.getAndIncrement()) {
-                rows(c * chunk, Math.min(rows, (c + 1) * chunk), start);
+            for (int r0 = next.get(); r0 < rows; r0 = next.get()) {
+                int take = Math.min(chunk, whole(Math.max(MIN_CHUNK_ROWS, (rows - r0) / (2 * threads))));
+                if (next.compareAndSet(r0, r0 + take)) {
+                    rows(r0, Math.min(rows, r0 + take), start);
+                }
             }
+        }
+
+        /** {@code rows} rounded up to whole units. */
+        private int whole(int rows) {
+            return (rows + unit - 1) / unit * unit;
         }
 
         void rows(int r0, int r1, int thread) {

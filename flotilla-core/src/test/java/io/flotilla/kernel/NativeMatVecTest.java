@@ -72,19 +72,25 @@ class NativeMatVecTest {
         }
     }
 
-    /** Q4_0 and Q8_0 at level 3 take 4 rows per pass and 4 blocks per group (Q4_0's last group masked). */
+    /**
+     * Every type at level 3 takes 4 rows per pass (Q4_0, Q4_K and Q6_K: the rest as a short pass repeating
+     * its last row); Q4_0 and Q8_0 take 4 blocks per group (Q4_0's last group masked), Q4_K and Q6_K one
+     * super-block per step.
+     */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void matchesTheScalarTwinForEveryRowAndBlockCountAroundItsPasses(GgmlType type) {
         assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
         Random r = new Random(40);
+        int block = type.blockSize();
+        int maxBlocks = block == 32 ? 13 : 4;
         try (Compute nat = new Compute(1, true, true).batchInvariant(true);
              Compute scalar = new Compute(1, false)) {
             for (int rows = 1; rows <= 9; rows++) {
-                for (int blocks = 1; blocks <= 13; blocks++) {
-                    WeightMatrix w = KernelTest.randomMatrix(type, rows, 32 * blocks, r);
+                for (int blocks = 1; blocks <= maxBlocks; blocks++) {
+                    WeightMatrix w = KernelTest.randomMatrix(type, rows, block * blocks, r);
                     int n = 1 + (rows + blocks) % 3;
-                    compare(nat, scalar, w, KernelTest.randomActivations(n, 32 * blocks, r), n);
+                    compare(nat, scalar, w, KernelTest.randomActivations(n, block * blocks, r), n);
                 }
             }
         }
@@ -151,6 +157,36 @@ class NativeMatVecTest {
         }
         assertThatThrownBy(() -> m.rows(w, part, 30, 42)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("30..42 of 41");
+    }
+
+    /**
+     * A row's value does not depend on which call computed it: the kernels run several rows per pass
+     * (Q4_0 folds four rows' sums into one vector), so a pass cut short by the end of a range, or a
+     * range of one row, must give the same bits as the whole matrix in one call (threads split rows
+     * into chunks as they go).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    void aRowIsTheSameBitsWhateverRangeComputesIt(GgmlType type) {
+        assumeThat(NativeKernels.available()).as(NativeKernels.describe()).isTrue();
+        Random r = new Random(11);
+        int rows = 23;
+        int cols = 512 + 32 * (type.blockSize() == 32 ? 3 : 0); // Q4_0 / Q8_0: a tail after whole groups
+        WeightMatrix w = KernelTest.randomMatrix(type, rows, cols, r);
+        float[] x = KernelTest.randomActivations(3, cols, r);
+        Activations a = new Activations();
+        a.reset(x, 3, cols);
+        a.quantize(type.blockSize() == Activations.SUPER_BLOCK);
+        NativeMatVec m = new NativeMatVec();
+        m.prepare(a);
+        float[] whole = new float[3 * rows];
+        m.rows(w, whole, 0, rows);
+        int[][] ranges = {{0, 1}, {1, 3}, {3, 6}, {6, 13}, {13, 22}, {22, 23}};
+        float[] pieces = new float[3 * rows];
+        for (int[] range : ranges) {
+            m.rows(w, pieces, range[0], range[1]);
+        }
+        assertThat(pieces).containsExactly(whole);
     }
 
     @Test
