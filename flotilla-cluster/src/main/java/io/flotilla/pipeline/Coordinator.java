@@ -388,6 +388,11 @@ public final class Coordinator implements AutoCloseable {
         return active;
     }
 
+    /** The current pipeline, or null while there is none (does not wait). */
+    public ActivePipeline activePipeline() {
+        return active;
+    }
+
     /** The version of the current pipeline, or -1 while there is none. */
     public long activeVersion() {
         ActivePipeline current = active;

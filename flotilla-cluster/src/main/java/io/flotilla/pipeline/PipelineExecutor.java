@@ -7,13 +7,12 @@ import io.flotilla.exec.RequestSamplers;
 import io.flotilla.exec.SequenceOutput;
 import io.flotilla.sched.ScheduledSequence;
 import io.flotilla.sched.SchedulerOutput;
-import io.flotilla.wire.KvPaging;
 import io.flotilla.wire.Message;
 import io.opentelemetry.api.trace.Span;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs engine steps through the coordinator's pipeline of stage nodes. Each step's sequences are
- * cut into micro-batches (one per sequence, up to four per stage) and all are sent at once, so that
- * stage k works on one micro-batch while stage k+1 works on the previous; the last stage returns the
+ * Runs engine steps through the coordinator's pipeline of stage nodes; the last stage returns the
  * logits of the sequences that sample and this executor samples them as {@code LocalExecutor} does.
+ *
+ * <p>Keeping every stage busy: a stage runs a micro-batch of several sequences as one batched pass,
+ * which costs little more than one token, so micro-batches are few and large. With S ≥ 2 stages the
+ * engine keeps S steps in flight ({@link #maxStepsInFlight()}), each over its own share of the
+ * running sequences and sent as one micro-batch per replica: while stage 2 runs one step, stage 1
+ * runs the next, across steps. A step run alone ({@link #execute}) is cut into S balanced
+ * micro-batches, sent at once ({@link #microBatches}).
  *
  * <p>K/V: every batch carries each chunk's block table of the engine's {@code KvCacheManager}, and
  * every stage keeps its layers' K/V in a paged store with the same block ids, as
@@ -37,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * it waits for the coordinator's next plan, whose stages start empty; before a chunk that continues
  * after blocks of an older plan, it replays the sequence's tokens into them (a cached prefix is
  * rebuilt from the tokens its blocks held), then runs the step again: the same tokens at the same
- * positions give the same K/V, so the output equals an uninterrupted run.
+ * positions give the same K/V, so the output equals an uninterrupted run. Every step in flight is
+ * sent again, oldest first, on the new plan.
  *
  * <p>Replicas: when the plan has several pipelines, each sequence is placed on the least loaded one
  * (fewest sequences) when it starts or when a new plan starts, and stays there; every step sends
@@ -53,35 +58,17 @@ public final class PipelineExecutor implements Executor {
     private final Duration planTimeout;
     private final Duration stepTimeout;
     private final PipelineBlocks blocks;
-    private final int maxTokens;
-    private final Map<String, Sequence> sequences = new HashMap<>();
+    private final PipelineFrames frames;
+    private final Map<String, PipelineSequence> sequences = new HashMap<>();
     private final Map<String, Long> tokensByReplica = new java.util.TreeMap<>();
+    private final ArrayDeque<PipelineStep> inFlight = new ArrayDeque<>(); // oldest first
+    private ActivePipeline pipeline; // that of the steps in flight
+    private String broken; // why sending a step in flight failed: the next await re-plans
     private PipelineTracing tracing = PipelineTracing.OFF;
     private int nextSequenceId;
     private long nextRequestId = 1;
     private RequestSamplers samplers; // made at the first step: the vocabulary is known once the coordinator started
     private int replays;
-
-    /** Per request: its id on the wire, the tokens at positions {@code [0, length)} of its K/V, its replica. */
-    private static final class Sequence {
-        final int id;
-        int[] tokens = new int[64];
-        int length;
-        long kvVersion = -1; // the plan under which its replica was chosen
-        int replica;
-
-        Sequence(int id) {
-            this.id = id;
-        }
-
-        void append(int[] chunk) {
-            if (length + chunk.length > tokens.length) {
-                tokens = Arrays.copyOf(tokens, Math.max(2 * tokens.length, length + chunk.length));
-            }
-            System.arraycopy(chunk, 0, tokens, length, chunk.length);
-            length += chunk.length;
-        }
-    }
 
     /** Thrown inside a step when the pipeline it used broke. */
     private static final class PipelineBroken extends Exception {
@@ -102,7 +89,8 @@ public final class PipelineExecutor implements Executor {
         this.planTimeout = planTimeout;
         this.stepTimeout = stepTimeout;
         this.blocks = new PipelineBlocks(engine.kvCache().numBlocks(), engine.kvCache().blockSize());
-        this.maxTokens = engine.scheduler().tokenBudget();
+        this.frames = new PipelineFrames(engine.kvCache().numBlocks(), engine.kvCache().blockSize(),
+                engine.scheduler().tokenBudget());
     }
 
     /** Traces each step of traced requests down to every stage (off by default). */
@@ -121,101 +109,193 @@ public final class PipelineExecutor implements Executor {
         return replays;
     }
 
+    /**
+     * One step in flight per stage of the longest replica: of the plan the steps in flight use, else
+     * of the current plan (1 while there is none).
+     */
+    @Override
+    public int maxStepsInFlight() {
+        ActivePipeline current = inFlight.isEmpty() ? coordinator.activePipeline() : pipeline;
+        return current == null ? 1 : stagesInFlight(current);
+    }
+
     @Override
     public ModelRunnerOutput execute(SchedulerOutput step) {
+        forget(step);
+        if (step.isEmpty()) {
+            return ModelRunnerOutput.EMPTY;
+        }
+        if (!inFlight.isEmpty()) {
+            throw new IllegalStateException("step " + step.step() + " executed while " + inFlight.size()
+                    + " steps are in flight: await them first");
+        }
+        start(step, 1);
+        return awaitOldest();
+    }
+
+    @Override
+    public void submit(SchedulerOutput step) {
+        forget(step);
+        if (step.isEmpty()) {
+            throw new IllegalArgumentException("step " + step.step() + " is empty: execute it instead");
+        }
+        start(step, maxStepsInFlight());
+    }
+
+    @Override
+    public ModelRunnerOutput awaitOldest() {
+        PipelineStep oldest = inFlight.peek();
+        if (oldest == null) {
+            throw new IllegalStateException("no step in flight");
+        }
+        try {
+            while (true) {
+                try {
+                    if (broken != null) {
+                        throw new PipelineBroken(broken);
+                    }
+                    collect(oldest);
+                    break;
+                } catch (PipelineBroken e) {
+                    recover(e.getMessage());
+                }
+            }
+            inFlight.poll();
+            return complete(oldest);
+        } catch (RuntimeException e) {
+            inFlight.forEach(PipelineStep::endSpans);
+            inFlight.clear();
+            pipeline = null;
+            throw e;
+        }
+    }
+
+    /** Drops the state of finished requests and forgets the K/V of preempted ones (never in flight). */
+    private void forget(SchedulerOutput step) {
         step.finishedRequestIds().forEach(id -> {
-            sequences.remove(id);
+            sequences.remove(id); // a step in flight drops its output
             if (samplers != null) {
                 samplers.drop(id);
             }
         });
         step.preemptedRequestIds().forEach(id -> {
-            Sequence s = sequences.get(id);
+            PipelineSequence s = sequences.get(id);
             if (s != null) { // keep the sampler: its RNG continues where it was
                 s.length = 0;
             }
         });
-        if (step.isEmpty()) {
-            return ModelRunnerOutput.EMPTY;
-        }
-        if (step.blockSize() != blocks.blockSize()) {
+        if (!step.isEmpty() && step.blockSize() != blocks.blockSize()) {
             throw new IllegalArgumentException("step with blocks of " + step.blockSize() + " tokens, executor made for "
                     + blocks.blockSize());
         }
-        long after = -1;
-        while (true) {
-            ActivePipeline pipeline = await(after);
+    }
+
+    /** Puts a step in flight on the pipeline of the steps already in flight (or the current one) and sends it. */
+    private void start(SchedulerOutput step, int stepsInFlight) {
+        if (inFlight.isEmpty()) {
+            pipeline = await(-1);
+            broken = null;
+        }
+        List<PipelineStep.Part> parts = new ArrayList<>(step.sequences().size());
+        for (ScheduledSequence seq : step.sequences()) {
+            parts.add(new PipelineStep.Part(seq,
+                    sequences.computeIfAbsent(seq.requestId(), id -> new PipelineSequence(nextSequenceId++))));
+        }
+        PipelineStep inflight = new PipelineStep(step, parts, stepsInFlight);
+        inFlight.add(inflight);
+        if (broken == null) {
             try {
-                return run(pipeline, step);
+                send(inflight);
             } catch (PipelineBroken e) {
-                LOG.warn("step {}: pipeline of plan {} broke ({}); waiting for a new plan", step.step(),
-                        pipeline.version(), e.getMessage());
-                coordinator.pipelineFailed(pipeline.version(), e.getMessage());
-                after = pipeline.version();
+                broken = e.getMessage(); // the next await re-plans and sends it again
+            } catch (RuntimeException e) { // not in flight after all: the engine fails its requests
+                inFlight.removeLast();
+                inflight.endSpans();
+                throw e;
             }
+        }
+    }
+
+    /** Reports the broken plan, waits for the next and sends every step in flight again, oldest first. */
+    private void recover(String reason) {
+        LOG.warn("{} steps in flight: pipeline of plan {} broke ({}); waiting for a new plan", inFlight.size(),
+                pipeline.version(), reason);
+        coordinator.pipelineFailed(pipeline.version(), reason);
+        pipeline = await(pipeline.version());
+        broken = null;
+        try {
+            for (PipelineStep step : inFlight) {
+                send(step);
+            }
+        } catch (PipelineBroken e) {
+            broken = e.getMessage();
         }
     }
 
     private ActivePipeline await(long afterVersion) {
         try {
-            ActivePipeline pipeline = coordinator.awaitPipeline(afterVersion, planTimeout);
-            if (pipeline == null) {
+            ActivePipeline next = coordinator.awaitPipeline(afterVersion, planTimeout);
+            if (next == null) {
                 throw new IllegalStateException("no pipeline after " + planTimeout.toSeconds() + " s: "
                         + coordinator.status().problem());
             }
-            return pipeline;
+            return next;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a pipeline", e);
         }
     }
 
-    private ModelRunnerOutput run(ActivePipeline pipeline, SchedulerOutput step) throws PipelineBroken {
-        Map<Long, List<ScheduledSequence>> expected = new HashMap<>();
-        List<ScheduledSequence> batch = step.sequences();
-        for (ScheduledSequence seq : batch) {
-            Sequence s = sequences.computeIfAbsent(seq.requestId(), id -> new Sequence(nextSequenceId++));
+    /** Sends the step's chunks of requests still running (after replays its new replicas need). */
+    private void send(PipelineStep step) throws PipelineBroken {
+        step.reset();
+        List<PipelineStep.Part> live = step.parts.stream()
+                .filter(p -> sequences.get(p.chunk().requestId()) == p.sequence()).toList();
+        for (PipelineStep.Part part : live) {
+            PipelineSequence s = part.sequence();
             if (s.kvVersion != pipeline.version()) {
                 s.replica = leastLoaded(pipeline);
                 s.kvVersion = pipeline.version();
             }
-            prepare(pipeline, seq, s, expected);
+            prepare(part.chunk(), s, step.expected);
         }
-        Map<String, Span> spans = new HashMap<>();
-        try {
-            for (int r = 0; r < pipeline.replicas().size(); r++) {
-                send(pipeline, r, step, batch, expected, spans);
-            }
-            Map<Integer, float[]> logits = collect(pipeline, expected, spans);
-            List<SequenceOutput> outputs = new ArrayList<>();
-            for (ScheduledSequence seq : batch) {
-                Sequence s = sequences.get(seq.requestId());
-                blocks.written(seq.blockIds(), seq.startPosition(), seq.tokenIds(), 0, seq.numTokens(),
-                        pipeline.version(), s.replica, false);
-                s.append(seq.tokenIds());
-                if (seq.sample()) {
-                    outputs.add(samplers().sample(seq, logits.get(s.id)));
-                }
-            }
-            return ModelRunnerOutput.of(outputs);
-        } finally {
-            spans.values().forEach(Span::end);
+        for (int r = 0; r < pipeline.replicas().size(); r++) {
+            int replica = r;
+            send(r, step, live.stream().filter(p -> p.sequence().replica == replica).toList());
         }
     }
 
+    /** The step's outputs once every answer came: records what the stages computed, samples. */
+    private ModelRunnerOutput complete(PipelineStep step) {
+        List<SequenceOutput> outputs = new ArrayList<>();
+        for (PipelineStep.Part part : step.parts) {
+            ScheduledSequence seq = part.chunk();
+            PipelineSequence s = part.sequence();
+            if (sequences.get(seq.requestId()) != s) {
+                continue; // finished while in flight
+            }
+            blocks.written(seq.blockIds(), seq.startPosition(), seq.tokenIds(), 0, seq.numTokens(),
+                    pipeline.version(), s.replica, false);
+            s.append(seq.tokenIds());
+            if (seq.sample()) {
+                outputs.add(samplers().sample(seq, step.logits.get(s.id)));
+            }
+        }
+        step.endSpans();
+        return ModelRunnerOutput.of(outputs);
+    }
+
     /** Sends replica {@code r} the micro-batches of its sequences in this step. */
-    private void send(ActivePipeline pipeline, int r, SchedulerOutput step, List<ScheduledSequence> batch,
-                      Map<Long, List<ScheduledSequence>> expected, Map<String, Span> spans) throws PipelineBroken {
+    private void send(int r, PipelineStep step, List<PipelineStep.Part> mine) throws PipelineBroken {
         ActivePipeline.Replica replica = pipeline.replicas().get(r);
-        List<ScheduledSequence> mine = batch.stream()
-                .filter(seq -> sequences.get(seq.requestId()).replica == r).toList();
-        int microBatches = microBatches(mine.size(), replica.stages().size());
+        int microBatches = microBatches(mine.size(), replica.stages().size(), step.stepsInFlight);
         for (int m = 0; m < microBatches; m++) {
-            List<ScheduledSequence> part = mine.subList(m * mine.size() / microBatches,
+            List<PipelineStep.Part> parts = mine.subList(m * mine.size() / microBatches,
                     (m + 1) * mine.size() / microBatches);
+            List<ScheduledSequence> part = parts.stream().map(PipelineStep.Part::chunk).toList();
             long id = nextRequestId++;
-            send(replica, tokenBatch(id, m, part, traceParent(step, part, spans)));
-            expected.put(id, part);
+            send(replica, frames.microBatch(id, m, parts, traceParent(step.step, part, step.spans)));
+            step.expected.put(id, part);
             tokensByReplica.merge(replica.stages().getFirst().nodeId(),
                     part.stream().mapToLong(ScheduledSequence::numTokens).sum(), Long::sum);
         }
@@ -226,8 +306,8 @@ public final class PipelineExecutor implements Executor {
      * sequence's tokens; a chunk after a cached prefix adopts the prefix's tokens; and when the
      * blocks before the chunk were not computed on this replica under this plan, replays them first.
      */
-    private void prepare(ActivePipeline pipeline, ScheduledSequence seq, Sequence s,
-                         Map<Long, List<ScheduledSequence>> expected) throws PipelineBroken {
+    private void prepare(ScheduledSequence seq, PipelineSequence s, Map<Long, List<ScheduledSequence>> expected)
+            throws PipelineBroken {
         int start = seq.startPosition();
         if (start == 0) {
             s.length = 0;
@@ -241,23 +321,29 @@ public final class PipelineExecutor implements Executor {
                     + " but its K/V holds " + s.length + " tokens");
         }
         if (!blocks.current(seq.blockIds(), start, pipeline.version(), s.replica)) {
-            replay(pipeline, s, seq.blockIds(), expected);
+            replay(s, seq.blockIds(), expected);
         }
     }
 
     /**
-     * One micro-batch per sequence (at most four per stage) when there are several stages: with as
-     * many micro-batches as stages, filling and draining the pipeline would idle each stage for a
-     * third of a two-stage step; with eight, for a ninth. A single stage gets one batch.
+     * Micro-batches of one replica's share of a step: the replica's stages divided among the steps in
+     * flight ({@code ceil(stages / stepsInFlight)}, balanced, at most one per sequence). With one step
+     * in flight per stage that is one micro-batch of all the step's sequences; a step run alone on S
+     * stages is cut in S, so that stage k runs one part while stage k+1 runs the previous.
      */
-    static int microBatches(int sequences, int stages) {
-        return stages == 1 ? Math.min(sequences, 1) : Math.min(sequences, 4 * stages);
+    static int microBatches(int sequences, int stages, int stepsInFlight) {
+        return Math.min(sequences, (stages + stepsInFlight - 1) / stepsInFlight);
+    }
+
+    /** Steps to keep in flight on {@code pipeline}: the stages of its longest replica. */
+    static int stagesInFlight(ActivePipeline pipeline) {
+        return pipeline.replicas().stream().mapToInt(r -> r.stages().size()).max().orElse(1);
     }
 
     /** The replica of the current plan holding the fewest sequences (the first at a tie). */
     private int leastLoaded(ActivePipeline pipeline) {
         int[] load = new int[pipeline.replicas().size()];
-        for (Sequence s : sequences.values()) {
+        for (PipelineSequence s : sequences.values()) {
             if (s.kvVersion == pipeline.version()) {
                 load[s.replica]++;
             }
@@ -275,29 +361,17 @@ public final class PipelineExecutor implements Executor {
      * Sends the sequence's tokens again to its replica, in passes of up to the token budget without
      * logits, so that its current stages hold its K/V in its blocks.
      */
-    private void replay(ActivePipeline pipeline, Sequence s, int[] table, Map<Long, List<ScheduledSequence>> expected)
+    private void replay(PipelineSequence s, int[] table, Map<Long, List<ScheduledSequence>> expected)
             throws PipelineBroken {
         ActivePipeline.Replica replica = pipeline.replicas().get(s.replica);
-        KvPaging paging = paging(new int[][] {table}, new boolean[] {false});
-        for (int p0 = 0; p0 < s.length; p0 += maxTokens) {
-            int n = Math.min(maxTokens, s.length - p0);
-            int[] ids = new int[n];
-            int[] positions = new int[n];
-            Arrays.fill(ids, s.id);
-            for (int i = 0; i < n; i++) {
-                positions[i] = p0 + i;
-            }
+        for (int p0 = 0; p0 < s.length; p0 += frames.maxTokens()) {
+            int n = Math.min(frames.maxTokens(), s.length - p0);
             long id = nextRequestId++;
-            send(replica, new Message.TokenBatch(id, -1, ids, positions, Arrays.copyOfRange(s.tokens, p0, p0 + n),
-                    paging, ""));
+            send(replica, frames.replay(id, s, table, p0, n));
             expected.put(id, List.of());
             blocks.written(table, p0, s.tokens, p0, n, pipeline.version(), s.replica, true);
             replays++;
         }
-    }
-
-    private KvPaging paging(int[][] tables, boolean[] logits) {
-        return new KvPaging(blocks.numBlocks(), blocks.blockSize(), maxTokens, tables, logits);
     }
 
     /** The trace context the micro-batch carries: that of its first traced sequence's step span, or "". */
@@ -315,28 +389,6 @@ public final class PipelineExecutor implements Executor {
         return parent;
     }
 
-    private Message.TokenBatch tokenBatch(long id, int microBatch, List<ScheduledSequence> part, String traceParent) {
-        int rows = part.stream().mapToInt(ScheduledSequence::numTokens).sum();
-        int[] ids = new int[rows];
-        int[] positions = new int[rows];
-        int[] tokens = new int[rows];
-        int[][] tables = new int[part.size()][];
-        boolean[] logits = new boolean[part.size()];
-        int r = 0;
-        for (int c = 0; c < part.size(); c++) {
-            ScheduledSequence seq = part.get(c);
-            int sequenceId = sequences.get(seq.requestId()).id;
-            tables[c] = seq.blockIds();
-            logits[c] = seq.sample();
-            for (int i = 0; i < seq.numTokens(); i++, r++) {
-                ids[r] = sequenceId;
-                positions[r] = seq.startPosition() + i;
-                tokens[r] = seq.tokenIds()[i];
-            }
-        }
-        return new Message.TokenBatch(id, microBatch, ids, positions, tokens, paging(tables, logits), traceParent);
-    }
-
     private void send(ActivePipeline.Replica replica, Message message) throws PipelineBroken {
         try {
             replica.first().send(message);
@@ -346,12 +398,10 @@ public final class PipelineExecutor implements Executor {
         }
     }
 
-    /** Waits for the last stage's answer to every expected batch; logits by sequence id. */
-    private Map<Integer, float[]> collect(ActivePipeline pipeline, Map<Long, List<ScheduledSequence>> expected,
-                                          Map<String, Span> spans) throws PipelineBroken {
-        Map<Integer, float[]> logits = new HashMap<>();
+    /** Waits until every answer of {@code step} came; answers to later steps in flight are kept for them. */
+    private void collect(PipelineStep step) throws PipelineBroken {
         long deadline = System.nanoTime() + stepTimeout.toNanos();
-        while (!expected.isEmpty()) {
+        while (!step.done()) {
             if (coordinator.activeVersion() != pipeline.version()) {
                 throw new PipelineBroken("the coordinator re-planned (plan " + coordinator.activeVersion() + ")");
             }
@@ -363,13 +413,11 @@ public final class PipelineExecutor implements Executor {
                 continue;
             }
             switch (result.message()) {
-                case Message.Logits m when expected.containsKey(m.requestId()) -> {
-                    for (ScheduledSequence seq : expected.remove(m.requestId())) {
-                        tracing.recordStages(spans.getOrDefault(seq.requestId(), Span.getInvalid()), m.spans());
-                    }
-                    for (int i = 0; i < m.sequenceIds().length; i++) {
-                        logits.put(m.sequenceIds()[i], Arrays.copyOfRange(m.values(), i * m.vocabSize(),
-                                (i + 1) * m.vocabSize()));
+                case Message.Logits m -> {
+                    for (PipelineStep s : inFlight) {
+                        if (s.accept(m, tracing)) {
+                            break;
+                        }
                     }
                 }
                 case Message.Error m -> throw new IllegalStateException("pipeline of plan " + pipeline.version()
@@ -378,7 +426,6 @@ public final class PipelineExecutor implements Executor {
                 }
             }
         }
-        return logits;
     }
 
     private Coordinator.PipelineResult poll() {

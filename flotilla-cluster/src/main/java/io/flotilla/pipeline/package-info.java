@@ -4,8 +4,9 @@
  * join, leave and failure (inside, {@code NodeRoster} keeps the nodes' reports and what the planner
  * is given, {@code StageAssignments} puts a plan on its nodes and waits until they are ready, and
  * {@code LinkTable} keeps the measured links); {@link io.flotilla.pipeline.PipelineExecutor} is the engine's
- * {@code Executor} over the current pipeline: micro-batches flow coordinator → stage 0 → … → last
- * stage → coordinator with the engine's block tables (stages keep paged K/V, so prefix caching
+ * {@code Executor} over the current pipeline, keeping one engine step in flight per stage
+ * ({@code PipelineStep}; {@code PipelineFrames} makes the frames): micro-batches flow coordinator →
+ * stage 0 → … → last stage → coordinator with the engine's block tables (stages keep paged K/V, so prefix caching
  * works), and after a failure each sequence's tokens are replayed into its blocks on the new plan so
  * that the output equals an uninterrupted run. {@link io.flotilla.pipeline.PipelineTracing} records
  * each stage's timed work under the request's trace. {@link io.flotilla.pipeline.ClusterStatus}

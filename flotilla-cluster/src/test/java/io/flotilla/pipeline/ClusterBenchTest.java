@@ -38,11 +38,17 @@ class ClusterBenchTest {
     }
 
     @Test
-    void aStageRunsEachSequenceAsItsOwnMicroBatch() {
-        assertThat(PipelineExecutor.microBatches(8, 1)).isEqualTo(1);
-        assertThat(PipelineExecutor.microBatches(8, 2)).isEqualTo(8);
-        assertThat(PipelineExecutor.microBatches(20, 2)).isEqualTo(8);
-        assertThat(PipelineExecutor.microBatches(1, 3)).isEqualTo(1);
-        assertThat(PipelineExecutor.microBatches(0, 3)).isZero();
+    void eachStepInFlightIsOneMicroBatchAndAStepAloneIsCutInOnePerStage() {
+        // one step in flight per stage: the step's sequences go as one batched micro-batch
+        assertThat(PipelineExecutor.microBatches(4, 2, 2)).isEqualTo(1);
+        assertThat(PipelineExecutor.microBatches(3, 3, 3)).isEqualTo(1);
+        // a step run alone: one balanced micro-batch per stage, never more than sequences
+        assertThat(PipelineExecutor.microBatches(8, 1, 1)).isEqualTo(1);
+        assertThat(PipelineExecutor.microBatches(8, 2, 1)).isEqualTo(2);
+        assertThat(PipelineExecutor.microBatches(20, 3, 1)).isEqualTo(3);
+        assertThat(PipelineExecutor.microBatches(1, 3, 1)).isEqualTo(1);
+        assertThat(PipelineExecutor.microBatches(0, 3, 1)).isZero();
+        // fewer steps in flight than stages (a re-plan grew the pipeline): the rest as micro-batches
+        assertThat(PipelineExecutor.microBatches(8, 4, 2)).isEqualTo(2);
     }
 }

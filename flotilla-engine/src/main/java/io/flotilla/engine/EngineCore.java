@@ -7,6 +7,7 @@ import io.flotilla.sched.Scheduler;
 import io.flotilla.sched.SchedulerOutput;
 import io.flotilla.sched.SchedulerStats;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,7 +44,9 @@ public final class EngineCore implements AutoCloseable {
     private final Executor executor;
     private final LongSupplier clock;
     private final int maxModelLength;
+    private final int maxRunningSequences;
     private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final ArrayDeque<SchedulerOutput> inFlight = new ArrayDeque<>(); // submitted, oldest first
     private volatile SchedulerStats stats;
 
     public EngineCore(EngineConfig config, Executor executor) {
@@ -56,6 +59,7 @@ public final class EngineCore implements AutoCloseable {
         this.executor = executor;
         this.clock = nanoClock;
         this.maxModelLength = config.scheduler().maxModelLength();
+        this.maxRunningSequences = config.scheduler().maxRunningSequences();
         this.stats = scheduler.stats();
     }
 
@@ -100,9 +104,21 @@ public final class EngineCore implements AutoCloseable {
     /**
      * Runs one step and returns the outputs it emitted (also delivered to the listeners). The
      * executor is not called when there is nothing to compute and no finished request to report.
+     *
+     * <p>When the executor can keep several steps in flight ({@link Executor#maxStepsInFlight()}
+     * K > 1, a pipeline of stages), a step first submits steps until K are in flight, each over at
+     * most {@code ceil(active / K)} sequences that no other step in flight holds, then waits for the
+     * oldest and applies its output: while one step's sequences are in the last stage, the next
+     * step's are in the first. With K = 1 a step is schedule, execute, update, as it always was.
      */
     public List<RequestOutput> step() {
         List<RequestOutput> outputs = new ArrayList<>(drainInbox());
+        int depth = executor.maxStepsInFlight();
+        if (depth > 1 || !inFlight.isEmpty()) {
+            pipelinedStep(Math.max(depth, 1), outputs);
+            stats = scheduler.stats();
+            return outputs;
+        }
         SchedulerOutput plan = scheduler.schedule();
         if (!plan.isEmpty() || !plan.finishedRequestIds().isEmpty()) { // an empty plan still releases state
             ModelRunnerOutput result;
@@ -127,7 +143,8 @@ public final class EngineCore implements AutoCloseable {
 
     /** True when a step would have something to do (including telling the executor what finished). */
     public boolean hasWork() {
-        return scheduler.hasUnfinishedRequests() || scheduler.hasFinishedToReport() || !inbox.isEmpty();
+        return scheduler.hasUnfinishedRequests() || scheduler.hasFinishedToReport() || !inbox.isEmpty()
+                || !inFlight.isEmpty();
     }
 
     /** Engine thread: waits up to {@code timeout} for a command when idle; returns whether there is work. */
@@ -190,6 +207,45 @@ public final class EngineCore implements AutoCloseable {
             case SetWeight(String tenantId, double weight) -> scheduler.setTenantWeight(tenantId, weight);
         }
         return emitted;
+    }
+
+    /** Submits steps until {@code depth} are in flight, then completes the oldest. */
+    private void pipelinedStep(int depth, List<RequestOutput> outputs) {
+        while (inFlight.size() < depth) {
+            int active = Math.min(scheduler.numRunning() + scheduler.numWaiting(), maxRunningSequences);
+            SchedulerOutput plan = scheduler.schedule(Math.max(1, (active + depth - 1) / depth));
+            try {
+                if (plan.isEmpty()) {
+                    if (!plan.finishedRequestIds().isEmpty() || !plan.preemptedRequestIds().isEmpty()) {
+                        executor.execute(plan); // releases state; outputs of in-flight ones are dropped
+                    }
+                    break;
+                }
+                executor.submit(plan);
+                inFlight.add(plan);
+            } catch (RuntimeException e) {
+                LOG.error("executor failed to start step {} of {} sequences", plan.step(), plan.sequences().size(), e);
+                outputs.addAll(failAll(plan));
+                return;
+            }
+        }
+        SchedulerOutput oldest = inFlight.poll();
+        if (oldest == null) {
+            return;
+        }
+        ModelRunnerOutput result;
+        try {
+            result = executor.awaitOldest();
+        } catch (RuntimeException e) {
+            LOG.error("executor failed on step {} of {} sequences ({} more steps in flight)", oldest.step(),
+                    oldest.sequences().size(), inFlight.size(), e);
+            outputs.addAll(failAll(oldest));
+            for (SchedulerOutput lost; (lost = inFlight.poll()) != null; ) {
+                outputs.addAll(failAll(lost));
+            }
+            return;
+        }
+        outputs.addAll(scheduler.updateFromOutput(oldest, result));
     }
 
     private List<RequestOutput> failAll(SchedulerOutput plan) {

@@ -7,7 +7,9 @@
  *
  * <p>A step: drain the inbox (new requests, aborts, finishes from above such as stop strings,
  * tenant weights) → {@code Scheduler.schedule()} → {@code Executor.execute(plan)} →
- * {@code Scheduler.updateFromOutput(plan, result)}. Quotas (requests/min, tokens/min) belong to
+ * {@code Scheduler.updateFromOutput(plan, result)}. An executor that can work on several steps at
+ * once (a pipeline of S stages: {@code Executor.maxStepsInFlight()} = S) gets up to S steps in flight
+ * over disjoint sequences ({@code submit}, then {@code awaitOldest}), so that every stage works. Quotas (requests/min, tokens/min) belong to
  * the server; it reads {@code RequestOutput.numOutputTokens()}, {@code RequestStats} and
  * {@code EngineCore.stats()} (running/waiting counts, KV usage, prefix hits, per-tenant tokens).
  */

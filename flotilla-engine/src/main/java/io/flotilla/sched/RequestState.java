@@ -19,6 +19,7 @@ final class RequestState implements KvSequence {
     private int[] tokens; // prompt then outputs; [0, numTokens) valid
     private int numTokens;
     int numComputedTokens;
+    boolean inFlight; // scheduled in a step whose output is not applied yet
     int numCachedTokens = -1; // set at first admission
     int numPreemptions;
     long firstScheduledNanos = -1;

@@ -100,14 +100,26 @@ public final class Scheduler {
 
     /** Plans the next step. An empty plan means there is nothing to compute. */
     public SchedulerOutput schedule() {
-        Step step = new Step(config.tokenBudget());
+        return schedule(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Plans the next step with at most {@code maxSequences} sequences, leaving out those whose
+     * previous step is still in flight (scheduled, its output not yet given to
+     * {@link #updateFromOutput}): with several steps in flight each holds its own sequences.
+     */
+    public SchedulerOutput schedule(int maxSequences) {
+        if (maxSequences < 1) {
+            throw new IllegalArgumentException("maxSequences must be >= 1, got " + maxSequences);
+        }
+        Step step = new Step(config.tokenBudget(), maxSequences);
         List<RequestState> order = new ArrayList<>(running);
         order.sort(Comparator.comparing(r -> r.isDecoding() ? 0 : 1)); // stable: admission order within groups
         for (RequestState r : order) {
-            if (step.budget == 0) {
+            if (step.full()) {
                 break;
             }
-            if (r.status == RequestState.Status.RUNNING) {
+            if (r.status == RequestState.Status.RUNNING && !r.inFlight) {
                 int n = Math.min(Math.min(r.numTokens() - r.numComputedTokens, step.budget), config.maxPrefillChunk());
                 if (allocateOrPreempt(r, n, step)) {
                     step.add(r, n);
@@ -128,6 +140,7 @@ public final class Scheduler {
             if (r == null || r.status != RequestState.Status.RUNNING) {
                 continue; // finished while the step ran
             }
+            r.inFlight = false;
             r.numComputedTokens += seq.numTokens();
             kvCache.cacheComputedBlocks(r);
             if (seq.sample()) {
@@ -179,11 +192,17 @@ public final class Scheduler {
     /** The tokens being built for one step. */
     private static final class Step {
         int budget;
+        final int maxSequences;
         final Map<RequestState, Integer> scheduled = new LinkedHashMap<>();
         final List<String> preempted = new ArrayList<>();
 
-        Step(int budget) {
+        Step(int budget, int maxSequences) {
             this.budget = budget;
+            this.maxSequences = maxSequences;
+        }
+
+        boolean full() {
+            return budget == 0 || scheduled.size() >= maxSequences;
         }
 
         void add(RequestState r, int n) {
@@ -201,10 +220,13 @@ public final class Scheduler {
         }
     }
 
-    /** Allocates blocks for n tokens of r, preempting lower-priority requests; false when r itself was preempted. */
+    /**
+     * Allocates blocks for n tokens of r, preempting lower-priority requests that are not in flight
+     * (r is one of them); false when r itself was preempted.
+     */
     private boolean allocateOrPreempt(RequestState r, int n, Step step) {
         while (kvCache.allocate(r, n) == null) {
-            RequestState victim = running.stream()
+            RequestState victim = running.stream().filter(s -> !s.inFlight)
                     .max(Comparator.<RequestState>comparingDouble(s -> s.tenant.virtualTime).thenComparingLong(s -> s.order))
                     .orElseThrow();
             preempt(victim, step);
@@ -230,7 +252,7 @@ public final class Scheduler {
     }
 
     private void admitWaiting(Step step) {
-        while (step.budget > 0 && running.size() < config.maxRunningSequences()) {
+        while (!step.full() && running.size() < config.maxRunningSequences()) {
             RequestState r = waiting.peek();
             if (r == null) {
                 break;
@@ -259,6 +281,7 @@ public final class Scheduler {
         for (Map.Entry<RequestState, Integer> e : step.scheduled.entrySet()) {
             RequestState r = e.getKey();
             int n = e.getValue();
+            r.inFlight = true;
             int start = r.numComputedTokens;
             KvBlockTable table = kvCache.table(r.id());
             int[] history = r.request.params().usesPenalties() ? r.outputTokens() : new int[0];

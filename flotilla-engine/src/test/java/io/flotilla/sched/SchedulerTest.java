@@ -215,4 +215,25 @@ class SchedulerTest {
                 .hasMessageContaining("dup");
         h.runToCompletion(5);
     }
+
+    @Test
+    void aStepLeavesOutSequencesInFlightAndTakesAtMostMaxSequences() {
+        h = SchedulerHarness.of(64, 8, 64, new ScriptedExecutor());
+        for (String id : List.of("a", "b", "c", "d", "e")) {
+            h.add(id, 4, 3);
+        }
+        SchedulerOutput first = h.scheduler.schedule(3);
+        SchedulerOutput second = h.scheduler.schedule(3); // the first is in flight: its sequences are left out
+        SchedulerOutput third = h.scheduler.schedule(3);
+
+        assertThat(first.sequences()).extracting(ScheduledSequence::requestId).containsExactly("a", "b", "c");
+        assertThat(second.sequences()).extracting(ScheduledSequence::requestId).containsExactly("d", "e");
+        assertThat(third.isEmpty()).isTrue();
+        assertThatThrownBy(() -> h.scheduler.schedule(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 0");
+        h.scheduler.updateFromOutput(first, h.executor.execute(first));
+        assertThat(h.scheduler.schedule(8).sequences()).extracting(ScheduledSequence::requestId)
+                .containsExactly("a", "b", "c"); // back once their output is applied; d and e still in flight
+        h.scheduler.requestIds().forEach(id -> h.scheduler.finish(id, FinishReason.ABORT));
+    }
 }
