@@ -9,7 +9,8 @@
  *
  * The weights sit on 2 MiB pages (madvise MADV_HUGEPAGE), as the engine's do once kernel/HugePages has
  * moved them. TYPE (q4_0, q8_0, q4_k, q6_k) runs that type only (the read baseline always runs);
- * COLS=N (a multiple of 256) sets the columns, MB=N the size per type (MB=1: from the caches, 2000 passes).
+ * COLS=N (a multiple of 256) sets the columns, MB=N the size per type (MB=1: from the caches, 2000 passes),
+ * CHUNK=N calls the kernel for N rows at a time (Compute's threads take chunks of about rows / 16).
  */
 #include <immintrin.h>
 #include <pthread.h>
@@ -48,10 +49,19 @@ struct job {
     float *out;
 };
 
+/* CHUNK=N: each thread calls the kernel for N rows at a time, as Compute's threads take chunks of a product. */
+static int chunk_rows(void) {
+    return getenv("CHUNK") ? atoi(getenv("CHUNK")) : 0;
+}
+
 static void *run(void *p) {
     struct job *j = p;
+    int chunk = chunk_rows() > 0 ? chunk_rows() : j->r1 - j->r0;
     for (int i = 0; i < j->reps; i++) {
-        j->f(j->w, j->row_bytes, j->r0, j->r1, j->cols, 1, j->q, j->d, j->s16, j->neg4, j->out, j->rows);
+        for (int32_t r = j->r0; r < j->r1; r += chunk) {
+            int32_t end = r + chunk < j->r1 ? r + chunk : j->r1;
+            j->f(j->w, j->row_bytes, r, end, j->cols, 1, j->q, j->d, j->s16, j->neg4, j->out, j->rows);
+        }
     }
     return NULL;
 }
