@@ -5,7 +5,8 @@
  * Both read four rows per pass and four blocks per step (a group), and start every int32 lane of a
  * vpdpbusd at the weights' offset times the sum of the lane's own activations (neg4: -8 for Q4_0's
  * nibbles, -128 for Q8_0's bytes read as unsigned), so each lane holds exactly sum(w * a) and no
- * float sum of large lanes cancels. The next pass's rows are prefetched (Q8_0 into L2, Q4_0 into L1):
+ * float sum of large lanes cancels. The next pass's rows are prefetched (Q8_0 into L2; Q4_0 into L1,
+ * and the pass after it into L2):
  * the rows of a pass are separate streams that the hardware prefetcher alone did not keep ahead of
  * (session 6).
  */
@@ -112,8 +113,11 @@ static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *
         __m512i v0[4], p[4];
         for (int i = 0; i < 4; i++) {
             const uint8_t *blk = rows[i] + 18 * b;
-            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T0); /* L1: +4 % at 2 threads over L2 (session 7) */
+            /* the next pass into L1, the one after into L2: +4 % and +2 % at 2 threads (session 7) */
+            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + 2 * ahead, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + 2 * ahead + 64, _MM_HINT_T1);
             v0[i] = _mm512_loadu_si512((const void *) blk);
             p[i] = q4_0_row_sums(&g, v0[i], blk, nibble_words);
         }
