@@ -7,6 +7,7 @@
  * two K=16 products per block. Up to 16 tokens, gemm_small.c serves instead (the roles swapped).
  */
 #include "gemm_internal.h"
+#include "q8.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -67,16 +68,14 @@ AVX512_TARGET static void prepare_q8_0(const float *x, int cols, int8_t *qb, flo
     for (int b = 0; b < nb; b++) {
         __m512 v0 = _mm512_loadu_ps(x + 32 * b), v1 = _mm512_loadu_ps(x + 32 * b + 16);
         float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-        float scale = amax / 127;
-        float id = amax != 0 ? 127.0f / amax : 0.0f;
-        __m512 m = _mm512_set1_ps(id);
+        __m512 m = _mm512_set1_ps(q8_0_multiplier(amax));
         __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, m)); /* to nearest, ties to even */
         __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, m));
         int8_t q32[32];
         _mm_storeu_si128((__m128i *) q32, _mm512_cvtepi32_epi8(i0));
         _mm_storeu_si128((__m128i *) (q32 + 16), _mm512_cvtepi32_epi8(i1));
         put_block(qb + (size_t) b * 512, j, q32, small);
-        float dd = _cvtsh_ss(_cvtss_sh(scale, _MM_FROUND_TO_NEAREST_INT));
+        float dd = q8_0_scale(amax);
         d[b * 16 + j] = dd;
         s[b * 16 + j] = dd * (float) _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
     }
@@ -89,15 +88,8 @@ AVX512_TARGET static void prepare_q8_k(const float *x, int cols, int8_t *qb, flo
         for (int i = 0; i < 256; i += 16) {
             am = _mm512_max_ps(am, _mm512_abs_ps(_mm512_loadu_ps(xs + i)));
         }
-        float amax = _mm512_reduce_max_ps(am), max = 0;
-        for (int i = 0; i < 256; i++) { /* the first value of largest magnitude, as the reference */
-            if (__builtin_fabsf(xs[i]) == amax) {
-                max = xs[i];
-                break;
-            }
-        }
-        float iscale = amax == 0 ? 0 : -127.0f / max;
-        float scale = amax == 0 ? 0 : 1.0f / iscale;
+        float iscale = q8_k_multiplier(xs, _mm512_reduce_max_ps(am));
+        float scale = q8_k_scale(iscale);
         __m512 m = _mm512_set1_ps(iscale);
         __m512i top = _mm512_set1_epi32(127);
         for (int sub = 0; sub < 8; sub++) {

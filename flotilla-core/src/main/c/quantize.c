@@ -8,6 +8,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include "flotilla.h"
+#include "q8.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
@@ -40,33 +41,24 @@ static inline __m256 abs8(__m256 v) {
     return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
 }
 
-/* A Q8_0 block: scale amax / 127 (stored as its f16 value), quants rint(x * 127 / amax). */
+/* A Q8_0 block (q8.h's rules: scale amax / 127 as f16, quants rint(x * 127 / amax)). */
 static void block_q8_0(const float *x, int8_t *q, float *d, int16_t *s16, int32_t *neg4) {
     __m256 m = _mm256_max_ps(_mm256_max_ps(abs8(_mm256_loadu_ps(x)), abs8(_mm256_loadu_ps(x + 8))),
                              _mm256_max_ps(abs8(_mm256_loadu_ps(x + 16)), abs8(_mm256_loadu_ps(x + 24))));
     float amax = hmax8(m);
-    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    *d = _cvtsh_ss(_cvtss_sh(amax / 127, _MM_FROUND_TO_NEAREST_INT));
-    round32(x, id, q, s16, neg4);
+    *d = q8_0_scale(amax);
+    round32(x, q8_0_multiplier(amax), q, s16, neg4);
 }
 
-/* A Q8_K super-block of 256: the value of largest magnitude (the first such) gives -127 / max; quants
-   rint(x * that), at most 127; every one of the 8 Q8_0-sized parts gets the scale 1 / (-127 / max). */
+/* A Q8_K super-block of 256 (q8.h's rules): quants rint(x * multiplier), at most 127 (the saturating
+   pack); every one of the 8 Q8_0-sized parts gets the super-block's scale. */
 static void block_q8_k(const float *x, int8_t *q, float *d, int16_t *s16, int32_t *neg4) {
     __m256 m = _mm256_setzero_ps();
     for (int i = 0; i < 256; i += 8) {
         m = _mm256_max_ps(m, abs8(_mm256_loadu_ps(x + i)));
     }
-    float amax = hmax8(m), max = 0.0f;
-    for (int i = 0; i < 256; i++) {
-        float a = x[i] < 0 ? -x[i] : x[i];
-        if (a == amax) {
-            max = x[i];
-            break;
-        }
-    }
-    float iscale = amax == 0.0f ? 0.0f : -127.0f / max;
-    float scale = amax == 0.0f ? 0.0f : 1.0f / iscale;
+    float iscale = q8_k_multiplier(x, hmax8(m));
+    float scale = q8_k_scale(iscale);
     for (int sub = 0; sub < 8; sub++) {
         round32(x + 32 * sub, iscale, q + 32 * sub, s16 + 2 * sub, neg4 + 8 * sub);
         d[sub] = scale;
