@@ -64,8 +64,9 @@ static inline __attribute__((always_inline)) struct q4_0_group q4_0_group_at(con
     return g;
 }
 
-/* lane 4i + r of the result: the sum of the 4 lanes 4i..4i+3 of p[r] (block i of row r) */
-static inline __attribute__((always_inline)) __m512i q4_0_fold4(const __m512i *p) {
+/* lane 4i + r of the result: the sum of the 4 lanes 4i..4i+3 of p[r] (integer adds: exact, and the same
+   for every row position); the four-row fold of the Q4_0 kernel and of the K-quant ones. */
+static inline __attribute__((always_inline)) __m512i fold4_rows(const __m512i *p) {
     __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
     __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
     return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
@@ -125,7 +126,7 @@ static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *
                                             _mm512_permutex2var_epi16(v0[0], scales01, v0[1]),
                                             _mm512_permutex2var_epi16(v0[2], scales23, v0[3]));
         __m512 s = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)), g.d);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(q4_0_fold4(p)), s, acc);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(fold4_rows(p)), s, acc);
     }
     __m256 a8 = _mm256_add_ps(_mm512_castps512_ps256(acc),
                               _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));

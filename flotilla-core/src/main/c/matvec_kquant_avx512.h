@@ -102,9 +102,7 @@ static inline __attribute__((always_inline)) __m512i q4_k_block_row(const struct
  * -sum(m*bsum) (integer adds, so exact and the same for every row position).
  */
 static inline __attribute__((always_inline)) __m256i q4_k_fold4(const __m512i *z) {
-    __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[0], z[1]), _mm512_unpackhi_epi32(z[0], z[1]));
-    __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[2], z[3]), _mm512_unpackhi_epi32(z[2], z[3]));
-    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+    __m512i u = fold4_rows(z); /* matvec_avx512.h */
     /* 128-bit lane L of u: rows 0-3 of lanes 4L..4L+3 of z; L = 0, 1 the dot, L = 2, 3 the mins */
     u = _mm512_add_epi32(_mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(2, 0, 3, 1)));
     return _mm512_castsi512_si256(u);
@@ -168,9 +166,7 @@ static inline __attribute__((always_inline)) void q4_k_dot_rows(const uint8_t *c
 
 /* Four rows' lanes z[0..3] summed per row (integer adds: exact, the same for every row position). */
 static inline __attribute__((always_inline)) __m128i q6_k_fold4(const __m512i *z) {
-    __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[0], z[1]), _mm512_unpackhi_epi32(z[0], z[1]));
-    __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[2], z[3]), _mm512_unpackhi_epi32(z[2], z[3]));
-    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+    __m512i u = fold4_rows(z); /* matvec_avx512.h */
     u = _mm512_add_epi32(u, _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(1, 0, 3, 2)));
     u = _mm512_add_epi32(u, _mm512_shuffle_i64x2(u, u, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm512_castsi512_si128(u);
