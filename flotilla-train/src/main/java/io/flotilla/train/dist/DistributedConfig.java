@@ -29,11 +29,15 @@ import java.util.Objects;
  *                      velocity holds pseudo-gradients divided by the round's mean inner-lr factor
  *                      s = lr/peak, and the step is scaled by s, so old rounds' momentum anneals with the
  *                      schedule (false: the paper's constant outer step)
+ * @param outerMomentumDecay the outer momentum decays with the inner learning-rate schedule: round r steps
+ *                      with momentum μ·s_r, s_r = the round's mean inner lr over the peak (about 0.1·μ at
+ *                      the cosine's floor), so the velocity forgets the early, large rounds by the annealed
+ *                      end (false: μ in every round)
  */
 public record DistributedConfig(Mode mode, Compression compression, int innerSteps, float outerLr,
                                 float outerMomentum, int denseWarmup, Duration deadline, int clientsPerRound,
                                 float proxMu, boolean secureAggregation, float dpClip, float dpNoise,
-                                boolean outerSchedule) {
+                                boolean outerSchedule, boolean outerMomentumDecay) {
 
     /**
      * DDP: gradients averaged every step. DILOCO: pseudo-gradients every H steps, outer Nesterov.
@@ -66,7 +70,7 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
 
     /** Data-parallel with the given compression; top-k starts after 100 dense steps. */
     public static DistributedConfig ddp(Compression compression) {
-        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false);
+        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false);
     }
 
     /** The default outer step: lr 0.7 as in the DiLoCo paper, Nesterov momentum 0.7 (the paper: 0.9). */
@@ -82,13 +86,13 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
 
     /** DiLoCo with H inner steps, outer lr {@value #OUTER_LR}, Nesterov momentum {@value #OUTER_MOMENTUM}; top-k after one dense round. */
     public static DistributedConfig diloco(int innerSteps, Compression compression) {
-        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, OUTER_LR, OUTER_MOMENTUM, 1, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false);
+        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, OUTER_LR, OUTER_MOMENTUM, 1, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false);
     }
 
     /** FedAvg (FedProx when {@code proxMu > 0}): {@code localSteps} per round, {@code clientsPerRound} sampled (0: all). */
     public static DistributedConfig fedAvg(int localSteps, int clientsPerRound, float proxMu) {
         return new DistributedConfig(Mode.FEDAVG, Compression.NONE, localSteps, 1f, 0f, 1, Duration.ofMinutes(5),
-                clientsPerRound, proxMu, false, 0f, 0f, false);
+                clientsPerRound, proxMu, false, 0f, 0f, false, false);
     }
 
     /**
@@ -101,28 +105,34 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
                     + " in [0, 1)");
         }
         return new DistributedConfig(mode, compression, innerSteps, lr, momentum, denseWarmup, deadline, clientsPerRound, proxMu,
-                secureAggregation, dpClip, dpNoise, outerSchedule);
+                secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
     }
 
     /** The same rounds with the outer step following the inner learning-rate schedule, or not. */
     public DistributedConfig withOuterSchedule(boolean on) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
-                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, on);
+                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, on, outerMomentumDecay);
+    }
+
+    /** The same rounds with the outer momentum decaying with the inner learning-rate schedule (μ·s_r), or not. */
+    public DistributedConfig withOuterMomentumDecay(boolean on) {
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
+                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, on);
     }
 
     public DistributedConfig withDeadline(Duration d) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound,
-                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule);
+                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
     }
 
     public DistributedConfig withDenseWarmup(int n) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, n, deadline, clientsPerRound,
-                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule);
+                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
     }
 
     /** FedAvg with masked uploads ({@code secure}) and/or per-client clipping to {@code clip} and noise multiplier {@code noise}. */
     public DistributedConfig withPrivacy(boolean secure, float clip, float noise) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
-                clientsPerRound, proxMu, secure, clip, noise, outerSchedule);
+                clientsPerRound, proxMu, secure, clip, noise, outerSchedule, outerMomentumDecay);
     }
 }

@@ -407,15 +407,16 @@ public final class DistributedTrainer {
                 delta[i] *= scale;
             }
         }
-        float s = dist.outerSchedule() ? scheduleFactor(round) : 1f;
-        OuterStepStats stats = outer.apply(round, global, momentum, own, delta, s);
+        float s = dist.outerSchedule() || dist.outerMomentumDecay() ? scheduleFactor(round) : 1f;
+        OuterStepStats stats = outer.apply(round, global, momentum, own, delta, dist.outerSchedule() ? s : 1f,
+                dist.outerMomentumDecay() ? s : 1f);
         if (collective.rank() == 0) {
             RoundListener.notify(listener, stats);
         }
         System.arraycopy(global, 0, params, 0, params.length);
     }
 
-    /** The mean inner learning rate of {@code round}'s steps over the peak (the outer step's schedule factor). */
+    /** The mean inner learning rate of {@code round}'s steps over the peak (the outer step's schedule and momentum factor). */
     private float scheduleFactor(long round) {
         long from = round * dist.innerSteps();
         long to = Math.min(from + dist.innerSteps(), config.steps());

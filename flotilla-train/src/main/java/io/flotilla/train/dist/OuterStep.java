@@ -24,23 +24,33 @@ final class OuterStep {
         return apply(round, global, velocity, own, mean, 1f);
     }
 
+    /** {@link #apply(long, float[], float[], float[], float[], float, float)} with the momentum μ unscaled. */
+    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean, float s) {
+        return apply(round, global, velocity, own, mean, s, 1f);
+    }
+
     /**
      * Moves {@code global} by one step on {@code mean} (Δ) and updates {@code velocity}; {@code own} is this
      * worker's pseudo-gradient before the mean. {@code s} is the round's inner learning-rate factor when the
-     * outer step follows the schedule ({@link DistributedConfig#outerSchedule}), else 1:
-     * {@code v ← μ·v + Δ/s; θ ← θ − lr·s·(Δ/s + μ·v)}, as PyTorch applies a scheduled lr to SGD with
-     * Nesterov momentum on the gradient Δ/s. With s = 1 this is the constant step, bit for bit. Call
-     * {@link #commit} once the round has completed.
+     * outer step follows the schedule ({@link DistributedConfig#outerSchedule}), else 1; {@code muScale}
+     * scales this round's momentum, μ_r = μ·muScale (the round's inner learning-rate factor when the
+     * momentum decays with the schedule, {@link DistributedConfig#outerMomentumDecay}, else 1):
+     * {@code v ← μ_r·v + Δ/s; θ ← θ − lr·s·(Δ/s + μ_r·v)}, as PyTorch applies a scheduled lr to SGD with
+     * Nesterov momentum on the gradient Δ/s. With s = 1 and muScale = 1 this is the constant step, bit for
+     * bit. Call {@link #commit} once the round has completed.
      */
-    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean, float s) {
-        if (!(s > 0)) {
-            throw new IllegalArgumentException("schedule factor " + s + " must be positive");
+    OuterStepStats apply(long round, float[] global, float[] velocity, float[] own, float[] mean, float s,
+                         float muScale) {
+        if (!(s > 0) || !(muScale >= 0) || mu * muScale >= 1) {
+            throw new IllegalArgumentException("schedule factor " + s + " must be positive, momentum scale "
+                    + muScale + " not negative and μ·scale = " + mu * muScale + " below 1");
         }
+        float m = muScale == 1f ? mu : mu * muScale;
         double change = 0;
         for (int i = 0; i < mean.length; i++) {
             float d = mean[i] / s;
-            velocity[i] = mu * velocity[i] + d;
-            float step = lr * s * (d + mu * velocity[i]);
+            velocity[i] = m * velocity[i] + d;
+            float step = lr * s * (d + m * velocity[i]);
             global[i] -= step;
             change += (double) step * step;
         }

@@ -116,18 +116,20 @@ public final class TrainBench {
     }
 
     /**
-     * {@code SCENARIO@LR,MU[,sched|,const][,lrxF]}: the scenario's rounds with outer learning rate LR and
-     * Nesterov momentum MU, the outer step following the inner schedule ({@code sched}) or constant
-     * ({@code const}), and the inner learning-rate schedule (peak and floor) scaled by F;
-     * {@code SCENARIO@lrxF} (any scenario, DDP included) scales only the learning-rate schedule.
+     * {@code SCENARIO@LR,MU[,sched|,const][,mudecay][,lrxF]}: the scenario's rounds with outer learning rate LR
+     * and Nesterov momentum MU, the outer step following the inner schedule ({@code sched}) or constant
+     * ({@code const}), the momentum decaying with the inner schedule ({@code mudecay}: μ·s_r in round r, s_r
+     * the round's mean inner lr over the peak), and the inner learning-rate schedule (peak and floor) scaled
+     * by F; {@code SCENARIO@lrxF} (any scenario, DDP included) scales only the learning-rate schedule.
      */
     private static Scenario withOuterStep(Scenario s, String spec) {
         if (spec.startsWith("lrx")) { // any scenario, DDP included: only the inner schedule scaled
             return new Scenario(s.dist(), s.workers(), s.ownShardOf(), Float.parseFloat(spec.substring(3)));
         }
         String[] parts = spec.split(",");
-        String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,lrxF] after a DiLoCo or FedAvg scenario";
-        if (parts.length < 2 || parts.length > 4 || s.dist().mode() == DistributedConfig.Mode.DDP) {
+        String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,mudecay][,lrxF] after a DiLoCo or"
+                + " FedAvg scenario";
+        if (parts.length < 2 || parts.length > 5 || s.dist().mode() == DistributedConfig.Mode.DDP) {
             throw new IllegalArgumentException(usage);
         }
         DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
@@ -135,6 +137,8 @@ public final class TrainBench {
         for (int i = 2; i < parts.length; i++) {
             if (parts[i].equals("sched") || parts[i].equals("const")) {
                 d = d.withOuterSchedule(parts[i].equals("sched"));
+            } else if (parts[i].equals("mudecay")) {
+                d = d.withOuterMomentumDecay(true);
             } else if (parts[i].startsWith("lrx")) {
                 scale = Float.parseFloat(parts[i].substring(3));
             } else {
@@ -223,7 +227,8 @@ public final class TrainBench {
     }
 
     /**
-     * {@code TrainBench DATA [--steps S] [--workers K] [--seed N] [--out DIR] [SCENARIO[@LR,MU]...]}: prints one JSON
+     * {@code TrainBench DATA [--steps S] [--workers K] [--seed N] [--out DIR]
+     * [SCENARIO[@LR,MU[,sched|,const][,mudecay][,lrxF]]...]}: prints one JSON
      * line per scenario (ratios against the first scenario); progress and every outer step (worker 0)
      * go to standard error.
      */

@@ -108,22 +108,37 @@ class DilocoTest {
         DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
         float[] trained = LocalCluster.run(config, diloco, 1, corpus, TrainListener.NONE).params();
 
-        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY);
+        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false);
         assertThat(relativeDistance(trained, published)).isLessThan(1e-6);
         // the test tells the variants apart: rounds that go on from their own local parameters, or a
         // pseudo-gradient clipped to the inner clip norm, end far away
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY)))
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY, false)))
                 .isGreaterThan(1e-3);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip())))
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip(), false)))
                 .isGreaterThan(1e-3);
+    }
+
+    @Test
+    void aDecayingOuterMomentumStepsEachRoundWithMuTimesTheRoundsMeanInnerLearningRateOverThePeak() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 8, 15);
+        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
+        assertThat(diloco.outerMomentumDecay()).isFalse(); // off by default
+        float[] trained = LocalCluster.run(config, diloco.withOuterMomentumDecay(true), 1, corpus, TrainListener.NONE)
+                .params();
+        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, true);
+        assertThat(relativeDistance(trained, byHand)).isLessThan(1e-6);
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false)))
+                .isGreaterThan(1e-4); // the constant momentum ends elsewhere
     }
 
     /**
      * One worker's DiLoCo run by hand: H AdamW steps, then the outer Nesterov step on Δ = global − local
-     * (clipped to {@code deltaClip}); the next round starts from the new global ({@code restart}) or from the local parameters.
+     * (clipped to {@code deltaClip}); the next round starts from the new global ({@code restart}) or from the local
+     * parameters; with {@code muDecay} the round's momentum is μ times the mean of its H inner learning rates over the peak.
      */
     private static float[] replay(TrainConfig config, Corpus corpus, int h, float lr, float mu, boolean restart,
-                                  float deltaClip) {
+                                  float deltaClip, boolean muDecay) {
         LlamaModel model = new LlamaModel(new Trainer(config, TrainListener.NONE).modelConfig(
                 corpus.tokenizer().vocabSize()), config.batch());
         model.initialize(new Rng(config.seed()));
@@ -134,21 +149,25 @@ class DilocoTest {
         float[] velocity = new float[p.length];
         int[] in = new int[config.batch() * config.ctx()];
         int[] out = new int[in.length];
+        double lrSum = 0;
         for (int step = 0; step < config.steps(); step++) {
             loader.next(in, out, config.batch());
             model.zeroGrad();
             model.forward(in, out, config.batch(), config.ctx());
             model.backward();
             AdamW.clipGradients(model.grads(), config.clip());
-            adam.update(p, model.grads(), AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(),
-                    config.minLr()));
+            float innerLr = AdamW.learningRate(step, config.warmup(), config.steps(), config.lr(), config.minLr());
+            adam.update(p, model.grads(), innerLr);
+            lrSum += innerLr;
             if ((step + 1) % h == 0) {
                 float[] delta = new float[p.length];
                 for (int i = 0; i < p.length; i++) {
                     delta[i] = global[i] - p[i];
                 }
                 AdamW.clipGradients(delta, deltaClip);
-                OuterStep.nesterov(global, velocity, delta, lr, mu);
+                float muScale = muDecay ? (float) (lrSum / h / config.lr()) : 1f;
+                lrSum = 0;
+                new OuterStep(lr, mu).apply(0, global, velocity, delta, delta, 1f, muScale);
                 if (restart || step + 1 == config.steps()) {
                     System.arraycopy(global, 0, p, 0, p.length);
                 }

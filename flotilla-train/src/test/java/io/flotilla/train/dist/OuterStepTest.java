@@ -1,6 +1,7 @@
 package io.flotilla.train.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -72,5 +73,38 @@ class OuterStepTest {
         }
         assertThat(scheduled).containsExactly(constant); // factor 1: the constant step, bit for bit
         assertThat(v2).containsExactly(v1);
+    }
+
+    @Test
+    void aDecayingMomentumScalesMuByTheRoundsFactorAndLeavesTheRestAsTheConstantStep() {
+        OuterStep outer = new OuterStep(0.7f, 0.8f);
+        float[] global = {0f};
+        float[] velocity = new float[1];
+        outer.apply(0, global, velocity, new float[1], new float[] {0.1f}, 1f, 0.5f);
+        // μ_0 = 0.8·0.5 = 0.4; v = 0.1; θ −= 0.7·(0.1 + 0.4·0.1) = 0.098
+        assertThat(velocity[0]).isCloseTo(0.1f, within(1e-7f));
+        assertThat(global[0]).isCloseTo(-0.098f, within(1e-7f));
+        outer.apply(1, global, velocity, new float[1], new float[] {0.2f}, 1f, 0.25f);
+        // μ_1 = 0.2; v = 0.2·0.1 + 0.2 = 0.22; θ −= 0.7·(0.2 + 0.2·0.22) = 0.1708
+        assertThat(velocity[0]).isCloseTo(0.22f, within(1e-7f));
+        assertThat(global[0]).isCloseTo(-0.2688f, within(1e-6f));
+        outer.apply(2, global, velocity, new float[1], new float[] {-0.1f}, 1f, 0.125f);
+        // μ_2 = 0.1; v = 0.1·0.22 − 0.1 = −0.078; θ −= 0.7·(−0.1 + 0.1·(−0.078)) = −0.07546
+        assertThat(velocity[0]).isCloseTo(-0.078f, within(1e-7f));
+        assertThat(global[0]).isCloseTo(-0.19334f, within(1e-6f));
+
+        float[] constant = {1f, -2f};
+        float[] scaledByOne = constant.clone();
+        float[] v1 = new float[2];
+        float[] v2 = new float[2];
+        for (int round = 0; round < 3; round++) {
+            float[] delta = {0.1f / (round + 1), -0.3f * round};
+            new OuterStep(0.7f, 0.9f).apply(round, constant, v1, delta, delta);
+            new OuterStep(0.7f, 0.9f).apply(round, scaledByOne, v2, delta, delta, 1f, 1f);
+        }
+        assertThat(scaledByOne).containsExactly(constant); // scale 1: the constant step, bit for bit
+        assertThat(v2).containsExactly(v1);
+        assertThatThrownBy(() -> outer.apply(3, global, velocity, new float[1], new float[1], 1f, -0.5f))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.5");
     }
 }

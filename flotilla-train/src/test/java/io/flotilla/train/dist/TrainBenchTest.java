@@ -85,6 +85,14 @@ class TrainBenchTest {
         assertThat(s.get("diloco-h10-fp32@0.7,0.6,sched,lrx0.5").innerLrScale()).isEqualTo(0.5f);
         assertThat(s.get("diloco-h10-fp32@0.7,0.6,sched,lrx0.5").dist().outerSchedule()).isTrue();
         assertThat(s.get("diloco-h10-fp32@0.7,0.6").innerLrScale()).isEqualTo(1f);
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6").dist().outerMomentumDecay()).isFalse();
+        var decay = TrainBench.scenarios(List.of("diloco-h10-fp32@0.7,0.6,lrx1.5,mudecay"))
+                .get("diloco-h10-fp32@0.7,0.6,lrx1.5,mudecay");
+        assertThat(decay.dist()).isEqualTo(DistributedConfig.diloco(10, Compression.NONE).withOuterStep(0.7f, 0.6f)
+                .withOuterMomentumDecay(true));
+        assertThat(decay.innerLrScale()).isEqualTo(1.5f);
+        assertThat(TrainBench.scenarios(List.of("fedavg-nesterov-h50-8of8@1,0.5,sched,mudecay,lrx2"))
+                .get("fedavg-nesterov-h50-8of8@1,0.5,sched,mudecay,lrx2").dist().outerSchedule()).isTrue();
         var ddp = TrainBench.scenarios(List.of("ddp-fp32@lrx1.5")).get("ddp-fp32@lrx1.5");
         assertThat(ddp.innerLrScale()).isEqualTo(1.5f);
         assertThat(ddp.dist()).isEqualTo(DistributedConfig.ddp(Compression.NONE));
