@@ -64,15 +64,21 @@ class OuterStepTest {
 
         float[] constant = {1f, -2f};
         float[] scheduled = constant.clone();
+        float[] decaying = constant.clone();
         float[] v1 = new float[2];
         float[] v2 = new float[2];
+        float[] v3 = new float[2];
         for (int round = 0; round < 3; round++) {
             float[] delta = {0.1f / (round + 1), -0.3f * round};
             new OuterStep(0.7f, 0.9f).apply(round, constant, v1, delta, delta);
             new OuterStep(0.7f, 0.9f).apply(round, scheduled, v2, delta, delta, 1f);
+            new OuterStep(0.7f, 0.9f).apply(round, decaying, v3, delta, delta, 1f, 1f);
         }
-        assertThat(scheduled).containsExactly(constant); // factor 1: the constant step, bit for bit
+        // factor 1 (schedule or momentum): the constant step, bit for bit
+        assertThat(scheduled).containsExactly(constant);
         assertThat(v2).containsExactly(v1);
+        assertThat(decaying).containsExactly(constant);
+        assertThat(v3).containsExactly(v1);
     }
 
     @Test
@@ -93,17 +99,6 @@ class OuterStepTest {
         assertThat(velocity[0]).isCloseTo(-0.078f, within(1e-7f));
         assertThat(global[0]).isCloseTo(-0.19334f, within(1e-6f));
 
-        float[] constant = {1f, -2f};
-        float[] scaledByOne = constant.clone();
-        float[] v1 = new float[2];
-        float[] v2 = new float[2];
-        for (int round = 0; round < 3; round++) {
-            float[] delta = {0.1f / (round + 1), -0.3f * round};
-            new OuterStep(0.7f, 0.9f).apply(round, constant, v1, delta, delta);
-            new OuterStep(0.7f, 0.9f).apply(round, scaledByOne, v2, delta, delta, 1f, 1f);
-        }
-        assertThat(scaledByOne).containsExactly(constant); // scale 1: the constant step, bit for bit
-        assertThat(v2).containsExactly(v1);
         assertThatThrownBy(() -> outer.apply(3, global, velocity, new float[1], new float[1], 1f, -0.5f))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.5");
     }
