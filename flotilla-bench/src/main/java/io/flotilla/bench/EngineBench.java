@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * every run starts from an empty cache. Order of work: start-up to first token (cold), one warm-up
  * run, resident memory (before the baseline is loaded, so that only Flotilla is counted), the
  * baseline's warm-up, then {@code repeat} rounds in which Flotilla and the baseline take turns to go
- * first.
+ * first, each timed run right after one untimed token of its own (llama-bench's per-process warm-up).
  */
 public final class EngineBench {
     private EngineBench() {}
@@ -46,11 +46,11 @@ public final class EngineBench {
                 }
                 for (int r = 0; r < c.repeat(); r++) {
                     if (base != null && r % 2 == 1) {
-                        record(base.run(prompt, c.genTokens()), basePrefill, baseDecode, r);
+                        record(timed(base, prompt, c.genTokens()), basePrefill, baseDecode, r);
                     }
-                    record(flotilla.run(prompt, c.genTokens()), prefill, decode, r);
+                    record(timed(flotilla, prompt, c.genTokens()), prefill, decode, r);
                     if (base != null && r % 2 == 0) {
-                        record(base.run(prompt, c.genTokens()), basePrefill, baseDecode, r);
+                        record(timed(base, prompt, c.genTokens()), basePrefill, baseDecode, r);
                     }
                 }
                 EngineBenchStats.Baseline baseline = base == null ? null
@@ -65,6 +65,12 @@ public final class EngineBench {
     static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
+    }
+
+    /** One timed run of {@code target}, after its untimed token ({@link EngineTarget#prime}). */
+    static EngineRun timed(EngineTarget target, int[] prompt, int genTokens) {
+        target.prime();
+        return target.run(prompt, genTokens);
     }
 
     private static void record(EngineRun run, double[] prefill, double[] decode, int r) {

@@ -16,6 +16,12 @@ public interface EngineTarget extends AutoCloseable {
         run(prompt, genTokens);
     }
 
+    /**
+     * One untimed token right before each timed run, as llama-bench generates one before its timed run
+     * in every process ({@code test_gen(ctx, 1)}): threads awake and caches warm, for both sides alike.
+     */
+    void prime();
+
     @Override
     void close();
 }

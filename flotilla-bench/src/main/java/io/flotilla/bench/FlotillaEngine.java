@@ -69,6 +69,11 @@ final class FlotillaEngine implements EngineTarget {
     }
 
     @Override
+    public void prime() {
+        firstToken(new int[] {0});
+    }
+
+    @Override
     public EngineRun run(int[] prompt, int genTokens) {
         state.reset();
         long t0 = System.nanoTime();

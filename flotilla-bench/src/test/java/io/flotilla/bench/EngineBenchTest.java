@@ -33,6 +33,30 @@ class EngineBenchTest {
     }
 
     @Test
+    void everyTimedRunComesRightAfterAnUntimedToken() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        EngineTarget target = new EngineTarget() {
+            public String name() {
+                return "recording";
+            }
+
+            public EngineRun run(int[] prompt, int genTokens) {
+                calls.add("run " + prompt.length + "+" + genTokens);
+                return EngineRun.of(prompt.length, 1, genTokens, 1);
+            }
+
+            public void prime() {
+                calls.add("prime");
+            }
+
+            public void close() {}
+        };
+        EngineBench.timed(target, new int[4], 2);
+        EngineBench.timed(target, new int[4], 2);
+        assertThat(calls).containsExactly("prime", "run 4+2", "prime", "run 4+2");
+    }
+
+    @Test
     void decodeReadsEveryMatrixOnceAndOneEmbeddingRow() throws Exception {
         Path file = tmp.resolve("untied.gguf");
         SyntheticModel.write(SyntheticSpec.tiny(SyntheticArch.LLAMA), file); // separate output.weight

@@ -2,6 +2,7 @@ package io.flotilla.kernel;
 
 import io.flotilla.tensor.PackedMatrix;
 import io.flotilla.tensor.WeightMatrix;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -64,6 +65,9 @@ public final class Compute implements AutoCloseable {
     /** The activations of a product through {@link NativeGemm}, quantized once per call on the caller. */
     private final NativeGemm.Prepared prepared = new NativeGemm.Prepared();
     private final MatMulTask matMulTask;
+    /** The matrices and outputs of a fused {@link #matMul} call, held only during the call. */
+    private final WeightMatrix[] fused = new WeightMatrix[3];
+    private final float[][] fusedOut = new float[3][];
     private final AtomicInteger pending = new AtomicInteger();
     private Thread[] workers;
     private volatile int generation;
@@ -143,6 +147,82 @@ public final class Compute implements AutoCloseable {
         } finally {
             matMulTask.set(null, null, null, false, false, false);
         }
+    }
+
+    /**
+     * {@code o1 = w1 · x} and {@code o2 = w2 · x} for two matrices that read the same activations (a
+     * feed-forward's gate and up), as two {@link #matMul} calls would give them, bit for bit. Where the
+     * native one-token kernels serve both, the activations are quantized once and the rows of both are
+     * handed out in one parallel region, so the threads meet once instead of twice.
+     */
+    public void matMul(float[] x, int n, WeightMatrix w1, float[] o1, WeightMatrix w2, float[] o2) {
+        fused[0] = w1;
+        fused[1] = w2;
+        fusedOut[0] = o1;
+        fusedOut[1] = o2;
+        matMulFused(x, n, 2);
+    }
+
+    /** The same for three matrices (a layer's q, k and v projections). */
+    public void matMul(float[] x, int n, WeightMatrix w1, float[] o1, WeightMatrix w2, float[] o2,
+                       WeightMatrix w3, float[] o3) {
+        fused[0] = w1;
+        fused[1] = w2;
+        fused[2] = w3;
+        fusedOut[0] = o1;
+        fusedOut[1] = o2;
+        fusedOut[2] = o3;
+        matMulFused(x, n, 3);
+    }
+
+    private void matMulFused(float[] x, int n, int count) {
+        try {
+            WeightMatrix first = fused[0];
+            boolean superBlocks = first.type().blockSize() == Activations.SUPER_BLOCK;
+            boolean together = true;
+            for (int i = 0; i < count; i++) {
+                WeightMatrix w = fused[i];
+                if ((long) n * w.rows() > fusedOut[i].length) {
+                    throw new IllegalArgumentException("out " + (i + 1) + " has " + fusedOut[i].length
+                            + " floats, need n*rows = " + n + "*" + w.rows());
+                }
+                together &= nativeOneToken(w, n) && w.cols() == first.cols()
+                        && (w.type().blockSize() == Activations.SUPER_BLOCK) == superBlocks;
+            }
+            if (!together) {
+                for (int i = 0; i < count; i++) {
+                    matMul(fused[i], x, n, fusedOut[i]);
+                }
+                return;
+            }
+            nativeMatVec.quantize(x, n, first.cols(), superBlocks);
+            for (int i = 0; i < count; i++) {
+                HugePages.request(fused[i].data());
+            }
+            if (threads == 1) {
+                for (int i = 0; i < count; i++) {
+                    nativeMatVec.rows(fused[i], fusedOut[i], 0, fused[i].rows());
+                }
+                return;
+            }
+            matMulTask.setFused(count);
+            try {
+                parallelFor(threads, matMulTask);
+            } finally {
+                matMulTask.set(null, null, null, false, false, false);
+            }
+        } finally {
+            Arrays.fill(fused, null);
+            Arrays.fill(fusedOut, null);
+        }
+    }
+
+    /** Whether {@link #matMul} computes {@code w} times {@code n} tokens with the native one-token kernels. */
+    private boolean nativeOneToken(WeightMatrix w, int n) {
+        if (!nativeKernels || !NativeMatVec.serves(w) || !batchInvariant && NativeGemm.use(w, n)) {
+            return false;
+        }
+        return !(vector && !batchInvariant && Gemm.use(Kernels.of(w), n, w.cols()));
     }
 
     /**
@@ -287,6 +367,9 @@ public final class Compute implements AutoCloseable {
         private boolean nat;
         private final NativeGemm.Scratch[] nativeScratch = new NativeGemm.Scratch[threads]; // per thread, made on first use
         private boolean nativeGemm;
+        /** Matrices of a fused call (0: one matrix, {@link #w}); their rows are numbered one after another. */
+        private int fusedCount;
+        private final int[] fusedStart = new int[fused.length + 1];
 
         void set(DotKernel kernel, WeightMatrix w, float[] out, boolean gemm, boolean nat, boolean nativeGemm) {
             this.kernel = kernel;
@@ -295,6 +378,7 @@ public final class Compute implements AutoCloseable {
             this.gemm = gemm;
             this.nat = nat;
             this.nativeGemm = nativeGemm;
+            this.fusedCount = 0;
             if (w != null) {
                 tiled = !gemm && !nat && !nativeGemm && vector && tiles && Tiles.use(kernel, activations.n());
                 if (tiled) {
@@ -309,14 +393,40 @@ public final class Compute implements AutoCloseable {
             }
         }
 
+        /**
+         * The native one-token products of {@code count} matrices of {@link #fused}, whose activations
+         * {@link #nativeMatVec} holds: chunks are taken from their rows numbered one after another, and
+         * never span two matrices.
+         */
+        void setFused(int count) {
+            set(Kernels.of(fused[0]), fused[0], null, false, true, false);
+            fusedCount = count;
+            for (int i = 0; i < count; i++) {
+                fusedStart[i + 1] = fusedStart[i] + fused[i].rows();
+            }
+            chunk = whole(Math.max(MIN_CHUNK_ROWS, fusedStart[count] / (threads * NATIVE_CHUNKS_PER_THREAD) + 1));
+        }
+
         /** Run by thread {@code start} of a {@code parallelFor(threads, this)}: [start, start + 1). */
         @Override
         public void run(int start, int end) {
-            int rows = w.rows();
+            int rows = fusedCount == 0 ? w.rows() : fusedStart[fusedCount];
             for (int r0 = next.get(); r0 < rows; r0 = next.get()) {
                 int take = Math.min(chunk, whole(Math.max(MIN_CHUNK_ROWS, (rows - r0) / (2 * threads))));
-                if (next.compareAndSet(r0, r0 + take)) {
-                    rows(r0, Math.min(rows, r0 + take), start);
+                int r1 = Math.min(rows, r0 + take);
+                int m = 0;
+                if (fusedCount > 0) { // the matrix of row r0, and the chunk cut at its last row
+                    while (fusedStart[m + 1] <= r0) {
+                        m++;
+                    }
+                    r1 = Math.min(r1, fusedStart[m + 1]);
+                }
+                if (next.compareAndSet(r0, r1)) {
+                    if (fusedCount == 0) {
+                        rows(r0, r1, start);
+                    } else {
+                        nativeMatVec.rows(fused[m], fusedOut[m], r0 - fusedStart[m], r1 - fusedStart[m]);
+                    }
                 }
             }
         }

@@ -23,8 +23,7 @@ public record SwiGluFeedForward(WeightMatrix gate, WeightMatrix up, WeightMatrix
 
     /** {@code out[n × dim] = ffn(in[n × dim])}, using a.hb and a.hb2 as the hidden buffers. */
     public void apply(float[] in, int n, float[] out, Activations a) {
-        compute.matMul(gate, in, n, a.hb);      // [n × hidden]
-        compute.matMul(up, in, n, a.hb2);       // [n × hidden]
+        compute.matMul(in, n, gate, a.hb, up, a.hb2); // [n × hidden] each
         VectorOps.swiGlu(a.hb, a.hb2, n * gate.rows());
         compute.matMul(down, a.hb, n, out);     // [n × dim]
     }

@@ -47,6 +47,10 @@ public final class LlamaBenchProcess implements EngineTarget {
     @Override
     public void warmUp(int[] prompt, int genTokens) {}
 
+    /** Nothing: llama-bench generates its own untimed token in every process before the timed run. */
+    @Override
+    public void prime() {}
+
     @Override
     public EngineRun run(int[] prompt, int genTokens) {
         try {

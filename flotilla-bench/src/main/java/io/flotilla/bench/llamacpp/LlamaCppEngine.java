@@ -65,6 +65,12 @@ public final class LlamaCppEngine implements EngineTarget {
         return EngineRun.of(prompt.length, t1 - t0, genTokens, t2 - t1);
     }
 
+    @Override
+    public void prime() {
+        llama.clear();
+        decode(new int[] {0}, 1, 0);
+    }
+
     /** Decodes {@code n} tokens at positions {@code pos0..}; returns the argmax of the last logits. */
     private int decode(int[] tokens, int n, int pos0) {
         llama.decode(tokens, n, pos0, false);

@@ -62,9 +62,7 @@ public final class Llama implements Layer {
         // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
         VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
         // q, k, v projections (+ biases)                                  [n × qDim], [n × kvDim]
-        compute.matMul(wq, a.xb, n, a.q);
-        compute.matMul(wk, a.xb, n, a.k);
-        compute.matMul(wv, a.xb, n, a.v);
+        compute.matMul(a.xb, n, wq, a.q, wk, a.k, wv, a.v);
         addBias(a.q, bq, n);
         addBias(a.k, bk, n);
         addBias(a.v, bv, n);

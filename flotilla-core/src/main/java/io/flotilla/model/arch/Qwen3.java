@@ -60,9 +60,7 @@ public final class Qwen3 implements Layer {
         // xb = rmsnorm(x) ⊙ attn_norm                                      [n × dim]
         VectorOps.rmsNorm(a.x, a.xb, attnNorm, n, dim, c.rmsEps());
         // q, k, v projections                                             [n × qDim], [n × kvDim]
-        compute.matMul(wq, a.xb, n, a.q);
-        compute.matMul(wk, a.xb, n, a.k);
-        compute.matMul(wv, a.xb, n, a.v);
+        compute.matMul(a.xb, n, wq, a.q, wk, a.k, wv, a.v);
         // per-head RMSNorm of q and k                                     [n·heads × headDim]
         VectorOps.rmsNorm(a.q, a.q, qNorm, n * c.heads(), c.headDimK(), c.rmsEps());
         VectorOps.rmsNorm(a.k, a.k, kNorm, n * c.kvHeads(), c.headDimK(), c.rmsEps());
