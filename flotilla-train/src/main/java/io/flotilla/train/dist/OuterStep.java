@@ -45,7 +45,7 @@ final class OuterStep {
             throw new IllegalArgumentException("schedule factor " + s + " must be positive, momentum scale "
                     + muScale + " not negative and μ·scale = " + mu * muScale + " below 1");
         }
-        float m = muScale == 1f ? mu : mu * muScale;
+        float m = mu * muScale; // exactly μ when the scale is 1
         double change = 0;
         for (int i = 0; i < mean.length; i++) {
             float d = mean[i] / s;
