@@ -6,8 +6,8 @@
  * vpdpbusd at the weights' offset times the sum of the lane's own activations (neg4: -8 for Q4_0's
  * nibbles, -128 for Q8_0's bytes read as unsigned), so each lane holds exactly sum(w * a) and no
  * float sum of large lanes cancels. The next pass's rows are prefetched (Q8_0 into L2; Q4_0 into L1,
- * and the pass after it into L2):
- * the rows of a pass are separate streams that the hardware prefetcher alone did not keep ahead of
+ * and the pass after it into L2, or for long rows a little ahead in each row into L1 and the next pass
+ * into L2: Q4_0_NEAR_MAX): the rows of a pass are separate streams that the hardware prefetcher alone did not keep ahead of
  * (session 6).
  */
 
@@ -72,6 +72,17 @@ static inline __attribute__((always_inline)) __m512i fold4_rows(const __m512i *p
     return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
 }
 
+/*
+ * Q4_0 prefetch: up to passes of Q4_0_NEAR_MAX bytes (4 rows of up to ~3,600 columns) the next pass goes
+ * into L1 and the one after into L2. Longer passes would not stay in L1 beside the token's prepared
+ * activations (2 bytes a column: 16 KiB at 8,192), so there the L1 prefetch runs Q4_0_NEAR_IN_ROW bytes
+ * ahead within each row and the next pass goes into L2. C harness, 2 threads, GB/s per CPU-second, three
+ * runs each: 8,192 columns (a 1B model's ffn_down) 12.0-12.3 with the whole next pass into L1, 13.8-14.7
+ * this way; 2,048 columns the same either way; 4,096 within noise of each other.
+ */
+#define Q4_0_NEAR_MAX 8192
+#define Q4_0_NEAR_IN_ROW 512
+
 /* Two 64-byte loads inside a group: v0 at its start, v8 8 bytes on. Block i's 16 nibble bytes are at
    18i + 2: words 1..8, 10..17, 19..26 of v0 and, for block 3 (bytes 56..71), words 24..31 of v8 (32 + w). */
 static const uint16_t q4_0_nibble_words[32] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17,
@@ -102,6 +113,8 @@ static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *
     const __m512i scales01 = _mm512_loadu_si512((const void *) q4_0_scales01);
     const __m512i scales23 = _mm512_loadu_si512((const void *) q4_0_scales23);
     __m512 acc = _mm512_setzero_ps();
+    int64_t near = ahead <= Q4_0_NEAR_MAX ? ahead : Q4_0_NEAR_IN_ROW;
+    int64_t far = ahead <= Q4_0_NEAR_MAX ? 2 * ahead : ahead;
     int32_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         struct q4_0_group g;
@@ -115,10 +128,10 @@ static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *
         for (int i = 0; i < 4; i++) {
             const uint8_t *blk = rows[i] + 18 * b;
             /* the next pass into L1, the one after into L2: +4 % and +2 % at 2 threads (session 7) */
-            _mm_prefetch((const char *) blk + ahead, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + ahead + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + 2 * ahead, _MM_HINT_T1);
-            _mm_prefetch((const char *) blk + 2 * ahead + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + near, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + near + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + far, _MM_HINT_T1);
+            _mm_prefetch((const char *) blk + far + 64, _MM_HINT_T1);
             v0[i] = _mm512_loadu_si512((const void *) blk);
             p[i] = q4_0_row_sums(&g, v0[i], blk, nibble_words);
         }
