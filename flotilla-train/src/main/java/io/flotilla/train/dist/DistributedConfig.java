@@ -34,11 +34,15 @@ import java.util.Objects;
  *                      the cosine's floor), so the velocity forgets the early, large rounds by the annealed
  *                      end (false: μ in every round; the decay measured worse at 800 steps, IID and non-IID:
  *                      docs/training.md, "Session 8")
+ * @param freshClients  {@link Mode#DILOCO}/{@link Mode#FEDAVG}: a worker (client) that trains in a round starts
+ *                      it with a fresh inner AdamW (moments zero, bias-correction count zero), as stateless
+ *                      FedAvg clients do; the inner learning rate still follows the global step (false: the
+ *                      inner AdamW state persists on its worker across rounds, also across rounds it sits out)
  */
 public record DistributedConfig(Mode mode, Compression compression, int innerSteps, float outerLr,
                                 float outerMomentum, int denseWarmup, Duration deadline, int clientsPerRound,
                                 float proxMu, boolean secureAggregation, float dpClip, float dpNoise,
-                                boolean outerSchedule, boolean outerMomentumDecay) {
+                                boolean outerSchedule, boolean outerMomentumDecay, boolean freshClients) {
 
     /**
      * DDP: gradients averaged every step. DILOCO: pseudo-gradients every H steps, outer Nesterov.
@@ -62,6 +66,9 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
         if (mode != Mode.FEDAVG && (secureAggregation || dpClip > 0)) {
             throw new IllegalArgumentException("secure aggregation and differential privacy need mode FEDAVG, got " + mode);
         }
+        if (mode == Mode.DDP && freshClients) {
+            throw new IllegalArgumentException("fresh clients need rounds (mode DILOCO or FEDAVG), got " + mode);
+        }
     }
 
     /** Whether FedAvg rounds go through {@link FederatedAggregator} (masked and/or clipped and noised). */
@@ -71,7 +78,7 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
 
     /** Data-parallel with the given compression; top-k starts after 100 dense steps. */
     public static DistributedConfig ddp(Compression compression) {
-        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false);
+        return new DistributedConfig(Mode.DDP, compression, 1, 0.7f, 0.9f, 100, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false, false);
     }
 
     /** The default outer step: lr 0.7 as in the DiLoCo paper, Nesterov momentum 0.7 (the paper: 0.9). */
@@ -87,13 +94,13 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
 
     /** DiLoCo with H inner steps, outer lr {@value #OUTER_LR}, Nesterov momentum {@value #OUTER_MOMENTUM}; top-k after one dense round. */
     public static DistributedConfig diloco(int innerSteps, Compression compression) {
-        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, OUTER_LR, OUTER_MOMENTUM, 1, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false);
+        return new DistributedConfig(Mode.DILOCO, compression, innerSteps, OUTER_LR, OUTER_MOMENTUM, 1, Duration.ofMinutes(5), 0, 0f, false, 0f, 0f, false, false, false);
     }
 
     /** FedAvg (FedProx when {@code proxMu > 0}): {@code localSteps} per round, {@code clientsPerRound} sampled (0: all). */
     public static DistributedConfig fedAvg(int localSteps, int clientsPerRound, float proxMu) {
         return new DistributedConfig(Mode.FEDAVG, Compression.NONE, localSteps, 1f, 0f, 1, Duration.ofMinutes(5),
-                clientsPerRound, proxMu, false, 0f, 0f, false, false);
+                clientsPerRound, proxMu, false, 0f, 0f, false, false, false);
     }
 
     /**
@@ -106,34 +113,40 @@ public record DistributedConfig(Mode mode, Compression compression, int innerSte
                     + " in [0, 1)");
         }
         return new DistributedConfig(mode, compression, innerSteps, lr, momentum, denseWarmup, deadline, clientsPerRound, proxMu,
-                secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
+                secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay, freshClients);
     }
 
     /** The same rounds with the outer step following the inner learning-rate schedule, or not. */
     public DistributedConfig withOuterSchedule(boolean on) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
-                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, on, outerMomentumDecay);
+                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, on, outerMomentumDecay, freshClients);
     }
 
     /** The same rounds with the outer momentum decaying with the inner learning-rate schedule (μ·s_r), or not. */
     public DistributedConfig withOuterMomentumDecay(boolean on) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
-                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, on);
+                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, on, freshClients);
+    }
+
+    /** The same rounds with every training client starting its round from a fresh inner AdamW, or not. */
+    public DistributedConfig withFreshClients(boolean on) {
+        return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
+                clientsPerRound, proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay, on);
     }
 
     public DistributedConfig withDeadline(Duration d) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, d, clientsPerRound,
-                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
+                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay, freshClients);
     }
 
     public DistributedConfig withDenseWarmup(int n) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, n, deadline, clientsPerRound,
-                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay);
+                proxMu, secureAggregation, dpClip, dpNoise, outerSchedule, outerMomentumDecay, freshClients);
     }
 
     /** FedAvg with masked uploads ({@code secure}) and/or per-client clipping to {@code clip} and noise multiplier {@code noise}. */
     public DistributedConfig withPrivacy(boolean secure, float clip, float noise) {
         return new DistributedConfig(mode, compression, innerSteps, outerLr, outerMomentum, denseWarmup, deadline,
-                clientsPerRound, proxMu, secure, clip, noise, outerSchedule, outerMomentumDecay);
+                clientsPerRound, proxMu, secure, clip, noise, outerSchedule, outerMomentumDecay, freshClients);
     }
 }

@@ -30,7 +30,8 @@ import java.util.List;
  *       all-reduce per step), global-norm clip, the same AdamW step everywhere.</li>
  *   <li>DiLoCo: {@code H} local AdamW steps, then the mean pseudo-gradient
  *       {@code global − local} and an outer Nesterov step on the global parameters, which every
- *       worker then continues from. The inner AdamW state stays local.</li>
+ *       worker then continues from. The inner AdamW state stays local (with
+ *       {@link DistributedConfig#freshClients}: starts afresh in every round the worker trains).</li>
  * </ul>
  * After every DiLoCo round (and every {@value #DDP_HASH_EVERY} DDP steps and at the end) the
  * workers all-gather a SHA-256 of their parameters; a minority that differs (even by one ulp) is
@@ -112,6 +113,9 @@ public final class DistributedTrainer {
             double loss = Double.NaN;
             double norm = Double.NaN;
             if (global == null || sampled(step / dist.innerSteps())) {
+                if (global != null && dist.freshClients() && step % dist.innerSteps() == 0) {
+                    resetInnerState();
+                }
                 loader.next(inputs, targets, config.batch());
                 model.zeroGrad();
                 loss = model.forward(inputs, targets, config.batch(), config.ctx());
@@ -255,19 +259,35 @@ public final class DistributedTrainer {
         return o.state().step();
     }
 
+    /**
+     * A stateless client's round start ({@link DistributedConfig#freshClients}): AdamW's moments and
+     * bias-correction count back to zero; the learning rate still follows the global step.
+     */
+    private void resetInnerState() {
+        java.util.Arrays.fill(adam.firstMoment(), 0f);
+        java.util.Arrays.fill(adam.secondMoment(), 0f);
+        adam.setStep(0);
+    }
+
     /** This worker's inner AdamW state (live buffers: encode before the next update). */
     StateTransfer.InnerState innerState() {
         return new StateTransfer.InnerState(adam.step(), adam.firstMoment(), adam.secondMoment());
     }
 
-    /** Continues from {@code state}: global and local parameters, momentum, and the loader replayed to its step. */
+    /**
+     * Continues from {@code state}: global and local parameters, momentum, and the loader replayed to its
+     * step (FedAvg with sampled clients: only the batches of the rounds this worker was sampled in, as a
+     * client reads no data in the rounds it sits out).
+     */
     private void adopt(StateTransfer.GlobalState state, float[] global, float[] momentum, ShardLoader loader,
                        int[] inputs, int[] targets) {
         System.arraycopy(state.params(), 0, global, 0, global.length);
         System.arraycopy(state.momentum(), 0, momentum, 0, momentum.length);
         System.arraycopy(state.params(), 0, model.params(), 0, global.length);
         for (long s = 0; s < state.step(); s++) {
-            loader.next(inputs, targets, config.batch());
+            if (sampled(s / dist.innerSteps())) {
+                loader.next(inputs, targets, config.batch());
+            }
         }
     }
 
@@ -275,7 +295,8 @@ public final class DistributedTrainer {
      * {@code --resume} of a DiLoCo/FedAvg run: every worker reads the global state rank 0 wrote
      * after a round ({@value #CHECKPOINT}), replays its shard's loader to that step, and the
      * parameter hashes are compared at once. The inner AdamW state starts afresh (it never left its
-     * worker), so a resumed run is close to, not bit-identical with, an uninterrupted one.
+     * worker), so a resumed run is close to, not bit-identical with, an uninterrupted one (with
+     * {@link DistributedConfig#freshClients} every round starts afresh anyway, and it is identical).
      */
     private long resume(float[] global, float[] momentum, ShardLoader loader, int[] inputs, int[] targets)
             throws IOException {

@@ -116,10 +116,11 @@ public final class TrainBench {
     }
 
     /**
-     * {@code SCENARIO@LR,MU[,sched|,const][,mudecay][,lrxF]}: the scenario's rounds with outer learning rate LR
+     * {@code SCENARIO@LR,MU[,sched|,const][,mudecay][,fresh][,lrxF]}: the scenario's rounds with outer learning rate LR
      * and Nesterov momentum MU, the outer step following the inner schedule ({@code sched}) or constant
      * ({@code const}), the momentum decaying with the inner schedule ({@code mudecay}: μ·s_r in round r, s_r
-     * the round's mean inner lr over the peak), and the inner learning-rate schedule (peak and floor) scaled
+     * the round's mean inner lr over the peak), every training client starting its round with a fresh inner
+     * AdamW ({@code fresh}: stateless FedAvg clients), and the inner learning-rate schedule (peak and floor) scaled
      * by F; {@code SCENARIO@lrxF} (any scenario, DDP included) scales only the learning-rate schedule.
      */
     private static Scenario withOuterStep(Scenario s, String spec) {
@@ -127,9 +128,9 @@ public final class TrainBench {
             return new Scenario(s.dist(), s.workers(), s.ownShardOf(), Float.parseFloat(spec.substring(3)));
         }
         String[] parts = spec.split(",");
-        String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,mudecay][,lrxF] after a DiLoCo or"
+        String usage = "outer step '@" + spec + "': expected @LR,MU[,sched|,const][,mudecay][,fresh][,lrxF] after a DiLoCo or"
                 + " FedAvg scenario";
-        if (parts.length < 2 || parts.length > 5 || s.dist().mode() == DistributedConfig.Mode.DDP) {
+        if (parts.length < 2 || parts.length > 6 || s.dist().mode() == DistributedConfig.Mode.DDP) {
             throw new IllegalArgumentException(usage);
         }
         DistributedConfig d = s.dist().withOuterStep(Float.parseFloat(parts[0]), Float.parseFloat(parts[1]));
@@ -139,6 +140,8 @@ public final class TrainBench {
                 d = d.withOuterSchedule(parts[i].equals("sched"));
             } else if (parts[i].equals("mudecay")) {
                 d = d.withOuterMomentumDecay(true);
+            } else if (parts[i].equals("fresh")) {
+                d = d.withFreshClients(true);
             } else if (parts[i].startsWith("lrx")) {
                 scale = Float.parseFloat(parts[i].substring(3));
             } else {
@@ -228,7 +231,7 @@ public final class TrainBench {
 
     /**
      * {@code TrainBench DATA [--steps S] [--workers K] [--seed N] [--out DIR]
-     * [SCENARIO[@LR,MU[,sched|,const][,mudecay][,lrxF]]...]}: prints one JSON
+     * [SCENARIO[@LR,MU[,sched|,const][,mudecay][,fresh][,lrxF]]...]}: prints one JSON
      * line per scenario (ratios against the first scenario); progress and every outer step (worker 0)
      * go to standard error.
      */

@@ -108,13 +108,13 @@ class DilocoTest {
         DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
         float[] trained = LocalCluster.run(config, diloco, 1, corpus, TrainListener.NONE).params();
 
-        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false);
+        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, false);
         assertThat(relativeDistance(trained, published)).isLessThan(1e-6);
         // the test tells the variants apart: rounds that go on from their own local parameters, or a
         // pseudo-gradient clipped to the inner clip norm, end far away
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY, false)))
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY, false, false)))
                 .isGreaterThan(1e-3);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip(), false)))
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip(), false, false)))
                 .isGreaterThan(1e-3);
     }
 
@@ -126,19 +126,38 @@ class DilocoTest {
         assertThat(diloco.outerMomentumDecay()).isFalse(); // off by default
         float[] trained = LocalCluster.run(config, diloco.withOuterMomentumDecay(true), 1, corpus, TrainListener.NONE)
                 .params();
-        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, true);
+        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, true, false);
         assertThat(relativeDistance(trained, byHand)).isLessThan(1e-6);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false)))
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, false)))
                 .isGreaterThan(1e-4); // the constant momentum ends elsewhere
+    }
+
+    @Test
+    void freshClientsStartEveryRoundWithANewAdamWAndTheGlobalLearningRateSchedule() throws Exception {
+        Corpus corpus = DataParallelTest.corpus();
+        TrainConfig config = DataParallelTest.tiny(dir, 8, 15);
+        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
+        assertThat(diloco.freshClients()).isFalse(); // off by default
+        assertThat(DistributedConfig.fedAvg(50, 4, 0f).freshClients()).isFalse();
+        float[] trained = LocalCluster.run(config, diloco.withFreshClients(true), 1, corpus, TrainListener.NONE)
+                .params();
+        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, true);
+        assertThat(relativeDistance(trained, byHand)).isLessThan(1e-6);
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false,
+                false))).isGreaterThan(1e-4); // the persistent inner state ends elsewhere
+        assertThatThrownBy(() -> DistributedConfig.ddp(Compression.NONE).withFreshClients(true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DDP");
     }
 
     /**
      * One worker's DiLoCo run by hand: H AdamW steps, then the outer Nesterov step on Δ = global − local
      * (clipped to {@code deltaClip}); the next round starts from the new global ({@code restart}) or from the local
-     * parameters; with {@code muDecay} the round's momentum is μ times the mean of its H inner learning rates over the peak.
+     * parameters; with {@code muDecay} the round's momentum is μ times the mean of its H inner learning rates over the
+     * peak; with {@code fresh} each round's inner steps start from a new AdamW (the learning rate still follows
+     * the global step).
      */
     private static float[] replay(TrainConfig config, Corpus corpus, int h, float lr, float mu, boolean restart,
-                                  float deltaClip, boolean muDecay) {
+                                  float deltaClip, boolean muDecay, boolean fresh) {
         LlamaModel model = new LlamaModel(new Trainer(config, TrainListener.NONE).modelConfig(
                 corpus.tokenizer().vocabSize()), config.batch());
         model.initialize(new Rng(config.seed()));
@@ -151,6 +170,9 @@ class DilocoTest {
         int[] out = new int[in.length];
         double lrSum = 0;
         for (int step = 0; step < config.steps(); step++) {
+            if (fresh && step % h == 0) {
+                adam = new AdamW(model.layout(), 0.9f, 0.99f, 1e-8f, config.weightDecay());
+            }
             loader.next(in, out, config.batch());
             model.zeroGrad();
             model.forward(in, out, config.batch(), config.ctx());

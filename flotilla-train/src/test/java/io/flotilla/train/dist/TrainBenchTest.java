@@ -91,6 +91,13 @@ class TrainBenchTest {
         assertThat(decay.dist()).isEqualTo(DistributedConfig.diloco(10, Compression.NONE).withOuterStep(0.7f, 0.6f)
                 .withOuterMomentumDecay(true));
         assertThat(decay.innerLrScale()).isEqualTo(1.5f);
+        assertThat(s.get("diloco-h10-fp32@0.7,0.6").dist().freshClients()).isFalse();
+        var fresh = TrainBench.scenarios(List.of("fedavg-h50-4of8@1,0,fresh")).get("fedavg-h50-4of8@1,0,fresh");
+        assertThat(fresh.dist()).isEqualTo(DistributedConfig.fedAvg(50, 4, 0f).withFreshClients(true));
+        assertThat(fresh.workers()).isEqualTo(TrainBench.CLIENTS);
+        assertThat(TrainBench.scenarios(List.of("fedavg-nesterov-h50-4of8@0.7,0.9,fresh"))
+                .get("fedavg-nesterov-h50-4of8@0.7,0.9,fresh").dist()).isEqualTo(DistributedConfig.fedAvg(50, 4, 0f)
+                .withOuterStep(0.7f, 0.9f).withFreshClients(true));
         assertThat(TrainBench.scenarios(List.of("fedavg-nesterov-h50-8of8@1,0.5,sched,mudecay,lrx2"))
                 .get("fedavg-nesterov-h50-8of8@1,0.5,sched,mudecay,lrx2").dist().outerSchedule()).isTrue();
         var ddp = TrainBench.scenarios(List.of("ddp-fp32@lrx1.5")).get("ddp-fp32@lrx1.5");
