@@ -97,38 +97,38 @@ class DilocoTest {
         assertThat(Math.sqrt(diff / norm)).isLessThan(1e-6);
     }
 
+    /** One worker, H = 5, outer lr 0.5, μ 0.6: the rounds the hand replays below follow. */
+    private static final DistributedConfig ONE_WORKER_ROUNDS = DistributedConfig.diloco(5, Compression.NONE)
+            .withOuterStep(0.5f, 0.6f);
+
     @Test
     void eachRoundStartsFromTheNewGlobalParametersWithTheInnerAdamWStateAndAnUnclippedPseudoGradient() throws Exception {
         // DiLoCo as published: the inner AdamW state (moments, update count) and lr schedule carry across
         // rounds, the pseudo-gradient global − local enters the outer step unclipped, and the next round
         // starts from the global parameters after the outer step (not from the worker's own local ones).
         Corpus corpus = DataParallelTest.corpus();
-        int steps = 15;
-        TrainConfig config = DataParallelTest.tiny(dir, 8, steps);
-        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
-        float[] trained = LocalCluster.run(config, diloco, 1, corpus, TrainListener.NONE).params();
+        TrainConfig config = DataParallelTest.tiny(dir, 8, 15);
+        float[] trained = LocalCluster.run(config, ONE_WORKER_ROUNDS, 1, corpus, TrainListener.NONE).params();
 
-        float[] published = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, false);
-        assertThat(relativeDistance(trained, published)).isLessThan(1e-6);
+        assertThat(relativeDistance(trained, published(config, corpus, false, false))).isLessThan(1e-6);
         // the test tells the variants apart: rounds that go on from their own local parameters, or a
         // pseudo-gradient clipped to the inner clip norm, end far away
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, Float.POSITIVE_INFINITY, false, false)))
+        float inf = Float.POSITIVE_INFINITY;
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, false, inf, false, false)))
                 .isGreaterThan(1e-3);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip(), false, false)))
-                .isGreaterThan(1e-3);
+        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, (float) config.clip(), false,
+                false))).isGreaterThan(1e-3);
     }
 
     @Test
     void aDecayingOuterMomentumStepsEachRoundWithMuTimesTheRoundsMeanInnerLearningRateOverThePeak() throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 8, 15);
-        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
-        assertThat(diloco.outerMomentumDecay()).isFalse(); // off by default
-        float[] trained = LocalCluster.run(config, diloco.withOuterMomentumDecay(true), 1, corpus, TrainListener.NONE)
-                .params();
-        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, true, false);
-        assertThat(relativeDistance(trained, byHand)).isLessThan(1e-6);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, false)))
+        assertThat(ONE_WORKER_ROUNDS.outerMomentumDecay()).isFalse(); // off by default
+        float[] trained = LocalCluster.run(config, ONE_WORKER_ROUNDS.withOuterMomentumDecay(true), 1, corpus,
+                TrainListener.NONE).params();
+        assertThat(relativeDistance(trained, published(config, corpus, true, false))).isLessThan(1e-6);
+        assertThat(relativeDistance(trained, published(config, corpus, false, false)))
                 .isGreaterThan(1e-4); // the constant momentum ends elsewhere
     }
 
@@ -136,17 +136,20 @@ class DilocoTest {
     void freshClientsStartEveryRoundWithANewAdamWAndTheGlobalLearningRateSchedule() throws Exception {
         Corpus corpus = DataParallelTest.corpus();
         TrainConfig config = DataParallelTest.tiny(dir, 8, 15);
-        DistributedConfig diloco = DistributedConfig.diloco(5, Compression.NONE).withOuterStep(0.5f, 0.6f);
-        assertThat(diloco.freshClients()).isFalse(); // off by default
+        assertThat(ONE_WORKER_ROUNDS.freshClients()).isFalse(); // off by default
         assertThat(DistributedConfig.fedAvg(50, 4, 0f).freshClients()).isFalse();
-        float[] trained = LocalCluster.run(config, diloco.withFreshClients(true), 1, corpus, TrainListener.NONE)
-                .params();
-        float[] byHand = replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false, true);
-        assertThat(relativeDistance(trained, byHand)).isLessThan(1e-6);
-        assertThat(relativeDistance(trained, replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, false,
-                false))).isGreaterThan(1e-4); // the persistent inner state ends elsewhere
+        float[] trained = LocalCluster.run(config, ONE_WORKER_ROUNDS.withFreshClients(true), 1, corpus,
+                TrainListener.NONE).params();
+        assertThat(relativeDistance(trained, published(config, corpus, false, true))).isLessThan(1e-6);
+        assertThat(relativeDistance(trained, published(config, corpus, false, false)))
+                .isGreaterThan(1e-4); // the persistent inner state ends elsewhere
         assertThatThrownBy(() -> DistributedConfig.ddp(Compression.NONE).withFreshClients(true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DDP");
+    }
+
+    /** {@link #replay} of {@link #ONE_WORKER_ROUNDS}: rounds restart from the global parameters, Δ unclipped. */
+    private static float[] published(TrainConfig config, Corpus corpus, boolean muDecay, boolean fresh) {
+        return replay(config, corpus, 5, 0.5f, 0.6f, true, Float.POSITIVE_INFINITY, muDecay, fresh);
     }
 
     /**
