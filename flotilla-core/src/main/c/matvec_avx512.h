@@ -7,8 +7,8 @@
  * nibbles, -128 for Q8_0's bytes read as unsigned), so each lane holds exactly sum(w * a) and no
  * float sum of large lanes cancels. The next pass's rows are prefetched (Q8_0 into L2; Q4_0 into L1,
  * and the pass after it into L2, or for long rows a little ahead in each row into L1 and the next pass
- * into L2: Q4_0_NEAR_MAX): the rows of a pass are separate streams that the hardware prefetcher alone did not keep ahead of
- * (session 6).
+ * into L2: Q4_0_NEAR_MAX): the rows of a pass are separate streams that the hardware prefetcher alone
+ * did not keep ahead of (session 6).
  */
 
 /* The scales of blocks b..b+3: f16 weight scales at blk, blk+bytes, ... times d[0..3]. */
@@ -127,7 +127,8 @@ static inline __attribute__((always_inline)) void q4_0_dot_4rows(const uint8_t *
         __m512i v0[4], p[4];
         for (int i = 0; i < 4; i++) {
             const uint8_t *blk = rows[i] + 18 * b;
-            /* the next pass into L1, the one after into L2: +4 % and +2 % at 2 threads (session 7) */
+            /* the next pass into L1, the one after into L2 (+4 % and +2 % at 2 threads, session 7);
+               long rows: 512 bytes on into L1, the next pass into L2 (Q4_0_NEAR_MAX) */
             _mm_prefetch((const char *) blk + near, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + near + 64, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + far, _MM_HINT_T1);
