@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         description = {"Prefill and decode speed of one model on this machine (median and spread of --repeat runs",
                 "after a warm-up run), the implied bytes/s of weights read, start-up to first token and resident",
                 "memory. With --compare llamacpp (or --llama-bench PATH) llama.cpp runs the same model in the same",
-                "run, the two taking turns, and the ratio Flotilla / llama.cpp is printed. Without --model, a",
+                "run, the two taking turns (each timed run right after one untimed token, as llama-bench does),",
+                "and the ratio Flotilla / llama.cpp is printed. Without --model, a",
                 "random-weight model of a real shape is written to --models-dir if missing (--preset, --type)."})
 final class BenchEngineCommand implements Callable<Integer> {
     enum Compare { llamacpp, none }
