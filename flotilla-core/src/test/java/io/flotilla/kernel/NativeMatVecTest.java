@@ -138,11 +138,7 @@ class NativeMatVecTest {
         try (Compute nat = new Compute(1, true, true)) {
             nat.matMul(w, x, 2, all);
         }
-        Activations a = new Activations();
-        a.reset(x, 2, 128);
-        a.quantize(false);
-        NativeMatVec m = new NativeMatVec();
-        m.prepare(a);
+        NativeMatVec m = preparedInJava(x, 2, 128, false);
         float[] part = new float[2 * 41];
         java.util.Arrays.fill(part, Float.NaN);
         m.rows(w, part, 13, 30);
@@ -174,11 +170,7 @@ class NativeMatVecTest {
         int cols = 512 + 32 * (type.blockSize() == 32 ? 3 : 0); // Q4_0 / Q8_0: a tail after whole groups
         WeightMatrix w = KernelTest.randomMatrix(type, rows, cols, r);
         float[] x = KernelTest.randomActivations(3, cols, r);
-        Activations a = new Activations();
-        a.reset(x, 3, cols);
-        a.quantize(type.blockSize() == Activations.SUPER_BLOCK);
-        NativeMatVec m = new NativeMatVec();
-        m.prepare(a);
+        NativeMatVec m = preparedInJava(x, 3, cols, type.blockSize() == Activations.SUPER_BLOCK);
         float[] whole = new float[3 * rows];
         m.rows(w, whole, 0, rows);
         int[][] ranges = {{0, 1}, {1, 3}, {3, 6}, {6, 13}, {13, 22}, {22, 23}};
@@ -210,11 +202,7 @@ class NativeMatVecTest {
         }
         x[2 * cols + 300] = -900f; // token 2: one large negative value sets a Q8_K super-block's scale
         boolean superBlocks = type.blockSize() == Activations.SUPER_BLOCK;
-        Activations a = new Activations();
-        a.reset(x, n, cols);
-        a.quantize(superBlocks);
-        NativeMatVec java = new NativeMatVec();
-        java.prepare(a);
+        NativeMatVec java = preparedInJava(x, n, cols, superBlocks);
         NativeMatVec nat = new NativeMatVec();
         nat.quantize(x, n, cols, superBlocks);
         float[] expected = new float[n * 37];
@@ -242,6 +230,16 @@ class NativeMatVecTest {
         float[] java = new float[16];
         Kernels.rows(Kernels.of(w), w, a, java, 0, 16, Kernels.VECTOR, new float[Lanes.SCRATCH], 0);
         assertThat(off).containsExactly(java);
+    }
+
+    /** {@code n} tokens of {@code x} quantized by Java's {@link Activations#quantize} and taken by {@link NativeMatVec#prepare}. */
+    private static NativeMatVec preparedInJava(float[] x, int n, int cols, boolean superBlocks) {
+        Activations a = new Activations();
+        a.reset(x, n, cols);
+        a.quantize(superBlocks);
+        NativeMatVec m = new NativeMatVec();
+        m.prepare(a);
+        return m;
     }
 
     private static void compare(Compute nat, Compute scalar, WeightMatrix w, float[] x, int n) {
